@@ -1,0 +1,119 @@
+"""Train a clone of the proxy and read what selection needs from it, in one cacheable step.
+
+This is the expensive part of a selection, and it does not depend on ``fraction``: a grid over
+fractions hits the joblib cache and trains the proxy once per fold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from skorch import NeuralNet
+
+from .methods import PoolOutputs
+from .nn.callbacks import EpochProgressBar, ForgettingTracker
+from .nn.net import ProxyNet, predict_proba_and_embed
+from .utils import torch_seed_scope
+
+_FORGETTING_CB = "svpkit_forgetting"
+
+
+def is_torch_proxy(proxy: Any) -> bool:
+    return isinstance(proxy, NeuralNet)
+
+
+def check_proxy(proxy: Any, needs: str) -> None:
+    """Fail early, naming the fix, when a proxy cannot serve a method."""
+    if needs == "forgetting" and not isinstance(proxy, ProxyNet):
+        raise ValueError(
+            "method='forgetting' counts forgetting events while the proxy trains, which needs a "
+            f"svpkit.nn.ProxyNet proxy (or proxy=None); got {type(proxy).__name__}."
+        )
+    if needs == "proba" and not hasattr(proxy, "predict_proba"):
+        raise ValueError(
+            f"proxy {type(proxy).__name__} has no predict_proba, which uncertainty methods need. "
+            "Use a classifier with predict_proba (e.g. LogisticRegression, a skorch net) or "
+            "method='kcenters' / 'random'."
+        )
+
+
+def _with_callbacks(proxy: NeuralNet, extra: list) -> NeuralNet:
+    callbacks = list(proxy.callbacks or [])
+    return proxy.set_params(callbacks=callbacks + extra)
+
+
+def train_and_read(
+    proxy: Any,
+    X: np.ndarray,
+    y_enc: np.ndarray,
+    train_rows: np.ndarray,
+    seed: int,
+    needs: str,
+    verbose: bool = False,
+) -> tuple[Any, PoolOutputs]:
+    """Fit a clone of ``proxy`` on ``X[train_rows]`` and read its outputs on all of ``X``.
+
+    Parameters
+    ----------
+    proxy : estimator
+        Unfitted template; never modified.
+    X : ndarray, float32
+        The whole pool.
+    y_enc : ndarray of int64
+        Encoded labels for the pool (only ``train_rows`` are used).
+    train_rows : ndarray of int
+        Rows to train on.
+    seed : int
+        Seeds torch (in a scope that restores the caller's RNG) and, when the proxy leaves it
+        unset, its ``random_state``.
+    needs : {"proba", "embedding", "forgetting"}
+        What to read out.
+    verbose : bool
+        Show an epoch progress bar for torch proxies.
+
+    Returns
+    -------
+    proxy_ : fitted clone
+    outputs : PoolOutputs
+    """
+    proxy_ = clone(proxy)
+    torch_proxy = is_torch_proxy(proxy_)
+    extra_callbacks = []
+    if needs == "forgetting":
+        extra_callbacks.append((_FORGETTING_CB, ForgettingTracker()))
+    if verbose and torch_proxy:
+        extra_callbacks.append(("svpkit_progress", EpochProgressBar("proxy")))
+    if extra_callbacks:
+        proxy_ = _with_callbacks(proxy_, extra_callbacks)
+    if not torch_proxy and "random_state" in proxy_.get_params():
+        if proxy_.get_params()["random_state"] is None:
+            proxy_.set_params(random_state=seed)
+
+    with torch_seed_scope(seed):
+        proxy_.fit(X[train_rows], y_enc[train_rows])
+
+    if needs != "forgetting":
+        return proxy_, read_outputs(proxy_, X, needs)
+    forgetting = np.full(len(X), np.nan)
+    forgetting[train_rows] = dict(proxy_.callbacks_)[_FORGETTING_CB].counter_.scores()
+    return proxy_, PoolOutputs(forgetting=forgetting)
+
+
+def read_outputs(proxy_: Any, X: np.ndarray, needs: str) -> PoolOutputs:
+    """Outputs of an already fitted proxy on a new pool (no training dynamics available)."""
+    outputs = PoolOutputs()
+    if proxy_ is None:
+        if needs == "embedding":
+            outputs.embedding = X.reshape(len(X), -1)
+        return outputs
+    if is_torch_proxy(proxy_):
+        outputs.proba, outputs.embedding = predict_proba_and_embed(
+            proxy_, X, embed=needs == "embedding"
+        )
+    elif needs == "proba":
+        outputs.proba = proxy_.predict_proba(X)
+    if needs == "embedding" and outputs.embedding is None:
+        outputs.embedding = X.reshape(len(X), -1)
+    return outputs

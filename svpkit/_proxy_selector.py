@@ -1,0 +1,81 @@
+"""ProxySelector: uncertainty / k-centers / random selection, for active learning or core-sets."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validation as v
+from ._base import BaseSelector
+
+
+class ProxySelector(BaseSelector):
+    """Select rows with a cheap proxy model, for active learning or core-set selection.
+
+    When ``y`` marks unlabeled rows with ``-1``, the proxy trains on the labeled rows and the
+    candidates are the unlabeled rows (active learning: ``sample_indices_`` are the rows to
+    label next; for ``kcenters`` the labeled rows are the existing centers). When every row is
+    labeled, every row is a candidate.
+
+    Parameters
+    ----------
+    proxy : estimator, default=None
+        A skorch net (e.g. :class:`svpkit.nn.ProxyNet` or ``make_proxy(target, ...)``) or any
+        scikit-learn classifier with ``predict_proba``. ``None`` means a small MLP
+        (:func:`svpkit.nn.make_default_proxy`). Never modified: a clone is trained.
+    method : {"least_confidence", "entropy", "margin", "kcenters", "random"}, \
+default="least_confidence"
+        How to rank candidates. ``kcenters`` runs greedy k-centers on the proxy's penultimate
+        embeddings (on the input features for non-torch proxies or when no row is labeled).
+    fraction : float in (0, 1] or int, default=0.5
+        Share of the candidate rows to select (rounded up), or a count.
+    random_state : int, RandomState instance or None, default=None
+        Seeds proxy training, tie-breaking, ``random`` and the first k-center. Same seed, same
+        selection.
+    memory : str, joblib.Memory or None, default=None
+        Caches proxy training and inference, which do not depend on ``fraction``.
+    verbose : bool, default=False
+        Show a progress bar while a torch proxy trains.
+
+    Attributes
+    ----------
+    proxy_ : estimator or None
+        The fitted proxy clone (None for ``random`` and feature-space ``kcenters``).
+    scores_ : ndarray of shape (n_samples,)
+        Score of each candidate (larger = selected first); NaN for non-candidates (and, for
+        ``kcenters``, for candidates beyond the picks made).
+    ranking_ : ndarray of int
+        Candidate rows, best first. For ``kcenters`` only the ``n_selected_`` picks are made
+        (the traversal costs a pass over the pool per pick).
+    sample_indices_ : ndarray of int
+        Selected rows, sorted.
+    n_selected_ : int
+    classes_ : ndarray
+        Labels seen among the labeled rows.
+    n_features_in_ : int
+
+    See Also
+    --------
+    CoresetSelector : adds forgetting events and class balance for fully labeled pools.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit import ProxySelector
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 5); y = (X[:, 0] > 0).astype(int)
+    >>> y_partial = np.where(rng.rand(200) < 0.2, y, -1)      # 80% unlabeled
+    >>> q = ProxySelector(LogisticRegression(), method="entropy", fraction=10, random_state=0)
+    >>> to_label = q.fit(X, y_partial).sample_indices_
+    >>> len(to_label), bool((y_partial[to_label] == -1).all())
+    (10, True)
+    """
+
+    def _split_rows(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        unlabeled = v.unlabeled_mask(y)
+        labeled = np.flatnonzero(~unlabeled)
+        candidates = np.flatnonzero(unlabeled) if unlabeled.any() else np.arange(len(y))
+        return labeled, candidates
+
+    def _candidate_description(self, labeled: np.ndarray, n_rows: int) -> str:
+        return "unlabeled rows" if len(labeled) < n_rows else "rows"

@@ -1,0 +1,97 @@
+"""Input and parameter checks with messages that name the parameter and the fix."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+UNLABELED = -1
+
+
+def check_pool_array(X: Any) -> None:
+    """Reject 1-D input before scikit-learn's generic message does."""
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:
+        ndim = np.asarray(X, dtype=object).ndim
+    if ndim == 1:
+        raise ValueError(
+            "X is 1-D, but selectors need one row per sample: X.reshape(-1, 1) for a single "
+            "feature, X.reshape(1, -1) for a single sample."
+        )
+
+
+def check_finite(X: np.ndarray) -> None:
+    bad = ~np.isfinite(X.reshape(len(X), -1)).all(axis=1)
+    if bad.any():
+        raise ValueError(
+            f"X contains NaN or inf in {int(bad.sum())} of {len(X)} rows (first: row "
+            f"{int(np.flatnonzero(bad)[0])}). Impute them (e.g. sklearn.impute.SimpleImputer) or "
+            "drop those rows before selecting."
+        )
+
+
+def check_labels(y: Any, n_rows: int) -> np.ndarray:
+    if y is None:
+        raise ValueError(
+            "y is required: pass one label per row of X (ProxySelector: -1 marks unlabeled rows)."
+        )
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D, one label per row; got shape {y.shape}.")
+    if len(y) != n_rows:
+        raise ValueError(
+            f"y has {len(y)} labels but X has {n_rows} rows; pass exactly one label per row."
+        )
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("y contains NaN or inf; mark unlabeled rows with -1 instead.")
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        raise ValueError(
+            "Unknown label type: y looks continuous. Selectors rank data for classification; "
+            "pass class labels."
+        )
+    return y
+
+
+def unlabeled_mask(y: np.ndarray) -> np.ndarray:
+    """Rows marked unlabeled (y == -1), scikit-learn's semi-supervised convention."""
+    if y.dtype.kind in "iuf":
+        return y == UNLABELED
+    if y.dtype.kind == "O":
+        return np.array([isinstance(v, (int, np.integer)) and v == UNLABELED for v in y])
+    return np.zeros(len(y), dtype=bool)
+
+
+def check_fraction(fraction: Any) -> None:
+    """Validate ``fraction`` on its own (the pool size is checked by :func:`n_to_select`)."""
+    if isinstance(fraction, bool) or not isinstance(fraction, (Integral, Real)):
+        raise TypeError(
+            f"fraction must be a float in (0, 1] or a positive int count; got {fraction!r}."
+        )
+    if isinstance(fraction, Integral):
+        if fraction < 1:
+            raise ValueError(f"fraction={fraction} as an int is a row count and must be >= 1.")
+    elif not (0.0 < float(fraction) <= 1.0):
+        raise ValueError(
+            f"fraction={fraction} is outside (0, 1]. Pass a float share of the candidate rows, "
+            "e.g. 0.5, or an int count of rows."
+        )
+
+
+def n_to_select(fraction: float | int, n_candidates: int, what: str) -> int:
+    """Rows to keep: ``ceil(fraction * n)`` for a float (at least 1), the count for an int."""
+    check_fraction(fraction)
+    if isinstance(fraction, Integral):
+        if fraction > n_candidates:
+            raise ValueError(
+                f"fraction={fraction} asks for more rows than the {n_candidates} {what}; pass "
+                f"at most {n_candidates}, or a float in (0, 1]."
+            )
+        return int(fraction)
+    if n_candidates == 0:
+        raise ValueError(f"there are no {what} to select from.")
+    return max(1, min(n_candidates, math.ceil(float(fraction) * n_candidates - 1e-9)))

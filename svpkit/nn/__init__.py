@@ -1,0 +1,17 @@
+"""Proxy and target nets (skorch), their modules and callbacks."""
+
+from .callbacks import EpochProgressBar, ForgettingTracker
+from .modules import MLP, ResNet, SmallCNN
+from .net import ProxyNet, make_default_proxy, make_proxy, predict_proba_and_embed
+
+__all__ = [
+    "MLP",
+    "SmallCNN",
+    "ResNet",
+    "ProxyNet",
+    "make_default_proxy",
+    "make_proxy",
+    "predict_proba_and_embed",
+    "ForgettingTracker",
+    "EpochProgressBar",
+]

@@ -1,0 +1,304 @@
+"""skorch classifiers for proxies and targets, and one-pass probabilities + embeddings."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.preprocessing import LabelEncoder
+from skorch import NeuralNetClassifier
+from torch import nn
+
+from ..utils import resolve_device
+from .callbacks import SAMPLE_IDX_KEY, ForgettingTracker
+from .modules import MLP
+
+__all__ = ["ProxyNet", "make_default_proxy", "make_proxy", "predict_proba_and_embed"]
+
+
+def _to_float32(X: Any) -> Any:
+    """Cast what users pass (float64 arrays, DataFrames, int images) to float32 for torch."""
+    if isinstance(X, Mapping):
+        return {k: (_to_float32(v) if k == "X" else v) for k, v in X.items()}
+    if isinstance(X, torch.Tensor):
+        return X.float() if X.is_floating_point() or X.dtype != torch.float32 else X
+    if hasattr(X, "to_numpy"):  # pandas
+        return X.to_numpy(dtype=np.float32)
+    if isinstance(X, np.ndarray) and X.dtype != np.float32:
+        return X.astype(np.float32)
+    return X
+
+
+class ProxyNet(NeuralNetClassifier):
+    """A skorch classifier for data selection: logits for training, embeddings for k-centers.
+
+    Differences from :class:`skorch.NeuralNetClassifier`, all of them things users otherwise
+    trip over:
+
+    - the module returns ``(logits, embedding)``; the loss uses the logits
+      (``CrossEntropyLoss``) and :func:`predict_proba_and_embed` reads both in one pass;
+    - input is cast to float32 and labels of any type (strings included) are encoded, with
+      ``predict`` mapping back to the original labels;
+    - module size arguments left unset (``n_features``, ``in_channels``, ``n_classes``) are
+      inferred from the data in ``fit``;
+    - ``device="auto"`` picks CUDA when available, else CPU; ``train_split=None`` and
+      ``verbose=0`` by default, because the selector (or scikit-learn's CV) does the splitting;
+    - with a :class:`~svpkit.nn.ForgettingTracker` callback, row ids are threaded through the
+      batches so forgetting events can be counted per example.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class, default=MLP
+        Module returning ``(logits, embedding)`` (or just logits; embeddings are then read from
+        the input of the last ``nn.Linear``).
+    criterion, optimizer, lr, max_epochs, batch_size, train_split, verbose, device, **kwargs
+        As in :class:`skorch.NeuralNetClassifier`, with the defaults listed above.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from svpkit.nn import ProxyNet
+    >>> X, y = load_iris(return_X_y=True)
+    >>> net = ProxyNet(max_epochs=5, lr=0.01).fit(X, y)
+    >>> net.predict_proba(X[:2]).shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        module: type[nn.Module] | nn.Module = MLP,
+        *args: Any,
+        criterion: type[nn.Module] = nn.CrossEntropyLoss,
+        optimizer: type[torch.optim.Optimizer] = torch.optim.Adam,
+        lr: float = 1e-3,
+        train_split: Any = None,
+        verbose: int = 0,
+        device: str = "auto",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            module,
+            *args,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            train_split=train_split,
+            verbose=verbose,
+            device=device,
+            **kwargs,
+        )
+
+    # -- data handling -------------------------------------------------------------------
+    def initialize(self) -> ProxyNet:
+        # Resolved here, not in __init__, so that clone/set_params keep the user's "auto".
+        self.device = resolve_device(self.device)
+        return super().initialize()
+
+    def get_dataset(self, X: Any, y: Any = None):
+        return super().get_dataset(_to_float32(X), y)
+
+    def infer(self, x: Any, **fit_params: Any):
+        if isinstance(x, Mapping) and SAMPLE_IDX_KEY in x:
+            x = x["X"]  # row ids are for the ForgettingTracker, not the module
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred: Any, y_true: Any, X: Any = None, training: bool = False):
+        if isinstance(y_pred, (tuple, list)):
+            y_pred = y_pred[0]
+        return super().get_loss(y_pred, y_true, X=X, training=training)
+
+    def _tracks_forgetting(self) -> bool:
+        for cb in self.callbacks or []:
+            cb = cb[1] if isinstance(cb, tuple) else cb
+            if isinstance(cb, ForgettingTracker):
+                return True
+        return False
+
+    def _infer_module_dims(self, X: Any, n_classes: int) -> dict[str, int]:
+        shape = tuple(X.shape)
+        dims = {"n_classes": n_classes, "n_features": int(np.prod(shape[1:]))}
+        image_shape = self.get_params_for("module").get("image_shape")
+        if image_shape is not None:
+            dims["in_channels"] = int(image_shape[0])
+        elif len(shape) >= 3:
+            dims["in_channels"] = int(shape[1])
+        return dims
+
+    def get_params_for(self, prefix: str) -> dict[str, Any]:
+        params = super().get_params_for(prefix)
+        dims = getattr(self, "module_dims_", None)
+        if prefix == "module" and dims and isinstance(self.module, type):
+            accepted = inspect.signature(self.module).parameters
+            for name, value in dims.items():
+                if name in accepted and name not in params:
+                    params[name] = value
+        return params
+
+    def fit(self, X: Any, y: Any, **fit_params: Any) -> ProxyNet:
+        """Fit on ``X`` (any float-convertible array) and labels ``y`` of any type."""
+        if y is None:
+            raise ValueError("ProxyNet.fit needs labels y.")
+        X = _to_float32(X)
+        y = np.asarray(y)
+        self.label_encoder_ = LabelEncoder().fit(y)
+        y_enc = self.label_encoder_.transform(y).astype(np.int64)
+        self.module_dims_ = self._infer_module_dims(X, len(self.label_encoder_.classes_))
+        if self._tracks_forgetting():
+            X = {"X": X, SAMPLE_IDX_KEY: np.arange(len(y_enc))}
+        return super().fit(X, y_enc, **fit_params)
+
+    @property
+    def classes_(self) -> np.ndarray:
+        encoder = getattr(self, "label_encoder_", None)
+        if encoder is not None:
+            return encoder.classes_
+        return super().classes_
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted labels, in the label type given to ``fit``."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def make_default_proxy(**params: Any) -> ProxyNet:
+    """The default proxy: a one-hidden-layer MLP that trains in seconds on 2-D data.
+
+    Parameters
+    ----------
+    **params
+        Overrides of the defaults (``max_epochs=10``, ``lr=1e-3``, ``batch_size=64``,
+        ``module__hidden_units=(128,)``).
+
+    Returns
+    -------
+    proxy : ProxyNet
+
+    Examples
+    --------
+    >>> from svpkit.nn import make_default_proxy
+    >>> make_default_proxy(max_epochs=3).max_epochs
+    3
+    """
+    defaults: dict[str, Any] = {
+        "max_epochs": 10,
+        "lr": 1e-3,
+        "batch_size": 64,
+        "module__hidden_units": (128,),
+    }
+    defaults.update(params)
+    return ProxyNet(MLP, **defaults)
+
+
+def make_proxy(target: Any, **params: Any) -> Any:
+    """Derive a proxy from a target: ``clone(target).set_params(**params)``.
+
+    This is the SVP paper's recipe in one line: the same model with fewer epochs, or a
+    smaller architecture.
+
+    Parameters
+    ----------
+    target : estimator
+        An (unfitted or fitted) estimator, typically a skorch net.
+    **params
+        Parameters to change on the clone, e.g. ``max_epochs=3`` or ``module__depth=20``.
+
+    Returns
+    -------
+    proxy : estimator
+        An unfitted clone.
+
+    Examples
+    --------
+    >>> from svpkit import make_proxy
+    >>> from svpkit.nn import ProxyNet, ResNet
+    >>> target = ProxyNet(ResNet, module__depth=56, max_epochs=50)
+    >>> proxy = make_proxy(target, module__depth=20, max_epochs=5)
+    >>> proxy.module__depth, proxy.max_epochs, target.module__depth
+    (20, 5, 56)
+    """
+    return clone(target).set_params(**params)
+
+
+def _last_linear(module: nn.Module) -> nn.Linear | None:
+    last = None
+    for sub in module.modules():
+        if isinstance(sub, nn.Linear):
+            last = sub
+    return last
+
+
+def predict_proba_and_embed(
+    net: NeuralNetClassifier, X: Any, *, embed: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Class probabilities and penultimate embeddings of a fitted skorch net in one pass.
+
+    Outputs are written batch by batch into preallocated arrays, so peak memory is the two
+    outputs plus one batch.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNetClassifier
+        A fitted net. If its module returns ``(logits, embedding)`` the embedding is used;
+        otherwise the input of the module's last ``nn.Linear`` is captured with a hook.
+    X : array-like
+        Rows to score.
+    embed : bool, default=True
+        Whether to collect embeddings at all.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes)
+    embedding : ndarray of shape (n_samples, n_embed) or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.nn import make_default_proxy, predict_proba_and_embed
+    >>> X = np.random.RandomState(0).randn(50, 3); y = X[:, 0] > 0
+    >>> proba, emb = predict_proba_and_embed(make_default_proxy(max_epochs=2).fit(X, y), X)
+    >>> proba.shape, emb.shape
+    ((50, 2), (50, 128))
+    """
+    nonlin = net._get_predict_nonlinearity()
+    captured: list[torch.Tensor] = []
+    # Modules returning only logits: read the embedding as the input of the last nn.Linear.
+    layer = _last_linear(net.module_) if embed else None
+    hook = (
+        layer.register_forward_hook(lambda _m, inp, _o: captured.append(inp[0]))
+        if layer is not None
+        else None
+    )
+    n = len(X)
+    proba = emb = None
+    start = 0
+    try:
+        for out in net.forward_iter(_to_float32(X), training=False):
+            if isinstance(out, (tuple, list)):
+                logits, e = out[0], out[1]
+            else:
+                logits, e = out, (captured[-1] if captured else None)
+                if embed and e is None:
+                    raise ValueError(
+                        "cannot read embeddings: the module returns only logits and has no "
+                        "nn.Linear layer. Return (logits, embedding) from forward()."
+                    )
+            captured.clear()
+            p = nonlin(logits).detach().cpu().numpy()
+            if proba is None:
+                proba = np.empty((n, p.shape[1]), dtype=p.dtype)
+            proba[start : start + len(p)] = p
+            if embed:
+                e = e.detach().cpu().numpy().reshape(len(p), -1)
+                if emb is None:
+                    emb = np.empty((n, e.shape[1]), dtype=np.float32)
+                emb[start : start + len(e)] = e
+            start += len(p)
+    finally:
+        if hook is not None:
+            hook.remove()
+    if proba is None:
+        raise ValueError("no rows to predict on.")
+    return proba, emb
