@@ -8,7 +8,7 @@ import joblib
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from . import _validation as v
@@ -167,8 +167,8 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         Xv = self._validate_pool(X, reset=False)
         if self._is_fit_pool(Xv):
-            return _safe_indexing(X, self.sample_indices_)
-        return _safe_indexing(X, self._select_from_new_pool(Xv))
+            return v.take_rows(X, self.sample_indices_)
+        return v.take_rows(X, self._select_from_new_pool(Xv))
 
     def _select_from_new_pool(self, Xv: np.ndarray) -> np.ndarray:
         method = get_method(self.method, coreset=self._coreset)
@@ -192,7 +192,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
         """``fit(X, y)`` then the selected rows of ``X``."""
-        return _safe_indexing(X, self.fit(X, y, **fit_params).sample_indices_)
+        return v.take_rows(X, self.fit(X, y, **fit_params).sample_indices_)
 
     def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
         """Fit, then return ``(X[sample_indices_], y[sample_indices_])`` in the input types.
@@ -207,7 +207,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         X_selected, y_selected
         """
         idx = self.fit(X, y).sample_indices_
-        return _safe_indexing(X, idx), _safe_indexing(y, idx)
+        return v.take_rows(X, idx), v.take_rows(y, idx)
 
     def get_support(self, indices: bool = False) -> np.ndarray:
         """Mask (or indices, with ``indices=True``) of the selected rows of the fitted pool."""

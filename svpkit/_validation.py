@@ -7,6 +7,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+from sklearn.utils import _safe_indexing
 
 UNLABELED = -1
 
@@ -18,8 +19,8 @@ def check_pool_array(X: Any) -> None:
         ndim = np.asarray(X, dtype=object).ndim
     if ndim == 1:
         raise ValueError(
-            "X is 1-D, but selectors need one row per sample: X.reshape(-1, 1) for a single "
-            "feature, X.reshape(1, -1) for a single sample."
+            "X is 1-D, but svpkit needs one row per sample. Reshape your data: X.reshape(-1, 1) "
+            "for a single feature, X.reshape(1, -1) for a single sample."
         )
 
 
@@ -36,7 +37,8 @@ def check_finite(X: np.ndarray) -> None:
 def check_labels(y: Any, n_rows: int) -> np.ndarray:
     if y is None:
         raise ValueError(
-            "y is required: pass one label per row of X (ProxySelector: -1 marks unlabeled rows)."
+            "this selector requires y to be passed, but the target y is None: pass one label per "
+            "row of X (ProxySelector: -1 marks unlabeled rows)."
         )
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
@@ -95,3 +97,10 @@ def n_to_select(fraction: float | int, n_candidates: int, what: str) -> int:
     if n_candidates == 0:
         raise ValueError(f"there are no {what} to select from.")
     return max(1, min(n_candidates, math.ceil(float(fraction) * n_candidates - 1e-9)))
+
+
+def take_rows(X: Any, rows: np.ndarray) -> Any:
+    """``X[rows]`` in X's own container (numpy, pandas, list, sparse); other array-likes as numpy."""
+    if hasattr(X, "iloc") or hasattr(X, "__getitem__"):
+        return _safe_indexing(X, rows)
+    return np.asarray(X)[rows]

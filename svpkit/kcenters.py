@@ -80,13 +80,16 @@ def _min_half_sq_dist_to(X: np.ndarray, half: np.ndarray, centers: np.ndarray) -
     C = X[centers]
     half_c = half[centers]
     out = np.empty(X.shape[0], dtype=X.dtype)
-    # Rows per chunk chosen so the chunk x n_centers block stays around 64 MB.
-    rows = max(1, min(_CHUNK_ROWS, (8 << 20) // max(1, len(centers))))
+    # min_j |x - c_j|^2 / 2 = |x|^2/2 + min_j (|c_j|^2/2 - x.c_j): one chunk x k temporary,
+    # updated in place, with chunks sized so it stays around 16 MB.
+    rows = max(1, min(_CHUNK_ROWS, (2 << 20) // max(1, len(centers))))
     for start in range(0, X.shape[0], rows):
         block = X[start : start + rows]
-        d = half[start : start + len(block), None] - block @ C.T + half_c[None, :]
-        out[start : start + len(block)] = np.maximum(d.min(axis=1), 0.0)
-    return out
+        d = block @ C.T
+        np.subtract(half_c[None, :], d, out=d)
+        stop = start + len(block)
+        np.add(half[start:stop], d.min(axis=1), out=out[start:stop])
+    return np.maximum(out, 0.0, out=out)
 
 
 def _traverse_numpy(X, half, mind, n_picks, first):

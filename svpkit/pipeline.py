@@ -7,12 +7,11 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import unlabeled_mask
+from ._validation import check_pool_array, take_rows, unlabeled_mask
 
 __all__ = ["SelectThenFit", "smallest_fraction_within"]
 
@@ -101,7 +100,10 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         validate_data(self, X, reset=True, skip_check_array=True)
         if y is None:
-            raise ValueError("SelectThenFit needs labels y for every row.")
+            raise ValueError(
+                "SelectThenFit requires y to be passed, but the target y is None: pass a label "
+                "for every row."
+            )
         y_arr = np.asarray(y)
         check_classification_targets(y_arr)
         self.classes_ = np.unique(y_arr)
@@ -118,16 +120,17 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         n = _num_rows(X)
         params = {
-            k: (_safe_indexing(p, idx) if _num_rows(p) == n else p) for k, p in fit_params.items()
+            k: (take_rows(p, idx) if _num_rows(p) == n else p) for k, p in fit_params.items()
         }
         self.selector_ = selector
         self.estimator_ = clone(self.estimator).fit(
-            _safe_indexing(X, idx), _safe_indexing(y, idx), **params
+            take_rows(X, idx), take_rows(y, idx), **params
         )
         return self
 
     def _check_input(self, X: Any) -> None:
         check_is_fitted(self)
+        check_pool_array(X)
         validate_data(self, X, reset=False, skip_check_array=True)
 
     def predict(self, X: Any) -> np.ndarray:

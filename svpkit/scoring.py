@@ -33,7 +33,8 @@ def _check_proba(proba: ArrayLike) -> np.ndarray:
     return proba
 
 
-def _row_chunks(n: int, chunk_rows: int = _CHUNK_ROWS):
+def _row_chunks(n: int):
+    chunk_rows = _CHUNK_ROWS  # read at call time so tests can shrink it
     for start in range(0, n, chunk_rows):
         yield slice(start, min(start + chunk_rows, n))
 

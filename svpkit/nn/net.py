@@ -274,6 +274,8 @@ def predict_proba_and_embed(
     n = len(X)
     proba = emb = None
     start = 0
+    rng_guard = torch.random.fork_rng(devices=[])
+    rng_guard.__enter__()
     try:
         for out in net.forward_iter(_to_float32(X), training=False):
             if isinstance(out, (tuple, list)):
@@ -297,6 +299,9 @@ def predict_proba_and_embed(
                 emb[start : start + len(e)] = e
             start += len(p)
     finally:
+        # Each DataLoader iteration draws a seed from torch's global RNG; restoring it leaves
+        # the caller's random stream untouched by scoring.
+        rng_guard.__exit__(None, None, None)
         if hook is not None:
             hook.remove()
     if proba is None:
