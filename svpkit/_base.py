@@ -52,7 +52,9 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         return "rows"
 
     def _rank(self, method, outputs, candidates, labeled, y_enc, n_select, rng):
-        order, scores = method.rank(outputs, candidates, n_select, self._existing(labeled, candidates), rng)
+        order, scores = method.rank(
+            outputs, candidates, n_select, self._existing(labeled, candidates), rng
+        )
         return order, scores, order[:n_select]
 
     @staticmethod
@@ -111,7 +113,9 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         seed = derive_seed(rng)
         self.proxy_, outputs = self._fit_proxy(method, Xv, y_enc, labeled, seed)
 
-        order, scores, selected = self._rank(method, outputs, candidates, labeled, y_enc, n_select, rng)
+        order, scores, selected = self._rank(
+            method, outputs, candidates, labeled, y_enc, n_select, rng
+        )
         self.scores_ = np.full(len(Xv), np.nan)
         self.scores_[candidates] = scores
         self.ranking_ = np.asarray(order, dtype=np.int64)
@@ -122,7 +126,12 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         return self
 
     def _fit_proxy(
-        self, method: SelectionMethod, Xv: np.ndarray, y_enc: np.ndarray, labeled: np.ndarray, seed: int
+        self,
+        method: SelectionMethod,
+        Xv: np.ndarray,
+        y_enc: np.ndarray,
+        labeled: np.ndarray,
+        seed: int,
     ) -> tuple[Any, PoolOutputs]:
         uses_proxy = method.needs_proxy or (method.needs == "embedding" and len(labeled) > 0)
         if not uses_proxy:
@@ -136,7 +145,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             )
         if n_classes < 2:
             raise ValueError(
-                f"the labeled rows hold only 1 class; the proxy needs at least 2 classes to train. "
+                "the labeled rows hold only 1 class; the proxy needs at least 2 classes to train. "
                 "Label rows of another class, or use method='random'."
             )
         proxy = self._resolved_proxy()
@@ -178,17 +187,23 @@ class BaseSelector(TransformerMixin, BaseEstimator):
                 "so it cannot rank a pool that was not passed to fit. Call fit (or "
                 "fit_resample) on this pool, or use an uncertainty method or 'kcenters'."
             )
-        if getattr(self, "class_balance", False):
-            raise ValueError(
-                "class_balance=True needs the labels of the pool; call fit_resample(X, y) on "
-                "this pool instead of transform."
-            )
         candidates = np.arange(len(Xv))
         n_select = v.n_to_select(self.fraction, len(candidates), "rows of the new pool")
         outputs = read_outputs(self.proxy_, Xv, method.needs)
+        y_pred = np.zeros(len(Xv), dtype=np.int64)
+        if getattr(self, "class_balance", False):
+            # A new pool has no labels: balance over the classes the fitted proxy predicts.
+            if self.proxy_ is None:
+                raise ValueError(
+                    "class_balance=True on a pool not seen in fit needs a fitted proxy to "
+                    f"predict classes, and method={self.method!r} trains none here. Call "
+                    "fit_resample(X, y) on this pool instead."
+                )
+            # The proxy was trained on encoded labels, so it predicts encoded labels.
+            y_pred = np.asarray(self.proxy_.predict(Xv), dtype=np.int64)
         rng = check_random_state(self.random_state)
-        order, _ = method.rank(outputs, candidates, n_select, np.empty(0, np.int64), rng)
-        return np.sort(order[:n_select])
+        _, _, selected = self._rank(method, outputs, candidates, candidates, y_pred, n_select, rng)
+        return np.sort(selected)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
         """``fit(X, y)`` then the selected rows of ``X``."""

@@ -55,11 +55,11 @@ default="least_confidence"
     >>> from sklearn.datasets import load_digits
     >>> from svpkit import CoresetSelector
     >>> X, y = load_digits(return_X_y=True)
-    >>> sel = CoresetSelector(method="forgetting", fraction=0.5, random_state=0,
-    ...                       proxy=None).set_params(class_balance=True)
+    >>> sel = CoresetSelector(method="forgetting", fraction=0.5, class_balance=True,
+    ...                       random_state=0)
     >>> X_small, y_small = sel.fit_resample(X / 16, y)
     >>> X_small.shape
-    (902, 64)
+    (901, 64)
     """
 
     _coreset = True
@@ -95,10 +95,12 @@ default="least_confidence"
         if isinstance(self.fraction, (int, np.integer)):
             counts = _allocate(n_select, class_sizes)
         else:
-            counts = np.minimum(np.ceil(self.fraction * class_sizes - 1e-9).astype(int), class_sizes)
+            counts = np.minimum(
+                np.ceil(self.fraction * class_sizes - 1e-9).astype(int), class_sizes
+            )
         scores = np.full(len(candidates), np.nan)
         orders, keys, selected = [], [], []
-        for cls, n_cls, k in zip(classes, class_sizes, counts):
+        for cls, n_cls, k in zip(classes, class_sizes, counts, strict=True):
             members = candidates[y_enc[candidates] == cls]
             order, cls_scores = method.rank(outputs, members, int(k), np.empty(0, np.int64), rng)
             scores[members] = cls_scores  # candidates are all rows: row id == position

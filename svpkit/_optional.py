@@ -39,8 +39,4 @@ def faiss_gpu_available() -> bool:
     and the GPU count do not.
     """
     faiss = faiss_or_none()
-    return (
-        faiss is not None
-        and hasattr(faiss, "StandardGpuResources")
-        and faiss.get_num_gpus() > 0
-    )
+    return faiss is not None and hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0

@@ -100,7 +100,7 @@ def n_to_select(fraction: float | int, n_candidates: int, what: str) -> int:
 
 
 def take_rows(X: Any, rows: np.ndarray) -> Any:
-    """``X[rows]`` in X's own container (numpy, pandas, list, sparse); other array-likes as numpy."""
+    """``X[rows]`` in its own container (numpy, pandas, list, sparse), else as numpy."""
     if hasattr(X, "iloc") or hasattr(X, "__getitem__"):
         return _safe_indexing(X, rows)
     return np.asarray(X)[rows]

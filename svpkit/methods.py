@@ -152,7 +152,9 @@ def _rank_kcenters(outputs, candidates, n_select, existing, rng):
     return rows[picks], scores
 
 
-register_method(SelectionMethod("least_confidence", "proba", _uncertainty(scoring.least_confidence)))
+register_method(
+    SelectionMethod("least_confidence", "proba", _uncertainty(scoring.least_confidence))
+)
 register_method(SelectionMethod("entropy", "proba", _uncertainty(scoring.entropy)))
 register_method(SelectionMethod("margin", "proba", _uncertainty(scoring.margin)))
 register_method(SelectionMethod("kcenters", "embedding", _rank_kcenters))

@@ -119,13 +119,9 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "selector alone and label sample_indices_."
             )
         n = _num_rows(X)
-        params = {
-            k: (take_rows(p, idx) if _num_rows(p) == n else p) for k, p in fit_params.items()
-        }
+        params = {k: (take_rows(p, idx) if _num_rows(p) == n else p) for k, p in fit_params.items()}
         self.selector_ = selector
-        self.estimator_ = clone(self.estimator).fit(
-            take_rows(X, idx), take_rows(y, idx), **params
-        )
+        self.estimator_ = clone(self.estimator).fit(take_rows(X, idx), take_rows(y, idx), **params)
         return self
 
     def _check_input(self, X: Any) -> None:

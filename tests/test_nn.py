@@ -127,8 +127,14 @@ def test_forgetting_tracker_requires_row_ids():
     X = np.random.RandomState(0).randn(20, 3).astype(np.float32)
     y = (X[:, 0] > 0).astype(np.int64)
     net = NeuralNetClassifier(
-        MLP, module__n_features=3, module__n_classes=2, criterion=torch.nn.CrossEntropyLoss,
-        train_split=None, max_epochs=1, callbacks=[ForgettingTracker()], verbose=0,
+        MLP,
+        module__n_features=3,
+        module__n_classes=2,
+        criterion=torch.nn.CrossEntropyLoss,
+        train_split=None,
+        max_epochs=1,
+        callbacks=[ForgettingTracker()],
+        verbose=0,
     )
     with pytest.raises(Exception, match="row ids"):
         net.fit(X, y)

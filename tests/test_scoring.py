@@ -50,7 +50,7 @@ def test_chunked_kernels_equal_whole_matrix(proba, chunk):
     old = scoring._CHUNK_ROWS
     scoring._CHUNK_ROWS = chunk
     try:
-        for kernel, expected in zip(kernels, whole):
+        for kernel, expected in zip(kernels, whole, strict=True):
             np.testing.assert_array_equal(kernel(proba), expected)
     finally:
         scoring._CHUNK_ROWS = old

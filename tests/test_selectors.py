@@ -134,8 +134,9 @@ def test_fit_does_not_touch_global_torch_rng(digits):
 def test_class_balance_keeps_the_same_share_of_every_class(digits):
     X, y = digits
     for method in ["margin", "kcenters", "random"]:
-        sel = CoresetSelector(logreg(), method=method, fraction=0.2, class_balance=True,
-                              random_state=0).fit(X, y)
+        sel = CoresetSelector(
+            logreg(), method=method, fraction=0.2, class_balance=True, random_state=0
+        ).fit(X, y)
         counts = np.bincount(y[sel.sample_indices_], minlength=10)
         np.testing.assert_array_equal(counts, np.ceil(0.2 * np.bincount(y)).astype(int))
     # an int count is split in proportion to class sizes
@@ -146,8 +147,9 @@ def test_class_balance_keeps_the_same_share_of_every_class(digits):
 
 def test_class_balance_within_class_is_the_class_top_k(digits):
     X, y = digits
-    sel = CoresetSelector(logreg(), method="entropy", fraction=0.3, class_balance=True,
-                          random_state=0).fit(X, y)
+    sel = CoresetSelector(
+        logreg(), method="entropy", fraction=0.3, class_balance=True, random_state=0
+    ).fit(X, y)
     for c in range(10):
         members = np.flatnonzero(y == c)
         k = int(np.ceil(0.3 * len(members)))
@@ -183,6 +185,21 @@ def test_transform_on_a_new_pool_uses_the_fitted_proxy(digits):
     scores = least_confidence(sel.proxy_.predict_proba(X_new.astype(np.float32)))
     expected = np.sort(np.argsort(-scores, kind="stable")[:50])
     np.testing.assert_array_equal(out, X_new[expected])
+
+
+def test_class_balanced_transform_on_a_new_pool_balances_predicted_classes(digits):
+    X, y = digits
+    X_new = load_digits().data[600:900] / 16.0
+    sel = CoresetSelector(
+        logreg(), method="margin", fraction=0.2, class_balance=True, random_state=0
+    ).fit(X, y)
+    out = sel.transform(X_new)
+    predicted = sel.proxy_.predict(X_new.astype(np.float32))
+    expected = np.ceil(0.2 * np.bincount(predicted, minlength=10)).astype(int)
+    rows = [np.flatnonzero((X_new == r).all(axis=1))[0] for r in out]
+    np.testing.assert_array_equal(np.bincount(predicted[rows], minlength=10), expected)
+    with pytest.raises(ValueError, match="fit_resample"):
+        CoresetSelector(method="random", class_balance=True).fit(X, y).transform(X_new)
 
 
 def test_transform_with_forgetting_on_unseen_pool_raises(digits):
