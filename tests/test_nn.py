@@ -168,3 +168,31 @@ def test_device_auto_uses_cuda_when_present(blobs):
     assert next(net.module_.parameters()).is_cuda
     proba, emb = predict_proba_and_embed(net, X)
     assert proba.shape == (len(X), 2) and emb.shape[0] == len(X)
+
+
+def test_training_batches_are_shuffled_by_default():
+    assert ProxyNet().get_params()["iterator_train__shuffle"] is True
+    assert ProxyNet(iterator_train__shuffle=False).get_params()["iterator_train__shuffle"] is False
+
+
+def test_precise_batchnorm_matches_final_weights():
+    rng = np.random.RandomState(0)
+    X = rng.rand(90, 1, 6, 6).astype(np.float32)
+    y = rng.randint(0, 3, 90)
+    # batch size 15 divides 90, so the mean of batch means is the mean over all rows
+    net = ProxyNet(SmallCNN, module__width=4, max_epochs=3, lr=0.05, batch_size=15)
+    torch.manual_seed(0)
+    net.fit(X, y)
+    conv, bn = net.module_.features[0][0], net.module_.features[0][1]
+    with torch.no_grad():
+        act = conv(torch.as_tensor(X))
+    np.testing.assert_allclose(bn.running_mean, act.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
+    assert bn.momentum == 0.1  # restored after the recalibration pass
+    # and it can be switched off like any skorch default callback
+    off = ProxyNet(SmallCNN, module__width=4, max_epochs=1, callbacks__precise_bn=None)
+    torch.manual_seed(0)
+    off.fit(X, y)
+    bn_off = off.module_.features[0][1]
+    with torch.no_grad():
+        act_off = off.module_.features[0][0](torch.as_tensor(X)).mean(dim=(0, 2, 3))
+    assert not np.allclose(bn_off.running_mean, act_off, rtol=1e-4, atol=1e-5)

