@@ -85,18 +85,9 @@ def test_in_a_pipeline_and_grid_search_over_fraction(digits):
     assert grid.score(X, y) > 0.9
 
 
-def test_memory_trains_the_proxy_once_per_fold(digits, tmp_path, monkeypatch):
-    from svpkit import _proxy_outputs
-
+def test_memory_trains_the_proxy_once_per_fold(digits, tmp_path, proxy_trainings):
     X, y = digits
-    calls = []
-    original = _proxy_outputs.train_and_read
-
-    def counting(proxy, X, y_enc, train_rows, seed, needs, verbose=False):
-        calls.append(1)
-        return original(proxy, X, y_enc, train_rows, seed, needs, verbose)
-
-    monkeypatch.setattr("svpkit._base.train_and_read", counting)
+    calls = proxy_trainings
     model = SelectThenFit(
         CoresetSelector(logreg(), method="margin", random_state=0), logreg(), memory=str(tmp_path)
     )

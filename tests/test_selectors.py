@@ -232,18 +232,9 @@ def test_string_labels_and_torch_proxy(digits):
     np.testing.assert_array_equal(sel.classes_, np.array(list("abcdefghij")))
 
 
-def test_memory_caches_proxy_training_across_fractions(digits, tmp_path, monkeypatch):
-    from svpkit import _proxy_outputs
-
+def test_memory_caches_proxy_training_across_fractions(digits, tmp_path, proxy_trainings):
     X, y = digits
-    calls = []
-    original = _proxy_outputs.train_and_read
-
-    def counting(proxy, X, y_enc, train_rows, seed, needs, verbose=False):
-        calls.append(1)
-        return original(proxy, X, y_enc, train_rows, seed, needs, verbose)
-
-    monkeypatch.setattr("svpkit._base.train_and_read", counting)
+    calls = proxy_trainings
     sel = CoresetSelector(small_proxy(), method="margin", random_state=0, memory=str(tmp_path))
     a = sel.set_params(fraction=0.2).fit(X, y).sample_indices_
     b = sel.set_params(fraction=0.5).fit(X, y).sample_indices_
@@ -352,3 +343,11 @@ def test_nothing_lost_on_error(digits):
     with pytest.raises(ValueError):
         sel.set_params(fraction=5000).fit(X, y)
     np.testing.assert_array_equal(sel.sample_indices_, before)
+
+
+def test_verbose_shows_a_progress_bar_for_torch_proxies(digits, capsys):
+    X, y = digits
+    CoresetSelector(small_proxy(), fraction=0.2, random_state=0, verbose=True).fit(X, y)
+    assert "proxy" in capsys.readouterr().err
+    CoresetSelector(small_proxy(), fraction=0.2, random_state=0).fit(X, y)
+    assert capsys.readouterr().err == ""
