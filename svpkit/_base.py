@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import joblib
@@ -111,11 +112,17 @@ class BaseSelector(TransformerMixin, BaseEstimator):
 
         rng = check_random_state(self.random_state)
         seed = derive_seed(rng)
-        self.proxy_, outputs = self._fit_proxy(method, Xv, y_enc, labeled, seed)
+        self.proxy_, outputs, seconds = self._fit_proxy(method, Xv, y_enc, labeled, seed)
 
+        start = time.perf_counter()
         order, scores, selected = self._rank(
             method, outputs, candidates, labeled, y_enc, n_select, rng
         )
+        self.fit_seconds_ = {
+            "proxy_fit": seconds["proxy_fit"],
+            "score": seconds["score"],
+            "select": time.perf_counter() - start,
+        }
         self.scores_ = np.full(len(Xv), np.nan)
         self.scores_[candidates] = scores
         self.ranking_ = np.asarray(order, dtype=np.int64)
@@ -132,10 +139,12 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         y_enc: np.ndarray,
         labeled: np.ndarray,
         seed: int,
-    ) -> tuple[Any, PoolOutputs]:
+    ) -> tuple[Any, PoolOutputs, dict[str, float]]:
         uses_proxy = method.needs_proxy or (method.needs == "embedding" and len(labeled) > 0)
         if not uses_proxy:
-            return None, read_outputs(None, Xv, method.needs)
+            start = time.perf_counter()
+            outputs = read_outputs(None, Xv, method.needs)
+            return None, outputs, {"proxy_fit": 0.0, "score": time.perf_counter() - start}
         n_classes = len(np.unique(y_enc[labeled])) if len(labeled) else 0
         if len(labeled) == 0:
             raise ValueError(

@@ -49,6 +49,10 @@ default="least_confidence"
     sample_indices_ : ndarray of int
         Selected rows, sorted.
     n_selected_ : int
+    fit_seconds_ : dict
+        Wall time of the last ``fit``: ``{"proxy_fit", "score", "select"}`` in seconds (proxy
+        training, proxy inference over the pool, ranking). With ``memory``, a cache hit reports
+        the times of the run that filled the cache.
     classes_ : ndarray
         Labels seen among the labeled rows.
     n_features_in_ : int

@@ -351,3 +351,12 @@ def test_verbose_shows_a_progress_bar_for_torch_proxies(digits, capsys):
     assert "proxy" in capsys.readouterr().err
     CoresetSelector(small_proxy(), fraction=0.2, random_state=0).fit(X, y)
     assert capsys.readouterr().err == ""
+
+
+def test_fit_seconds_split_proxy_training_scoring_and_selection(digits):
+    X, y = digits
+    sel = CoresetSelector(small_proxy(), method="entropy", fraction=0.3, random_state=0).fit(X, y)
+    assert set(sel.fit_seconds_) == {"proxy_fit", "score", "select"}
+    assert sel.fit_seconds_["proxy_fit"] > sel.fit_seconds_["score"] > 0
+    rnd = CoresetSelector(method="random", fraction=0.3).fit(X, y)
+    assert rnd.fit_seconds_["proxy_fit"] == 0.0
