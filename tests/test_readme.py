@@ -9,8 +9,8 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
 
-def test_readme_has_the_three_examples():
-    assert len(BLOCKS) == 3
+def test_readme_has_the_examples():
+    assert len(BLOCKS) == 4
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
@@ -27,5 +27,9 @@ def test_readme_example_runs(index, tmp_path, monkeypatch):
         assert len(namespace["to_label"]) == 50
         assert (namespace["y_partial"] != -1).sum() == 150
     if index == 2:
+        history = namespace["loop"].history_
+        assert [r["n_labeled"] for r in history] == [28, 140, 280, 420, 560, 700]
+        assert (tmp_path / "al-run").exists()
+    if index == 3:
         assert namespace["grid"].best_params_["selectthenfit__selector__fraction"] <= 1.0
         assert (tmp_path / "svp-cache").exists()

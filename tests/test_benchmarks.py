@@ -1,0 +1,51 @@
+"""The benchmark scripts' quick paths run on tiny data (their full runs are not timed tests)."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name):
+    sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_active_learning_benchmark_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    bench = _load("active_learning")
+    code = bench.main(
+        [
+            "--quick",
+            "--datasets",
+            "digits",
+            "--methods",
+            "entropy",
+            "kcenters",
+            "random",
+            "--out",
+            str(tmp_path),
+            "--docs",
+            str(tmp_path / "page.md"),
+        ]
+    )
+    assert code == 0
+    result = json.loads((tmp_path / "active_learning_quick.json").read_text())
+    modes = {(r["method"], r["selector"]) for r in result["summary"]}
+    assert modes == {(m, s) for m in ("entropy", "kcenters") for s in bench.MODES} | {
+        ("random", "none")
+    }
+    for run in result["runs"]:
+        assert [h["round"] for h in run["history"]] == list(range(6))
+        assert run["history"][-1]["n_labeled"] == 150  # 50% of the 300-row quick pool
+    baseline = [r for r in result["summary"] if r["selector"] == "target"]
+    assert all(r["speedup_vs_target"] == 1.0 for r in baseline)
+    assert (tmp_path / "active_learning_quick.png").stat().st_size > 10_000
+    assert result["environment"]["versions"]["torch"]
