@@ -159,8 +159,10 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             )
         proxy = self._resolved_proxy()
         check_proxy(proxy, method.needs)
+        # With a cache, read everything once so that every method and fraction reuses it.
+        needs = "all" if self.memory is not None else method.needs
         train = check_memory(self.memory).cache(train_and_read, ignore=["verbose"])
-        return train(proxy, Xv, y_enc, labeled, seed, method.needs, bool(self.verbose))
+        return train(proxy, Xv, y_enc, labeled, seed, needs, bool(self.verbose))
 
     # -- outputs -----------------------------------------------------------------------------
     def _is_fit_pool(self, Xv: np.ndarray) -> bool:

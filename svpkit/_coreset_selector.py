@@ -40,7 +40,8 @@ default="least_confidence"
     random_state : int, RandomState instance or None, default=None
         Seeds everything random. Same seed, same selection.
     memory : str, joblib.Memory or None, default=None
-        Caches proxy training and inference across fractions.
+        Caches proxy training and inference: with a cache, one training serves every fraction
+        and every method.
     verbose : bool, default=False
         Show a progress bar while a torch proxy trains.
 

@@ -69,8 +69,9 @@ def train_and_read(
     seed : int
         Seeds torch (in a scope that restores the caller's RNG) and, when the proxy leaves it
         unset, its ``random_state``.
-    needs : {"proba", "embedding", "forgetting"}
-        What to read out.
+    needs : {"proba", "embedding", "forgetting", "all"}
+        What to read out. ``"all"`` reads everything the proxy can give (forgetting counts for a
+        ProxyNet, probabilities, embeddings), so one cached training serves every method.
     verbose : bool
         Show an epoch progress bar for torch proxies.
 
@@ -84,7 +85,8 @@ def train_and_read(
     proxy_ = clone(proxy)
     torch_proxy = is_torch_proxy(proxy_)
     extra_callbacks = []
-    if needs == "forgetting":
+    track_forgetting = needs == "forgetting" or (needs == "all" and isinstance(proxy_, ProxyNet))
+    if track_forgetting:
         extra_callbacks.append((_FORGETTING_CB, ForgettingTracker()))
     if verbose and torch_proxy:
         extra_callbacks.append(("svpkit_progress", EpochProgressBar("proxy")))
@@ -99,12 +101,10 @@ def train_and_read(
         proxy_.fit(X[train_rows], y_enc[train_rows])
     fitted = time.perf_counter()
 
-    if needs != "forgetting":
-        outputs = read_outputs(proxy_, X, needs)
-    else:  # counted during training: reading them is free
-        forgetting = np.full(len(X), np.nan)
-        forgetting[train_rows] = dict(proxy_.callbacks_)[_FORGETTING_CB].counter_.scores()
-        outputs = PoolOutputs(forgetting=forgetting)
+    outputs = read_outputs(proxy_, X, needs) if needs != "forgetting" else PoolOutputs()
+    if track_forgetting:  # counted during training: reading them is free
+        outputs.forgetting = np.full(len(X), np.nan)
+        outputs.forgetting[train_rows] = dict(proxy_.callbacks_)[_FORGETTING_CB].counter_.scores()
     seconds = {"proxy_fit": fitted - start, "score": time.perf_counter() - fitted}
     return proxy_, outputs, seconds
 
@@ -112,16 +112,13 @@ def train_and_read(
 def read_outputs(proxy_: Any, X: np.ndarray, needs: str) -> PoolOutputs:
     """Outputs of an already fitted proxy on a new pool (no training dynamics available)."""
     outputs = PoolOutputs()
-    if proxy_ is None:
-        if needs == "embedding":
-            outputs.embedding = X.reshape(len(X), -1)
-        return outputs
-    if is_torch_proxy(proxy_):
-        outputs.proba, outputs.embedding = predict_proba_and_embed(
-            proxy_, X, embed=needs == "embedding"
-        )
-    elif needs == "proba":
+    want_proba = needs in ("proba", "all")
+    want_embedding = needs in ("embedding", "all")
+    if proxy_ is not None and is_torch_proxy(proxy_):
+        # probabilities come with the same pass
+        outputs.proba, outputs.embedding = predict_proba_and_embed(proxy_, X, embed=want_embedding)
+    elif proxy_ is not None and want_proba and hasattr(proxy_, "predict_proba"):
         outputs.proba = proxy_.predict_proba(X)
-    if needs == "embedding" and outputs.embedding is None:
-        outputs.embedding = X.reshape(len(X), -1)
+    if want_embedding and outputs.embedding is None:
+        outputs.embedding = X.reshape(len(X), -1)  # no learned embedding: the input features
     return outputs

@@ -32,7 +32,8 @@ default="least_confidence"
         Seeds proxy training, tie-breaking, ``random`` and the first k-center. Same seed, same
         selection.
     memory : str, joblib.Memory or None, default=None
-        Caches proxy training and inference, which do not depend on ``fraction``.
+        Caches proxy training and inference, which depend on neither ``fraction`` nor
+        ``method``: with a cache, one training serves every fraction and every method.
     verbose : bool, default=False
         Show a progress bar while a torch proxy trains.
 

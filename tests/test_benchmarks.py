@@ -49,3 +49,24 @@ def test_active_learning_benchmark_quick(tmp_path):
     assert all(r["speedup_vs_target"] == 1.0 for r in baseline)
     assert (tmp_path / "active_learning_quick.png").stat().st_size > 10_000
     assert result["environment"]["versions"]["torch"]
+
+
+def test_coreset_benchmark_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    bench = _load("coreset")
+    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]) == 0
+    result = json.loads((tmp_path / "coreset_quick.json").read_text())
+    combos = {(s["selector"], s["method"]) for s in result["summary"]}
+    for selector in bench.SELECTORS:
+        for method in bench.METHODS:
+            assert (selector, method) in combos
+    assert ("none", "random") in combos and ("none", "all") in combos
+    agreement = result["agreement"]
+    assert {a["proxy"] for a in agreement} == {"proxy-narrow", "proxy-fewer-epochs"}
+    assert all(-1 <= a["spearman"] <= 1 and 0 <= a["overlap_at_50"] <= 1 for a in agreement)
+    heads = result["headline"]
+    assert {h["selector"] for h in heads} == set(bench.SELECTORS)
+    for name in ("accuracy", "time", "agreement"):
+        assert (tmp_path / f"coreset_quick_{name}.png").exists()
+    full = [s for s in result["summary"] if s["method"] == "all"][0]
+    assert full["speedup_vs_full"] == pytest.approx(1.0)

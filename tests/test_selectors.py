@@ -360,3 +360,18 @@ def test_fit_seconds_split_proxy_training_scoring_and_selection(digits):
     assert sel.fit_seconds_["proxy_fit"] > sel.fit_seconds_["score"] > 0
     rnd = CoresetSelector(method="random", fraction=0.3).fit(X, y)
     assert rnd.fit_seconds_["proxy_fit"] == 0.0
+
+
+def test_one_cached_training_serves_every_method_with_identical_selections(
+    digits, tmp_path, proxy_trainings
+):
+    X, y = digits
+    for method in ["least_confidence", "margin", "entropy", "kcenters", "forgetting"]:
+        cached = CoresetSelector(
+            small_proxy(), method=method, fraction=0.3, random_state=0, memory=str(tmp_path)
+        ).fit(X, y)
+        plain = CoresetSelector(small_proxy(), method=method, fraction=0.3, random_state=0)
+        plain.fit(X, y)
+        np.testing.assert_array_equal(cached.sample_indices_, plain.sample_indices_)
+    # five cache-less fits plus a single cached one shared by all five methods
+    assert len(proxy_trainings) == 6
