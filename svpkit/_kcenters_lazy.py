@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 _BLOCK = 512  # candidate rows refreshed per extension of the scanned prefix
-_GEMM_ELEMENTS = 4 << 20  # size of the row-chunk x pending-centers block of a full update
+_GEMM_ELEMENTS = 1 << 20  # elements of the row-chunk x pending-centers block (4 MB float32)
 
 
 def _apply_centers(X, half, mind, centers):
@@ -67,6 +67,8 @@ def lazy_traversal(X, half, mind, n_picks, first, *, candidates=None, max_pendin
         t + 1, so only the last one needs a final full update.
     """
     n = X.shape[0]
+    if n_picks == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
     if mind is None:
         mind = np.full(n, np.inf, dtype=X.dtype)
     picks = np.empty(n_picks, dtype=np.int64)

@@ -20,12 +20,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.utils import check_random_state
 
+from ._kcenters_lazy import lazy_traversal
 from ._optional import faiss_or_none
 from .utils import cuda_available
 
 __all__ = ["greedy_kcenters", "KCentersResult"]
 
 _CHUNK_ROWS = 65536
+#: n_samples * n_centers above which ``algorithm="auto"`` picks the lazy engine.
+LAZY_THRESHOLD = 2_000_000
 
 
 class KCentersResult(NamedTuple):
@@ -111,11 +114,13 @@ def _traverse_numpy(X, half, mind, n_picks, first):
 
     if mind is None:
         mind = np.full(X.shape[0], np.inf, dtype=X.dtype)
+    c = first if first is not None else int(np.argmax(mind))
     for i in range(n_picks):
-        c = first if (i == 0 and first is not None) else int(np.argmax(mind))
         picks[i] = c
         apply(c)
-        radii[i] = np.sqrt(2.0 * max(float(mind.max()), 0.0))
+        # The next pick is the farthest row, and its distance is the covering radius now.
+        c = int(np.argmax(mind))
+        radii[i] = np.sqrt(2.0 * max(float(mind[c]), 0.0))
     return picks, radii
 
 
@@ -152,6 +157,7 @@ def greedy_kcenters(
     random_state: int | np.random.RandomState | None = None,
     backend: Literal["auto", "numpy", "torch"] = "auto",
     device: str = "auto",
+    algorithm: Literal["auto", "lazy", "plain"] = "auto",
 ) -> KCentersResult:
     """Greedy k-centers: the farthest-first traversal of Sener & Savarese (2018).
 
@@ -173,6 +179,12 @@ def greedy_kcenters(
         (on CPU, numpy's BLAS matrix-vector product is ~3x faster than torch's).
     device : str, default="auto"
         Torch device for ``backend="torch"``; ``"auto"`` means CUDA when available.
+    algorithm : {"auto", "lazy", "plain"}, default="auto"
+        numpy backend only. ``"plain"`` reads the pool once per pick (one matrix-vector
+        product); ``"lazy"`` certifies each pick exactly from a short candidate list and applies
+        centers in blocked matrix-matrix products, reading the pool a handful of times
+        (:mod:`svpkit._kcenters_lazy`). ``"auto"`` uses lazy when ``n_samples * n_centers``
+        exceeds ``LAZY_THRESHOLD``, where its setup pays for itself.
 
     Returns
     -------
@@ -213,6 +225,8 @@ def greedy_kcenters(
         )
     if backend not in ("auto", "numpy", "torch"):
         raise ValueError(f"backend must be 'auto', 'numpy' or 'torch'; got {backend!r}.")
+    if algorithm not in ("auto", "lazy", "plain"):
+        raise ValueError(f"algorithm must be 'auto', 'lazy' or 'plain'; got {algorithm!r}.")
     if n_centers == 0:
         return KCentersResult(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
 
@@ -231,5 +245,7 @@ def greedy_kcenters(
 
         picks, radii = _traverse_torch(X, half, mind, n_centers, first, resolve_device(device))
     else:
-        picks, radii = _traverse_numpy(X, half, mind, n_centers, first)
+        lazy = algorithm == "lazy" or (algorithm == "auto" and n * n_centers >= LAZY_THRESHOLD)
+        traverse = lazy_traversal if lazy else _traverse_numpy
+        picks, radii = traverse(X, half, mind, n_centers, first)
     return KCentersResult(picks, radii)

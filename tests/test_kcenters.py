@@ -130,13 +130,25 @@ def _peak_bytes(fn):
 def test_memory_is_linear_in_n_and_independent_of_k():
     n, d = 20_000, 16
     X = np.random.RandomState(0).randn(n, d).astype(np.float32)
-    peak_small_k = _peak_bytes(lambda: greedy_kcenters(X, 20, random_state=0))
-    peak_large_k = _peak_bytes(lambda: greedy_kcenters(X, 400, random_state=0))
+    peak_small_k = _peak_bytes(lambda: greedy_kcenters(X, 20, random_state=0, algorithm="plain"))
+    peak_large_k = _peak_bytes(lambda: greedy_kcenters(X, 400, random_state=0, algorithm="plain"))
     k_by_n_matrix = 400 * n * 4
     # Three float32 n-vectors (half norms, running min, one chunk buffer) plus small change.
     assert peak_large_k < 6 * n * 4 + 64_000
     assert peak_large_k < k_by_n_matrix / 10
     assert peak_large_k < 1.5 * peak_small_k + 16_000
+
+
+def test_lazy_engine_memory_is_linear_and_independent_of_k():
+    n, d = 40_000, 16
+    X = np.random.RandomState(0).randn(n, d).astype(np.float32)
+    peak_small = _peak_bytes(lambda: greedy_kcenters(X, 300, random_state=0, algorithm="lazy"))
+    peak_large = _peak_bytes(lambda: greedy_kcenters(X, 1500, random_state=0, algorithm="lazy"))
+    # a few n-vectors, the candidate copy (max(4096, n/32) rows) and one fixed-size GEMM block
+    budget = 8 * n * 4 + 4096 * d * 4 + (1 << 20) * 4 * 2
+    assert peak_large < budget
+    assert peak_large < 0.1 * 1500 * n * 4  # far below a k x n matrix
+    assert peak_large < 1.5 * peak_small + 64_000
 
 
 def test_memory_with_many_existing_centers_stays_linear():
@@ -166,3 +178,92 @@ def test_memory_with_many_existing_centers_stays_linear():
 def test_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         greedy_kcenters(**kwargs)
+
+
+# --- the lazy (deferred-block) engine --------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@settings(max_examples=80, deadline=None)
+@given(X=integer_points(), data=st.data())
+def test_lazy_engine_equals_plain_loop_exactly(dtype, X, data):
+    from svpkit import kcenters
+    from svpkit._kcenters_lazy import lazy_traversal
+
+    X = np.ascontiguousarray(X.astype(dtype))
+    n = len(X)
+    half = kcenters._half_sq_norms(X)
+    if data.draw(st.booleans()) and n > 1:
+        existing = np.array(
+            data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n - 1, unique=True))
+        )
+        mind = kcenters._min_half_sq_dist_to(X, half, existing)
+        mind[existing] = -1.0
+        first, k = None, data.draw(st.integers(0, n - len(existing)))
+    else:
+        mind, first, k = None, data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, n))
+    # tiny candidate lists and pending limits force every rebuild path
+    candidates = data.draw(st.integers(1, n))
+    max_pending = data.draw(st.integers(1, 6))
+    ref = kcenters._traverse_numpy(X, half, None if mind is None else mind.copy(), k, first)
+    out = lazy_traversal(
+        X,
+        half,
+        None if mind is None else mind.copy(),
+        k,
+        first,
+        candidates=candidates,
+        max_pending=max_pending,
+    )
+    np.testing.assert_array_equal(out[0], ref[0])
+    np.testing.assert_allclose(out[1], ref[1], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "clustered", "duplicates"])
+def test_lazy_engine_is_a_valid_farthest_first_traversal(kind):
+    rng = np.random.RandomState(0)
+    if kind == "gaussian":
+        X = rng.randn(6000, 24)
+    elif kind == "clustered":
+        centers = rng.randn(40, 24) * 10
+        X = centers[rng.randint(0, 40, 6000)] + 0.1 * rng.randn(6000, 24)
+    else:
+        X = np.repeat(rng.randn(300, 24), 20, axis=0)
+    X = X.astype(np.float32)
+    lazy = greedy_kcenters(X, 400, random_state=1, algorithm="lazy")
+    plain = greedy_kcenters(X, 400, random_state=1, algorithm="plain")
+    # Check every lazy pick in float64: it is the farthest row given the earlier picks, up to
+    # the float32 rounding of the expanded form |x|^2 - 2 x.c + |c|^2 (about eps * |x|^2).
+    X64 = X.astype(np.float64)
+    tol_sq = 1e-5 * (X64**2).sum(axis=1).max()
+    mind = np.full(len(X), np.inf)
+    for t, p in enumerate(lazy.indices):
+        if t:
+            assert mind[p] >= mind.max() - tol_sq
+        mind = np.minimum(mind, ((X64 - X64[p]) ** 2).sum(axis=1))
+        assert abs(lazy.radii[t] ** 2 - mind.max()) <= tol_sq
+    assert len(set(lazy.indices)) == 400
+    # Once everything is covered (duplicates), what is left to pick is rounding noise; compare
+    # the picks made while real distance remained.
+    real = int(np.sum(np.r_[np.inf, plain.radii[:-1]] ** 2 > tol_sq))
+    overlap = len(set(lazy.indices[:real]) & set(plain.indices[:real])) / real
+    assert overlap >= 0.95  # float32 near-ties may resolve differently, rarely
+    assert abs(lazy.radii[-1] ** 2 - plain.radii[-1] ** 2) <= tol_sq
+
+
+def test_auto_algorithm_switches_to_lazy_on_large_problems(monkeypatch):
+    from svpkit import kcenters
+
+    calls = []
+    original = kcenters.lazy_traversal
+    monkeypatch.setattr(
+        kcenters, "lazy_traversal", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    X = np.random.RandomState(0).randn(2000, 4)
+    greedy_kcenters(X, 10, random_state=0)
+    assert calls == []
+    monkeypatch.setattr(kcenters, "LAZY_THRESHOLD", 1000)
+    greedy_kcenters(X, 10, random_state=0)
+    assert calls == [1]
+    with pytest.raises(ValueError, match="algorithm"):
+        greedy_kcenters(X, 10, algorithm="fast")
