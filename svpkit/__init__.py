@@ -6,7 +6,7 @@ picked (Coleman et al., ICLR 2020).
 
 from ._coreset_selector import CoresetSelector
 from ._proxy_selector import ProxySelector
-from .kcenters import KCentersResult, greedy_kcenters
+from .kcenters import KCentersResult, assign_to_centers, estimate_resources, greedy_kcenters
 from .methods import available_methods, register_method
 from .nn import make_default_proxy, make_proxy
 from .pipeline import SelectThenFit, smallest_fraction_within
@@ -21,6 +21,8 @@ __all__ = [
     "make_default_proxy",
     "greedy_kcenters",
     "KCentersResult",
+    "assign_to_centers",
+    "estimate_resources",
     "available_methods",
     "register_method",
     "smallest_fraction_within",

@@ -24,7 +24,7 @@ from ._kcenters_lazy import lazy_traversal
 from ._optional import faiss_or_none
 from .utils import cuda_available
 
-__all__ = ["greedy_kcenters", "KCentersResult"]
+__all__ = ["greedy_kcenters", "KCentersResult", "assign_to_centers", "estimate_resources"]
 
 _CHUNK_ROWS = 65536
 #: n_samples * n_centers above which ``algorithm="auto"`` picks the lazy engine.
@@ -69,30 +69,80 @@ def _half_sq_norms(X: np.ndarray) -> np.ndarray:
     return half
 
 
-def _min_half_sq_dist_to(X: np.ndarray, half: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Half squared distance from each row of X to its nearest row of ``centers``."""
+def _nearest_center(
+    X: np.ndarray, half: np.ndarray, centers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Position in ``centers`` of each row's nearest center, and the half squared distance.
+
+    FAISS (float32) or chunked GEMM (float64): one ``chunk x n_centers`` block at a time, so
+    memory stays linear in n however many centers there are.
+    """
+    nearest = np.empty(X.shape[0], dtype=np.int64)
+    out = np.empty(X.shape[0], dtype=X.dtype)
     faiss = faiss_or_none()
     if faiss is not None and X.dtype == np.float32:
         index = faiss.IndexFlatL2(X.shape[1])
         index.add(np.ascontiguousarray(X[centers]))
-        out = np.empty(X.shape[0], dtype=X.dtype)
         for start in range(0, X.shape[0], _CHUNK_ROWS):
-            dist, _ = index.search(X[start : start + _CHUNK_ROWS], 1)
+            dist, pos = index.search(np.ascontiguousarray(X[start : start + _CHUNK_ROWS]), 1)
             out[start : start + len(dist)] = 0.5 * np.maximum(dist[:, 0], 0.0)
-        return out
+            nearest[start : start + len(dist)] = pos[:, 0]
+        return nearest, out
     C = X[centers]
     half_c = half[centers]
-    out = np.empty(X.shape[0], dtype=X.dtype)
-    # min_j |x - c_j|^2 / 2 = |x|^2/2 + min_j (|c_j|^2/2 - x.c_j): one chunk x k temporary,
-    # updated in place, with chunks sized so it stays around 16 MB.
+    # min_j |x - c_j|^2 / 2 = |x|^2/2 + min_j (|c_j|^2/2 - x.c_j), chunks of ~16 MB.
     rows = max(1, min(_CHUNK_ROWS, (2 << 20) // max(1, len(centers))))
     for start in range(0, X.shape[0], rows):
         block = X[start : start + rows]
         d = block @ C.T
         np.subtract(half_c[None, :], d, out=d)
         stop = start + len(block)
-        np.add(half[start:stop], d.min(axis=1), out=out[start:stop])
-    return np.maximum(out, 0.0, out=out)
+        pos = d.argmin(axis=1)
+        nearest[start:stop] = pos
+        np.add(half[start:stop], d[np.arange(len(block)), pos], out=out[start:stop])
+    return nearest, np.maximum(out, 0.0, out=out)
+
+
+def _min_half_sq_dist_to(X: np.ndarray, half: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Half squared distance from each row of X to its nearest row of ``centers``."""
+    return _nearest_center(X, half, centers)[1]
+
+
+def assign_to_centers(X: ArrayLike, centers: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Assign every row to its nearest center (FAISS for float32 input), in linear memory.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    centers : array-like of int
+        Row indices of the centers (e.g. the picks of :func:`greedy_kcenters`).
+
+    Returns
+    -------
+    assignment : ndarray of int64, shape (n_samples,)
+        Position in ``centers`` of each row's nearest center;
+        ``np.bincount(assignment, minlength=len(centers))`` gives cluster sizes (core-set
+        weights).
+    distance : ndarray of float64, shape (n_samples,)
+        Euclidean distance to that center.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.kcenters import assign_to_centers
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0], [12.0]])
+    >>> assignment, distance = assign_to_centers(X, [0, 3])
+    >>> assignment.tolist(), np.bincount(assignment).tolist(), distance.tolist()
+    ([0, 0, 1, 1, 1], [2, 3], [0.0, 1.0, 1.0, 0.0, 1.0])
+    """
+    X = _as_matrix(X)
+    centers = np.asarray(centers, dtype=np.int64)
+    if centers.ndim != 1 or centers.size == 0:
+        raise ValueError("centers must be a non-empty 1-D array of row indices.")
+    if centers.min() < 0 or centers.max() >= len(X):
+        raise ValueError(f"centers holds indices outside [0, {len(X)}).")
+    nearest, half_sq = _nearest_center(X, _half_sq_norms(X), centers)
+    return nearest, np.sqrt(2.0 * half_sq.astype(np.float64))
 
 
 def _traverse_numpy(X, half, mind, n_picks, first):
@@ -249,3 +299,57 @@ def greedy_kcenters(
         traverse = lazy_traversal if lazy else _traverse_numpy
         picks, radii = traverse(X, half, mind, n_centers, first)
     return KCentersResult(picks, radii)
+
+
+def estimate_resources(
+    n_samples: int, n_features: int, n_centers: int, *, dtype: str = "float32"
+) -> dict[str, float | str]:
+    """Memory and time class of :func:`greedy_kcenters` before running it.
+
+    Memory beyond the pool is linear: a few n-vectors, the lazy engine's candidate copy and one
+    fixed-size matrix block. Time is given as the pool passes each algorithm makes and a
+    bandwidth-bound estimate for the plain loop (one pass per pick at ~45 GB/s, as measured on a
+    2-core machine; see ``benchmarks/kcenters.py``).
+
+    Parameters
+    ----------
+    n_samples, n_features, n_centers : int
+    dtype : {"float32", "float64"}, default="float32"
+
+    Returns
+    -------
+    estimate : dict
+        ``pool_bytes``, ``extra_bytes`` (beyond the pool), ``algorithm`` chosen by ``"auto"``,
+        ``plain_passes`` and ``plain_seconds_at_45GBps``, and ``time_class``.
+
+    Examples
+    --------
+    >>> from svpkit.kcenters import estimate_resources
+    >>> est = estimate_resources(500_000, 512, 1000)
+    >>> est["algorithm"], round(est["pool_bytes"] / 2**30, 2), est["time_class"]
+    ('lazy', 0.95, 'seconds')
+    """
+    itemsize = np.dtype(dtype).itemsize
+    pool = n_samples * n_features * itemsize
+    candidates = min(n_samples, max(4096, n_samples // 32))
+    vectors = 6 * n_samples * itemsize + n_centers * 16
+    lazy = n_samples * n_centers >= LAZY_THRESHOLD
+    extra = vectors + (candidates * n_features * itemsize + (1 << 20) * itemsize if lazy else 0)
+    plain_seconds = max(0, n_centers - 1) * pool / 45e9
+    time_class = (
+        "interactive (< 1 s)"
+        if plain_seconds < 1
+        else "seconds"
+        if plain_seconds < 60
+        else "minutes"
+        if plain_seconds < 3600
+        else "hours"
+    )
+    return {
+        "pool_bytes": float(pool),
+        "extra_bytes": float(extra),
+        "algorithm": "lazy" if lazy else "plain",
+        "plain_passes": float(max(0, n_centers - 1)),
+        "plain_seconds_at_45GBps": float(plain_seconds),
+        "time_class": time_class,
+    }

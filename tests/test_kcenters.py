@@ -267,3 +267,34 @@ def test_auto_algorithm_switches_to_lazy_on_large_problems(monkeypatch):
     assert calls == [1]
     with pytest.raises(ValueError, match="algorithm"):
         greedy_kcenters(X, 10, algorithm="fast")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_assign_to_centers_matches_brute_force(dtype):
+    from svpkit import assign_to_centers
+
+    X = np.random.RandomState(0).randn(500, 6).astype(dtype)
+    centers = greedy_kcenters(X, 25, random_state=0).indices
+    assignment, distance = assign_to_centers(X, centers)
+    D = np.sqrt(((X[:, None, :].astype(float) - X[centers][None].astype(float)) ** 2).sum(-1))
+    np.testing.assert_array_equal(assignment, D.argmin(axis=1))
+    np.testing.assert_allclose(distance, D.min(axis=1), rtol=1e-3, atol=1e-3)
+    assert np.bincount(assignment, minlength=25).sum() == 500
+    assert np.all(distance[centers] < 1e-3)
+    with pytest.raises(ValueError, match="outside"):
+        assign_to_centers(X, [500])
+    with pytest.raises(ValueError, match="non-empty"):
+        assign_to_centers(X, [])
+
+
+def test_estimate_resources_is_linear_and_picks_the_engine():
+    from svpkit import estimate_resources
+
+    small = estimate_resources(10_000, 64, 10)
+    big = estimate_resources(1_000_000, 512, 1000)
+    assert small["algorithm"] == "plain" and big["algorithm"] == "lazy"
+    assert big["pool_bytes"] == 1_000_000 * 512 * 4
+    assert big["extra_bytes"] < 0.5 * big["pool_bytes"]  # never an n x n or k x n matrix
+    assert big["time_class"] == "seconds" and small["time_class"].startswith("interactive")
+    twice = estimate_resources(2_000_000, 512, 1000)
+    assert twice["extra_bytes"] < 2.2 * big["extra_bytes"]
