@@ -128,6 +128,9 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         self.ranking_ = np.asarray(order, dtype=np.int64)
         self.sample_indices_ = np.sort(np.asarray(selected, dtype=np.int64))
         self.n_selected_ = len(self.sample_indices_)
+        self.sample_weight_ = (
+            method.weigh(outputs, candidates, self.sample_indices_) if method.weigh else None
+        )
         self.n_samples_fit_ = len(Xv)
         self.pool_fingerprint_ = (Xv.shape, joblib.hash(Xv))
         return self

@@ -47,7 +47,8 @@ default="least_confidence"
 
     Attributes
     ----------
-    proxy_, scores_, ranking_, sample_indices_, n_selected_, fit_seconds_, classes_, n_features_in_
+    proxy_, scores_, ranking_, sample_indices_, n_selected_, sample_weight_, fit_seconds_, \
+    classes_, n_features_in_
         As in :class:`ProxySelector`. With ``class_balance=True``, ``ranking_`` interleaves
         the classes by relative rank within their class.
 

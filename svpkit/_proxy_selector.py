@@ -50,6 +50,10 @@ default="least_confidence"
     sample_indices_ : ndarray of int
         Selected rows, sorted.
     n_selected_ : int
+    sample_weight_ : ndarray of shape (n_selected_,) or None
+        Core-set weights aligned with ``sample_indices_``: for ``kcenters``, how many candidate
+        rows have each selected row as their nearest center (sums to the number of
+        candidates); None for methods without a natural weighting.
     fit_seconds_ : dict
         Wall time of the last ``fit``: ``{"proxy_fit", "score", "select"}`` in seconds (proxy
         training, proxy inference over the pool, ranking). With ``memory``, a cache hit reports

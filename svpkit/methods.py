@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 
 from . import scoring
-from .kcenters import greedy_kcenters
+from .kcenters import assign_to_centers, greedy_kcenters
 
 __all__ = ["PoolOutputs", "SelectionMethod", "register_method", "get_method", "available_methods"]
 
@@ -62,12 +62,17 @@ class SelectionMethod:
         See ``RankFn`` in this module.
     coreset_only : bool
         True when it needs every row labeled and the proxy's training dynamics (forgetting).
+    weigh : callable or None
+        ``weigh(outputs, candidates, selected) -> weights``: one weight per selected row (e.g.
+        k-centers cluster sizes, usable as ``sample_weight``), or None when the method has no
+        natural weighting.
     """
 
     name: str
     needs: Need
     rank: RankFn
     coreset_only: bool = False
+    weigh: Callable[[PoolOutputs, np.ndarray, np.ndarray], np.ndarray] | None = None
 
     @property
     def needs_proxy(self) -> bool:
@@ -152,11 +157,21 @@ def _rank_kcenters(outputs, candidates, n_select, existing, rng):
     return rows[picks], scores
 
 
+def _weigh_kcenters(outputs, candidates, selected):
+    """Cluster sizes: how many candidate rows have each selected row as nearest center."""
+    rows = np.union1d(candidates, selected)
+    position = np.searchsorted(rows, selected)
+    assignment, _ = assign_to_centers(outputs.embedding[rows], position)
+    return np.bincount(assignment[np.isin(rows, candidates)], minlength=len(selected)).astype(
+        np.float64
+    )
+
+
 register_method(
     SelectionMethod("least_confidence", "proba", _uncertainty(scoring.least_confidence))
 )
 register_method(SelectionMethod("entropy", "proba", _uncertainty(scoring.entropy)))
 register_method(SelectionMethod("margin", "proba", _uncertainty(scoring.margin)))
-register_method(SelectionMethod("kcenters", "embedding", _rank_kcenters))
+register_method(SelectionMethod("kcenters", "embedding", _rank_kcenters, weigh=_weigh_kcenters))
 register_method(SelectionMethod("forgetting", "forgetting", _rank_forgetting, coreset_only=True))
 register_method(SelectionMethod("random", "nothing", _rank_random))

@@ -375,3 +375,15 @@ def test_one_cached_training_serves_every_method_with_identical_selections(
         np.testing.assert_array_equal(cached.sample_indices_, plain.sample_indices_)
     # five cache-less fits plus a single cached one shared by all five methods
     assert len(proxy_trainings) == 6
+
+
+def test_kcenters_weights_are_cluster_sizes(digits):
+    X, y = digits
+    sel = CoresetSelector(method="kcenters", fraction=0.1, random_state=0).fit(X, y)
+    # proxy=None with all rows labeled: the default MLP's embeddings are the space
+    _, emb = predict_proba_and_embed(sel.proxy_, X)
+    centers = emb[sel.sample_indices_]
+    nearest = ((emb[:, None, :] - centers[None]) ** 2).sum(-1).argmin(axis=1)
+    np.testing.assert_array_equal(sel.sample_weight_, np.bincount(nearest, minlength=60))
+    assert sel.sample_weight_.sum() == len(X)
+    assert CoresetSelector(logreg(), method="margin").fit(X, y).sample_weight_ is None
