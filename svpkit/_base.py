@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from . import _validation as v
+from ._dask import fit_dask, is_dask_array
 from ._proxy_outputs import check_proxy, read_outputs, train_and_read
 from .methods import PoolOutputs, SelectionMethod, get_method
 from .nn.net import make_default_proxy
@@ -96,6 +97,8 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         -------
         self
         """
+        if is_dask_array(X):
+            return fit_dask(self, X, y)
         method = get_method(self.method, coreset=self._coreset)
         v.check_fraction(self.fraction)
         Xv = self._validate_pool(X, reset=True)
@@ -108,31 +111,33 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         y_enc = np.zeros(len(y), dtype=np.int64)
         if encoder is not None:
             y_enc[labeled] = encoder.transform(y[labeled])
-        self.classes_ = encoder.classes_ if encoder is not None else np.array([])
 
         rng = check_random_state(self.random_state)
         seed = derive_seed(rng)
-        self.proxy_, outputs, seconds = self._fit_proxy(method, Xv, y_enc, labeled, seed)
+        proxy_, outputs, seconds = self._fit_proxy(method, Xv, y_enc, labeled, seed)
 
         start = time.perf_counter()
         order, scores, selected = self._rank(
             method, outputs, candidates, labeled, y_enc, n_select, rng
         )
-        self.fit_seconds_ = {
-            "proxy_fit": seconds["proxy_fit"],
-            "score": seconds["score"],
-            "select": time.perf_counter() - start,
-        }
+        select_seconds = time.perf_counter() - start
+        sample_indices = np.sort(np.asarray(selected, dtype=np.int64))
+        weights = method.weigh(outputs, candidates, sample_indices) if method.weigh else None
+        fingerprint = (Xv.shape, joblib.hash(Xv))
+
+        # Fitted attributes are set only once everything succeeded: a failed fit keeps the
+        # previous results intact.
+        self.proxy_ = proxy_
+        self.fit_seconds_ = {**seconds, "select": select_seconds}
+        self.classes_ = encoder.classes_ if encoder is not None else np.array([])
         self.scores_ = np.full(len(Xv), np.nan)
         self.scores_[candidates] = scores
         self.ranking_ = np.asarray(order, dtype=np.int64)
-        self.sample_indices_ = np.sort(np.asarray(selected, dtype=np.int64))
-        self.n_selected_ = len(self.sample_indices_)
-        self.sample_weight_ = (
-            method.weigh(outputs, candidates, self.sample_indices_) if method.weigh else None
-        )
+        self.sample_indices_ = sample_indices
+        self.n_selected_ = len(sample_indices)
+        self.sample_weight_ = weights
         self.n_samples_fit_ = len(Xv)
-        self.pool_fingerprint_ = (Xv.shape, joblib.hash(Xv))
+        self.pool_fingerprint_ = fingerprint
         return self
 
     def _fit_proxy(
@@ -148,24 +153,27 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             start = time.perf_counter()
             outputs = read_outputs(None, Xv, method.needs)
             return None, outputs, {"proxy_fit": 0.0, "score": time.perf_counter() - start}
-        n_classes = len(np.unique(y_enc[labeled])) if len(labeled) else 0
-        if len(labeled) == 0:
-            raise ValueError(
-                f"method={self.method!r} needs a proxy trained on labeled rows, but every row of "
-                "y is -1 (unlabeled). Label a seed set first, or start with method='random' or "
-                "method='kcenters' (which then runs on the input features)."
-            )
-        if n_classes < 2:
-            raise ValueError(
-                "the labeled rows hold only 1 class; the proxy needs at least 2 classes to train. "
-                "Label rows of another class, or use method='random'."
-            )
+        self._check_trainable(y_enc, labeled)
         proxy = self._resolved_proxy()
         check_proxy(proxy, method.needs)
         # With a cache, read everything once so that every method and fraction reuses it.
         needs = "all" if self.memory is not None else method.needs
         train = check_memory(self.memory).cache(train_and_read, ignore=["verbose"])
         return train(proxy, Xv, y_enc, labeled, seed, needs, bool(self.verbose))
+
+    def _check_trainable(self, y_enc: np.ndarray, labeled: np.ndarray) -> None:
+        """A proxy needs labeled rows of at least two classes."""
+        if len(labeled) == 0:
+            raise ValueError(
+                f"method={self.method!r} needs a proxy trained on labeled rows, but every row of "
+                "y is -1 (unlabeled). Label a seed set first, or start with method='random' or "
+                "method='kcenters' (which then runs on the input features)."
+            )
+        if len(np.unique(y_enc[labeled])) < 2:
+            raise ValueError(
+                "the labeled rows hold only 1 class; the proxy needs at least 2 classes to train. "
+                "Label rows of another class, or use method='random'."
+            )
 
     # -- outputs -----------------------------------------------------------------------------
     def _is_fit_pool(self, Xv: np.ndarray) -> bool:
@@ -188,10 +196,21 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         X_selected : array-like
         """
         check_is_fitted(self)
+        if is_dask_array(X):
+            return self._transform_dask(X)
         Xv = self._validate_pool(X, reset=False)
         if self._is_fit_pool(Xv):
             return v.take_rows(X, self.sample_indices_)
         return v.take_rows(X, self._select_from_new_pool(Xv))
+
+    def _transform_dask(self, X: Any) -> Any:
+        same = X.astype(np.float32).rechunk({i: -1 for i in range(1, X.ndim)})
+        if self.pool_fingerprint_ != ("dask", same.shape, same.name):
+            raise ValueError(
+                "transform on a dask pool returns the rows selected in fit, so it needs the same "
+                "dask array; call fit (or fit_resample) on a new pool."
+            )
+        return X[self.sample_indices_]
 
     def _select_from_new_pool(self, Xv: np.ndarray) -> np.ndarray:
         method = get_method(self.method, coreset=self._coreset)

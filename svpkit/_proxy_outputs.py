@@ -45,6 +45,34 @@ def _with_callbacks(proxy: NeuralNet, extra: list) -> NeuralNet:
     return proxy.set_params(callbacks=callbacks + extra)
 
 
+def train_proxy(
+    proxy: Any,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    seed: int,
+    *,
+    track_forgetting: bool = False,
+    verbose: bool = False,
+) -> Any:
+    """Fit a clone of ``proxy`` reproducibly (torch seeded in a scope; ``random_state`` set
+    when the proxy leaves it unset), optionally counting forgetting events."""
+    proxy_ = clone(proxy)
+    torch_proxy = is_torch_proxy(proxy_)
+    extra_callbacks = []
+    if track_forgetting:
+        extra_callbacks.append((_FORGETTING_CB, ForgettingTracker()))
+    if verbose and torch_proxy:
+        extra_callbacks.append(("svpkit_progress", EpochProgressBar("proxy")))
+    if extra_callbacks:
+        proxy_ = _with_callbacks(proxy_, extra_callbacks)
+    if not torch_proxy and "random_state" in proxy_.get_params():
+        if proxy_.get_params()["random_state"] is None:
+            proxy_.set_params(random_state=seed)
+    with torch_seed_scope(seed):
+        proxy_.fit(X_train, y_train)
+    return proxy_
+
+
 def train_and_read(
     proxy: Any,
     X: np.ndarray,
@@ -82,23 +110,16 @@ def train_and_read(
     seconds : dict
         ``{"proxy_fit": ..., "score": ...}``: wall time of training and of reading outputs.
     """
-    proxy_ = clone(proxy)
-    torch_proxy = is_torch_proxy(proxy_)
-    extra_callbacks = []
-    track_forgetting = needs == "forgetting" or (needs == "all" and isinstance(proxy_, ProxyNet))
-    if track_forgetting:
-        extra_callbacks.append((_FORGETTING_CB, ForgettingTracker()))
-    if verbose and torch_proxy:
-        extra_callbacks.append(("svpkit_progress", EpochProgressBar("proxy")))
-    if extra_callbacks:
-        proxy_ = _with_callbacks(proxy_, extra_callbacks)
-    if not torch_proxy and "random_state" in proxy_.get_params():
-        if proxy_.get_params()["random_state"] is None:
-            proxy_.set_params(random_state=seed)
-
+    track_forgetting = needs == "forgetting" or (needs == "all" and isinstance(proxy, ProxyNet))
     start = time.perf_counter()
-    with torch_seed_scope(seed):
-        proxy_.fit(X[train_rows], y_enc[train_rows])
+    proxy_ = train_proxy(
+        proxy,
+        X[train_rows],
+        y_enc[train_rows],
+        seed,
+        track_forgetting=track_forgetting,
+        verbose=verbose,
+    )
     fitted = time.perf_counter()
 
     outputs = read_outputs(proxy_, X, needs) if needs != "forgetting" else PoolOutputs()

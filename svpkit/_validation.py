@@ -24,8 +24,12 @@ def check_pool_array(X: Any) -> None:
         )
 
 
-def check_finite(X: np.ndarray) -> None:
-    bad = ~np.isfinite(X.reshape(len(X), -1)).all(axis=1)
+def check_finite(X: np.ndarray, chunk_rows: int = 16384) -> None:
+    """Reject NaN/inf, in row chunks so a memory-mapped pool is never copied whole."""
+    flat = X.reshape(len(X), -1)
+    bad = np.zeros(len(X), dtype=bool)
+    for start in range(0, len(X), chunk_rows):
+        bad[start : start + chunk_rows] = ~np.isfinite(flat[start : start + chunk_rows]).all(axis=1)
     if bad.any():
         raise ValueError(
             f"X contains NaN or inf in {int(bad.sum())} of {len(X)} rows (first: row "
@@ -101,6 +105,8 @@ def n_to_select(fraction: float | int, n_candidates: int, what: str) -> int:
 
 def take_rows(X: Any, rows: np.ndarray) -> Any:
     """``X[rows]`` in its own container (numpy, pandas, list, sparse), else as numpy."""
+    if type(X).__module__.startswith("dask.array"):
+        return X[rows]
     if hasattr(X, "iloc") or hasattr(X, "__getitem__"):
         return _safe_indexing(X, rows)
     return np.asarray(X)[rows]

@@ -70,3 +70,14 @@ def test_coreset_benchmark_quick(tmp_path):
         assert (tmp_path / f"coreset_quick_{name}.png").exists()
     full = [s for s in result["summary"] if s["method"] == "all"][0]
     assert full["speedup_vs_full"] == pytest.approx(1.0)
+
+
+def test_kcenters_benchmark_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    bench = _load("kcenters")
+    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]) == 0
+    rows = json.loads((tmp_path / "kcenters_quick.json").read_text())["rows"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["same_set"] >= 95 and row["lazy_seconds"] > 0 and row["bound_seconds"] > 0
+    assert row["lazy_peak_bytes"] < row["pool_bytes"]

@@ -39,6 +39,9 @@ class MLP(nn.Module):
     ((2, 3), (2, 8))
     """
 
+    #: forward returns (logits, embedding); see svpkit.nn.predict_proba_and_embed
+    returns_embedding = True
+
     def __init__(
         self,
         n_features: int,
@@ -97,6 +100,9 @@ class SmallCNN(nn.Module):
     >>> tuple(logits.shape), tuple(emb.shape)
     ((2, 10), (2, 64))
     """
+
+    #: forward returns (logits, embedding); see svpkit.nn.predict_proba_and_embed
+    returns_embedding = True
 
     def __init__(
         self,
@@ -205,6 +211,9 @@ class ResNet(nn.Module):
     >>> tuple(net(torch.zeros(2, 3, 16, 16))[0].shape)
     (2, 10)
     """
+
+    #: forward returns (logits, embedding); see svpkit.nn.predict_proba_and_embed
+    returns_embedding = True
 
     def __init__(
         self,

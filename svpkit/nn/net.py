@@ -231,12 +231,42 @@ def make_proxy(target: Any, **params: Any) -> Any:
     return clone(target).set_params(**params)
 
 
+class _Capture:
+    """Forward hook storing the input of a layer (a class, so it pickles, unlike a lambda)."""
+
+    def __init__(self, store: list) -> None:
+        self.store = store
+
+    def __call__(self, _module, inputs, _output) -> None:
+        self.store.append(inputs[0])
+
+
 def _last_linear(module: nn.Module) -> nn.Linear | None:
     last = None
     for sub in module.modules():
         if isinstance(sub, nn.Linear):
             last = sub
     return last
+
+
+def _inference_batches(net: NeuralNetClassifier, X: Any):
+    """Module outputs batch by batch, in eval mode without gradients.
+
+    Plain arrays (memory-mapped ones included) are sliced directly into contiguous batches:
+    skorch's DataLoader gathers rows one by one, which is slow on large pools. Anything else
+    (dicts, tensors, datasets) goes through skorch's own ``forward_iter``.
+    """
+    if not isinstance(X, np.ndarray):
+        yield from net.forward_iter(X, training=False)
+        return
+    batch = net.get_params_for("iterator_valid").get("batch_size", net.batch_size)
+    batch = len(X) if batch in (None, -1) else max(int(batch), 1024)
+    net.module_.eval()
+    with torch.no_grad():
+        for start in range(0, len(X), batch):
+            # a copy per batch: read-only (memory-mapped) pools cannot back a torch tensor
+            chunk = torch.from_numpy(np.array(X[start : start + batch], copy=True))
+            yield net.infer(chunk.to(net.device))
 
 
 def predict_proba_and_embed(
@@ -274,19 +304,18 @@ def predict_proba_and_embed(
     nonlin = net._get_predict_nonlinearity()
     captured: list[torch.Tensor] = []
     # Modules returning only logits: read the embedding as the input of the last nn.Linear.
-    layer = _last_linear(net.module_) if embed else None
-    hook = (
-        layer.register_forward_hook(lambda _m, inp, _o: captured.append(inp[0]))
-        if layer is not None
-        else None
-    )
+    # svpkit's own modules return (logits, embedding) and need no hook (a hook left on a module
+    # would also travel with it if another thread pickled the net meanwhile, e.g. dask).
+    own = getattr(type(net.module_), "returns_embedding", False)
+    layer = _last_linear(net.module_) if embed and not own else None
+    hook = layer.register_forward_hook(_Capture(captured)) if layer is not None else None
     n = len(X)
     proba = emb = None
     start = 0
     rng_guard = torch.random.fork_rng(devices=[])
     rng_guard.__enter__()
     try:
-        for out in net.forward_iter(_to_float32(X), training=False):
+        for out in _inference_batches(net, _to_float32(X)):
             if isinstance(out, (tuple, list)):
                 logits, e = out[0], out[1]
             else:
