@@ -10,7 +10,7 @@ subsets are the reference band.
 Also measured: proxy/target agreement, the Spearman rank correlation of each proxy's scores with
 the target-as-selector's scores, and the overlap of their selections at 50%.
 
-Run ``python benchmarks/coreset.py`` (about 30 minutes on 2 CPU cores) or ``--quick`` (under 3
+Run ``python benchmarks/coreset.py`` (about 25 minutes on 2 CPU cores) or ``--quick`` (under 3
 minutes). Writes ``benchmarks/results/coreset.json`` and PNG plots and ``docs/benchmarks.md``.
 """
 
@@ -473,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--datasets", nargs="+", default=None)
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--target-epochs", type=int, default=15)
+    parser.add_argument("--target-epochs", type=int, default=12)
     parser.add_argument("--proxy-epochs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--docs", type=Path, default=DOCS)

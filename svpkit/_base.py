@@ -7,7 +7,7 @@ from typing import Any
 
 import joblib
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
@@ -159,7 +159,9 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         # With a cache, read everything once so that every method and fraction reuses it.
         needs = "all" if self.memory is not None else method.needs
         train = check_memory(self.memory).cache(train_and_read, ignore=["verbose"])
-        return train(proxy, Xv, y_enc, labeled, seed, needs, bool(self.verbose))
+        # The cache key hashes an unfitted clone: a template that was fitted elsewhere in the
+        # meantime (e.g. the target used as its own proxy) must still hit the cache.
+        return train(clone(proxy), Xv, y_enc, labeled, seed, needs, bool(self.verbose))
 
     def _check_trainable(self, y_enc: np.ndarray, labeled: np.ndarray) -> None:
         """A proxy needs labeled rows of at least two classes."""

@@ -81,3 +81,11 @@ def test_kcenters_benchmark_quick(tmp_path):
     row = rows[0]
     assert row["same_set"] >= 95 and row["lazy_seconds"] > 0 and row["bound_seconds"] > 0
     assert row["lazy_peak_bytes"] < row["pool_bytes"]
+
+
+def test_scoring_benchmark_quick(tmp_path):
+    bench = _load("scoring")
+    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]) == 0
+    rows = json.loads((tmp_path / "scoring_quick.json").read_text())["rows"]
+    assert {r["method"] for r in rows} == {"least_confidence", "margin", "entropy"}
+    assert all(r["max_abs_diff_vs_svpkit"] < 1e-5 for r in rows)  # same scores, all styles

@@ -196,3 +196,24 @@ def test_precise_batchnorm_matches_final_weights():
     with torch.no_grad():
         act_off = off.module_.features[0][0](torch.as_tensor(X)).mean(dim=(0, 2, 3))
     assert not np.allclose(bn_off.running_mean, act_off, rtol=1e-4, atol=1e-5)
+
+
+def test_embeddings_can_be_written_to_a_memory_map(blobs, tmp_path):
+    X, y = blobs
+    net = make_default_proxy(max_epochs=1, module__hidden_units=(6,)).fit(X, y)
+    path = tmp_path / "emb.npy"
+    proba, emb = predict_proba_and_embed(net, X, embedding_out=path)
+    assert isinstance(emb, np.memmap)
+    np.testing.assert_array_equal(np.load(path), predict_proba_and_embed(net, X)[1])
+    assert np.load(path, mmap_mode="r").shape == (len(X), 6)
+
+
+def test_device_auto_survives_fitting_in_params_and_clones(blobs):
+    from sklearn.base import clone
+
+    X, y = blobs
+    net = make_default_proxy(max_epochs=1).fit(X, y)
+    assert net.device == resolve_device("auto")  # what skorch uses
+    assert net.get_params()["device"] == "auto"  # what the user asked for
+    assert clone(net).device == "auto"
+    assert net.set_params(device="cpu").get_params()["device"] == "cpu"

@@ -387,3 +387,18 @@ def test_kcenters_weights_are_cluster_sizes(digits):
     np.testing.assert_array_equal(sel.sample_weight_, np.bincount(nearest, minlength=60))
     assert sel.sample_weight_.sum() == len(X)
     assert CoresetSelector(logreg(), method="margin").fit(X, y).sample_weight_ is None
+
+
+def test_cache_hit_even_if_the_proxy_template_was_fitted_meanwhile(
+    digits, tmp_path, proxy_trainings
+):
+    X, y = digits
+    template = small_proxy()
+    CoresetSelector(
+        template, method="margin", fraction=0.2, random_state=0, memory=str(tmp_path)
+    ).fit(X, y)
+    template.fit(X[:100], y[:100])  # e.g. the target trained elsewhere, then reused as proxy
+    CoresetSelector(
+        template, method="margin", fraction=0.4, random_state=0, memory=str(tmp_path)
+    ).fit(X, y)
+    assert len(proxy_trainings) == 1

@@ -103,9 +103,25 @@ class ProxyNet(NeuralNetClassifier):
 
     # -- data handling -------------------------------------------------------------------
     def initialize(self) -> ProxyNet:
-        # Resolved here, not in __init__, so that clone/set_params keep the user's "auto".
+        # skorch reads self.device everywhere, so "auto" is resolved in place here; the
+        # requested value is remembered (trailing underscore: skorch treats other attributes as
+        # parameters) so get_params/clone still report what the user asked.
+        if self.device == "auto":
+            self.requested_device_ = "auto"
         self.device = resolve_device(self.device)
         return super().initialize()
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        params = super().get_params(deep=deep)
+        requested = getattr(self, "requested_device_", None)
+        if requested is not None and "device" in params:
+            params["device"] = requested
+        return params
+
+    def set_params(self, **kwargs: Any) -> ProxyNet:
+        if "device" in kwargs:
+            self.requested_device_ = None
+        return super().set_params(**kwargs)
 
     def get_dataset(self, X: Any, y: Any = None):
         return super().get_dataset(_to_float32(X), y)
@@ -270,7 +286,7 @@ def _inference_batches(net: NeuralNetClassifier, X: Any):
 
 
 def predict_proba_and_embed(
-    net: NeuralNetClassifier, X: Any, *, embed: bool = True
+    net: NeuralNetClassifier, X: Any, *, embed: bool = True, embedding_out: Any = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Class probabilities and penultimate embeddings of a fitted skorch net in one pass.
 
@@ -286,6 +302,9 @@ def predict_proba_and_embed(
         Rows to score.
     embed : bool, default=True
         Whether to collect embeddings at all.
+    embedding_out : str or path, default=None
+        Write the embeddings to this ``.npy`` file as a memory map instead of RAM (for pools
+        whose embeddings do not fit in memory); the returned array is that memory map.
 
     Returns
     -------
@@ -333,7 +352,14 @@ def predict_proba_and_embed(
             if embed:
                 e = e.detach().cpu().numpy().reshape(len(p), -1)
                 if emb is None:
-                    emb = np.empty((n, e.shape[1]), dtype=np.float32)
+                    shape = (n, e.shape[1])
+                    emb = (
+                        np.empty(shape, dtype=np.float32)
+                        if embedding_out is None
+                        else np.lib.format.open_memmap(
+                            embedding_out, mode="w+", dtype=np.float32, shape=shape
+                        )
+                    )
                 emb[start : start + len(e)] = e
             start += len(p)
     finally:
@@ -344,4 +370,6 @@ def predict_proba_and_embed(
             hook.remove()
     if proba is None:
         raise ValueError("no rows to predict on.")
+    if isinstance(emb, np.memmap):
+        emb.flush()
     return proba, emb

@@ -1,0 +1,138 @@
+"""Uncertainty scoring at scale: svpkit's chunked kernels vs whole-matrix peer styles.
+
+For n rows of float32 probabilities over C classes, side by side in one run: svpkit's
+``least_confidence``, ``margin`` and ``entropy`` (row chunks, no whole-matrix temporaries)
+against the whole-matrix numpy forms and ``scipy.stats.entropy`` that peers use. Reports seconds
+and the tracemalloc peak beyond the input. Run ``python benchmarks/scoring.py`` (about a minute;
+1M x 1000 needs 4 GB for the input) or ``--quick``. Writes
+``benchmarks/results/scoring.json`` and ``docs/scoring.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import entropy as scipy_entropy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, environment  # noqa: E402
+
+from svpkit.scoring import entropy, least_confidence, margin  # noqa: E402
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "scoring.md"
+
+
+def naive_entropy(p):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -np.nansum(p * np.log(p), axis=1)
+
+
+def naive_margin(p):
+    s = np.sort(p, axis=1)
+    return 1 - (s[:, -1] - s[:, -2])
+
+
+def naive_least_confidence(p):
+    return 1 - p.max(axis=1)
+
+
+IMPLEMENTATIONS = {
+    "least_confidence": {"svpkit": least_confidence, "numpy whole-matrix": naive_least_confidence},
+    "margin": {"svpkit": margin, "numpy sort (whole matrix)": naive_margin},
+    "entropy": {
+        "svpkit": entropy,
+        "numpy whole-matrix": naive_entropy,
+        "scipy.stats.entropy": lambda p: scipy_entropy(p, axis=1),
+    },
+}
+
+
+def measure(fn, p):
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    start = time.perf_counter()
+    out = fn(p)
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return out, seconds, peak
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--docs", type=Path, default=DOCS)
+    args = parser.parse_args(argv)
+    shapes = [(20_000, 10)] if args.quick else [(1_000_000, 10), (1_000_000, 1000)]
+    rows = []
+    for n, c in shapes:
+        rng = np.random.default_rng(0)
+        p = rng.random((n, c), dtype=np.float32)
+        p /= p.sum(axis=1, keepdims=True)
+        for method, impls in IMPLEMENTATIONS.items():
+            ref = None
+            for name, fn in impls.items():
+                out, seconds, peak = measure(fn, p)
+                ref = out if ref is None else ref
+                rows.append(
+                    {
+                        "n": n,
+                        "classes": c,
+                        "method": method,
+                        "implementation": name,
+                        "seconds": seconds,
+                        "peak_bytes": peak,
+                        "max_abs_diff_vs_svpkit": float(np.max(np.abs(out - ref))),
+                    }
+                )
+                print(
+                    f"{n}x{c} {method:16s} {name:26s} {seconds:8.3f} s peak {peak / 2**20:8.1f} MB",
+                    flush=True,
+                )
+        del p
+    for r in rows:
+        base = next(
+            x
+            for x in rows
+            if (x["n"], x["classes"], x["method"], x["implementation"])
+            == (r["n"], r["classes"], r["method"], "svpkit")
+        )
+        r["svpkit_speedup"] = r["seconds"] / base["seconds"]
+    env = environment()
+    command = "python benchmarks/scoring.py" + (" --quick" if args.quick else "")
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = "scoring_quick" if args.quick else "scoring"
+    (args.out / f"{stem}.json").write_text(
+        json.dumps({"command": command, "environment": env, "rows": rows}, indent=1)
+    )
+    lines = [
+        "# Uncertainty scoring: chunked kernels vs whole-matrix styles",
+        "",
+        f"Command: `{command}`; {env['cpu_count']} CPU cores. float32 probabilities. "
+        "Peak = tracemalloc peak beyond the input matrix.",
+        "",
+        "| n x classes | method | implementation | seconds | svpkit faster by | peak MB |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['n']:,} x {r['classes']} | {r['method']} | {r['implementation']} | "
+            f"{r['seconds']:.3f} | {r['svpkit_speedup']:.1f}x | "
+            f"{r['peak_bytes'] / 2**20:.0f} |"
+        )
+    page = "\n".join(lines) + "\n"
+    if not args.quick:
+        args.docs.write_text(page)
+    print(page)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
