@@ -60,6 +60,15 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         return order, scores, order[:n_select]
 
     @staticmethod
+    def _encode_labels(y: np.ndarray, labeled: np.ndarray) -> tuple[Any, np.ndarray]:
+        """Labels of the labeled rows as int64 codes (proxies need 0..K-1); 0 elsewhere."""
+        encoder = LabelEncoder().fit(y[labeled]) if len(labeled) else None
+        y_enc = np.zeros(len(y), dtype=np.int64)
+        if encoder is not None:
+            y_enc[labeled] = encoder.transform(y[labeled])
+        return encoder, y_enc
+
+    @staticmethod
     def _existing(labeled: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """Rows that are already in the training set and not candidates (existing centers)."""
         if len(labeled) == 0 or len(candidates) == 0:
@@ -112,10 +121,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         n_select = v.n_to_select(
             self.fraction, len(candidates), self._candidate_description(labeled, len(y))
         )
-        encoder = LabelEncoder().fit(y[labeled]) if len(labeled) else None
-        y_enc = np.zeros(len(y), dtype=np.int64)
-        if encoder is not None:
-            y_enc[labeled] = encoder.transform(y[labeled])
+        encoder, y_enc = self._encode_labels(y, labeled)
 
         rng = check_random_state(self.random_state)
         seed = derive_seed(rng)

@@ -103,13 +103,9 @@ def fit_dask(selector: Any, X: Any, y: Any) -> Any:
     if getattr(selector, "class_balance", False) and method.needs == "embedding":
         raise ValueError("class_balance=True with kcenters is not available for dask pools.")
 
-    from sklearn.preprocessing import LabelEncoder
     from sklearn.utils import check_random_state
 
-    encoder = LabelEncoder().fit(y[labeled]) if len(labeled) else None
-    y_enc = np.zeros(len(y), dtype=np.int64)
-    if encoder is not None:
-        y_enc[labeled] = encoder.transform(y[labeled])
+    encoder, y_enc = selector._encode_labels(y, labeled)
     rng = check_random_state(selector.random_state)
     seed = derive_seed(rng)
 
