@@ -136,18 +136,47 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         weights = method.weigh(outputs, candidates, sample_indices) if method.weigh else None
         fingerprint = (Xv.shape, joblib.hash(Xv))
 
-        # Fitted attributes are set only once everything succeeded: a failed fit keeps the
-        # previous results intact.
+        return self._store_fit(
+            proxy_=proxy_,
+            fit_seconds={**seconds, "select": select_seconds},
+            encoder=encoder,
+            n_rows=len(Xv),
+            candidates=candidates,
+            scores=scores,
+            order=order,
+            sample_indices=sample_indices,
+            sample_weight=weights,
+            fingerprint=fingerprint,
+        )
+
+    def _store_fit(
+        self,
+        *,
+        proxy_,
+        fit_seconds,
+        encoder,
+        n_rows,
+        candidates,
+        scores,
+        order,
+        sample_indices,
+        sample_weight,
+        fingerprint,
+        covering_radius=None,
+    ) -> BaseSelector:
+        """Set every fitted attribute at once, after everything succeeded: a failed fit keeps
+        the previous results intact. Shared by the in-memory and the dask paths."""
         self.proxy_ = proxy_
-        self.fit_seconds_ = {**seconds, "select": select_seconds}
+        self.fit_seconds_ = fit_seconds
         self.classes_ = encoder.classes_ if encoder is not None else np.array([])
-        self.scores_ = np.full(len(Xv), np.nan)
+        self.scores_ = np.full(n_rows, np.nan)
         self.scores_[candidates] = scores
         self.ranking_ = np.asarray(order, dtype=np.int64)
         self.sample_indices_ = sample_indices
         self.n_selected_ = len(sample_indices)
-        self.sample_weight_ = weights
-        self.n_samples_fit_ = len(Xv)
+        self.sample_weight_ = sample_weight
+        self.covering_radius_ = covering_radius
+        self.n_samples_fit_ = n_rows
         self.pool_fingerprint_ = fingerprint
         return self
 

@@ -180,23 +180,22 @@ def fit_dask(selector: Any, X: Any, y: Any) -> Any:
             method, PoolOutputs(), candidates, labeled, y_enc, n_select, rng
         )
 
-    sample_indices = np.sort(np.asarray(selected, dtype=np.int64))
-    selector.proxy_ = proxy_
-    # Scoring and selection interleave on the workers: reported together under "score".
-    selector.fit_seconds_ = {
-        "proxy_fit": trained - start,
-        "score": time.perf_counter() - trained,
-        "select": 0.0,
-    }
-    selector.classes_ = encoder.classes_ if encoder is not None else np.array([])
-    selector.scores_ = np.full(len(y), np.nan)
-    selector.scores_[candidates] = scores
-    selector.ranking_ = np.asarray(order, dtype=np.int64)
-    selector.sample_indices_ = sample_indices
-    selector.n_selected_ = len(sample_indices)
-    selector.sample_weight_ = None
-    selector.covering_radius_ = radius
-    selector.n_samples_fit_ = len(y)
     selector.n_features_in_ = X.shape[1]
-    selector.pool_fingerprint_ = ("dask", X.shape, X.name)
-    return selector
+    # Scoring and selection interleave on the workers: reported together under "score".
+    return selector._store_fit(
+        proxy_=proxy_,
+        fit_seconds={
+            "proxy_fit": trained - start,
+            "score": time.perf_counter() - trained,
+            "select": 0.0,
+        },
+        encoder=encoder,
+        n_rows=len(y),
+        candidates=candidates,
+        scores=scores,
+        order=order,
+        sample_indices=np.sort(np.asarray(selected, dtype=np.int64)),
+        sample_weight=None,
+        fingerprint=("dask", X.shape, X.name),
+        covering_radius=radius,
+    )

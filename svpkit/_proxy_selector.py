@@ -54,6 +54,9 @@ default="least_confidence"
         Core-set weights aligned with ``sample_indices_``: for ``kcenters``, how many candidate
         rows have each selected row as their nearest center (sums to the number of
         candidates); None for methods without a natural weighting.
+    covering_radius_ : float or None
+        For ``kcenters`` on a dask pool, the covering radius the two-round selection achieved
+        (measured); None otherwise.
     fit_seconds_ : dict
         Wall time of the last ``fit``: ``{"proxy_fit", "score", "select"}`` in seconds (proxy
         training, proxy inference over the pool, ranking). With ``memory``, a cache hit reports
