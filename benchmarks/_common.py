@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 from pathlib import Path
@@ -35,3 +36,17 @@ def environment() -> dict[str, Any]:
             "torch": torch.__version__,
         },
     }
+
+
+def publish(args: Any, name: str, payload: dict[str, Any], page: str) -> Path:
+    """Write ``<out>/<name>[_quick].json``, the docs page (full runs only) and print the page.
+
+    Returns the path prefix (without suffix) for the script's plots.
+    """
+    stem = f"{name}_quick" if args.quick else name
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{stem}.json").write_text(json.dumps(payload, indent=1))
+    if not args.quick:
+        args.docs.write_text(page)
+    print(page)
+    return args.out / stem

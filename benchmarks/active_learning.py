@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment  # noqa: E402
+from _common import RESULTS, environment, publish  # noqa: E402
 
 from svpkit import ProxySelector, make_default_proxy, make_proxy  # noqa: E402
 from svpkit.active import PAPER_SCHEDULE, ActiveLearningLoop  # noqa: E402
@@ -289,7 +289,6 @@ def main(argv: list[str] | None = None) -> int:
     epochs = 2 if args.quick else args.target_epochs
     max_pool = 300 if args.quick else None
 
-    args.out.mkdir(parents=True, exist_ok=True)
     runs = []
     for dataset in args.datasets:
         for method in args.methods:
@@ -305,17 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(runs)
     env = environment()
     command = "python benchmarks/active_learning.py" + (" --quick" if args.quick else "")
-    stem = "active_learning_quick" if args.quick else "active_learning"
-    (args.out / f"{stem}.json").write_text(
-        json.dumps(
-            {"command": command, "environment": env, "summary": summary, "runs": runs}, indent=1
-        )
-    )
-    plot(runs, summary, args.out / f"{stem}.png")
     page = markdown(summary, command, env, runs)
-    if not args.quick:
-        args.docs.write_text(page)
-    print(page)
+    payload = {"command": command, "environment": env, "summary": summary, "runs": runs}
+    prefix = publish(args, "active_learning", payload, page)
+    plot(runs, summary, prefix.with_suffix(".png"))
     return 0
 
 

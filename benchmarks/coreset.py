@@ -28,7 +28,7 @@ from scipy.stats import spearmanr
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment  # noqa: E402
+from _common import RESULTS, environment, publish  # noqa: E402
 
 from svpkit import CoresetSelector, make_proxy  # noqa: E402
 from svpkit.datasets import load_image_dataset  # noqa: E402
@@ -545,7 +545,6 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(seeds)} seed(s); test split 20%."
     )
 
-    args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     records, agreement = [], []
     for dataset in datasets:
@@ -565,27 +564,19 @@ def main(argv: list[str] | None = None) -> int:
     heads = headline(summary, agreement)
     env = environment()
     command = "python benchmarks/coreset.py" + (" --quick" if args.quick else "")
-    stem = "coreset_quick" if args.quick else "coreset"
-    (args.out / f"{stem}.json").write_text(
-        json.dumps(
-            {
-                "command": command,
-                "environment": env,
-                "settings": settings,
-                "wall_seconds": time.perf_counter() - start,
-                "headline": heads,
-                "summary": summary,
-                "agreement": [a for a in agreement if not a.get("scatter")],
-                "records": records,
-            },
-            indent=1,
-        )
-    )
-    plot(summary, agreement, args.out, stem)
+    payload = {
+        "command": command,
+        "environment": env,
+        "settings": settings,
+        "wall_seconds": time.perf_counter() - start,
+        "headline": heads,
+        "summary": summary,
+        "agreement": [a for a in agreement if not a.get("scatter")],
+        "records": records,
+    }
     page = markdown(summary, agreement, heads, command, env, settings)
-    if not args.quick:
-        args.docs.write_text(page)
-    print(page)
+    prefix = publish(args, "coreset", payload, page)
+    plot(summary, agreement, prefix.parent, prefix.name)
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0
 

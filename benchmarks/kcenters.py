@@ -20,7 +20,6 @@ minutes) or ``--quick``. Writes ``benchmarks/results/kcenters.json``/``.png`` an
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 import tracemalloc
@@ -29,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment  # noqa: E402
+from _common import RESULTS, environment, publish  # noqa: E402
 
 from svpkit import greedy_kcenters  # noqa: E402
 
@@ -243,19 +242,12 @@ def main(argv: list[str] | None = None) -> int:
             (n, d, k) for n in (20_000, 100_000, 500_000) for d in (64, 512) for k in (100, 1000)
         ]
         kinds = ["gaussian", "clustered"]
-    args.out.mkdir(parents=True, exist_ok=True)
     rows = run(configs, kinds)
     env = environment()
     command = "python benchmarks/kcenters.py" + (" --quick" if args.quick else "")
-    stem = "kcenters_quick" if args.quick else "kcenters"
-    (args.out / f"{stem}.json").write_text(
-        json.dumps({"command": command, "environment": env, "rows": rows}, indent=1)
-    )
-    plot(rows, args.out / f"{stem}.png")
     page = markdown(rows, command, env)
-    if not args.quick:
-        args.docs.write_text(page)
-    print(page)
+    prefix = publish(args, "kcenters", {"command": command, "environment": env, "rows": rows}, page)
+    plot(rows, prefix.with_suffix(".png"))
     return 0
 
 

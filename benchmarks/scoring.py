@@ -11,7 +11,6 @@ and the tracemalloc peak beyond the input. Run ``python benchmarks/scoring.py`` 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 import tracemalloc
@@ -21,7 +20,7 @@ import numpy as np
 from scipy.stats import entropy as scipy_entropy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment  # noqa: E402
+from _common import RESULTS, environment, publish  # noqa: E402
 
 from svpkit.scoring import entropy, least_confidence, margin  # noqa: E402
 
@@ -107,11 +106,6 @@ def main(argv: list[str] | None = None) -> int:
         r["svpkit_speedup"] = r["seconds"] / base["seconds"]
     env = environment()
     command = "python benchmarks/scoring.py" + (" --quick" if args.quick else "")
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = "scoring_quick" if args.quick else "scoring"
-    (args.out / f"{stem}.json").write_text(
-        json.dumps({"command": command, "environment": env, "rows": rows}, indent=1)
-    )
     lines = [
         "# Uncertainty scoring: chunked kernels vs whole-matrix styles",
         "",
@@ -128,9 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['peak_bytes'] / 2**20:.0f} |"
         )
     page = "\n".join(lines) + "\n"
-    if not args.quick:
-        args.docs.write_text(page)
-    print(page)
+    publish(args, "scoring", {"command": command, "environment": env, "rows": rows}, page)
     return 0
 
 
