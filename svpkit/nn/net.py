@@ -331,43 +331,41 @@ def predict_proba_and_embed(
     n = len(X)
     proba = emb = None
     start = 0
-    rng_guard = torch.random.fork_rng(devices=[])
-    rng_guard.__enter__()
-    try:
-        for out in _inference_batches(net, _to_float32(X)):
-            if isinstance(out, (tuple, list)):
-                logits, e = out[0], out[1]
-            else:
-                logits, e = out, (captured[-1] if captured else None)
-                if embed and e is None:
-                    raise ValueError(
-                        "cannot read embeddings: the module returns only logits and has no "
-                        "nn.Linear layer. Return (logits, embedding) from forward()."
-                    )
-            captured.clear()
-            p = nonlin(logits).detach().cpu().numpy()
-            if proba is None:
-                proba = np.empty((n, p.shape[1]), dtype=p.dtype)
-            proba[start : start + len(p)] = p
-            if embed:
-                e = e.detach().cpu().numpy().reshape(len(p), -1)
-                if emb is None:
-                    shape = (n, e.shape[1])
-                    emb = (
-                        np.empty(shape, dtype=np.float32)
-                        if embedding_out is None
-                        else np.lib.format.open_memmap(
-                            embedding_out, mode="w+", dtype=np.float32, shape=shape
+    # skorch's DataLoader draws a seed from torch's global RNG per iteration; forking it leaves
+    # the caller's random stream untouched by scoring.
+    with torch.random.fork_rng(devices=[]):
+        try:
+            for out in _inference_batches(net, _to_float32(X)):
+                if isinstance(out, (tuple, list)):
+                    logits, e = out[0], out[1]
+                else:
+                    logits, e = out, (captured[-1] if captured else None)
+                    if embed and e is None:
+                        raise ValueError(
+                            "cannot read embeddings: the module returns only logits and has no "
+                            "nn.Linear layer. Return (logits, embedding) from forward()."
                         )
-                    )
-                emb[start : start + len(e)] = e
-            start += len(p)
-    finally:
-        # Each DataLoader iteration draws a seed from torch's global RNG; restoring it leaves
-        # the caller's random stream untouched by scoring.
-        rng_guard.__exit__(None, None, None)
-        if hook is not None:
-            hook.remove()
+                captured.clear()
+                p = nonlin(logits).detach().cpu().numpy()
+                if proba is None:
+                    proba = np.empty((n, p.shape[1]), dtype=p.dtype)
+                proba[start : start + len(p)] = p
+                if embed:
+                    e = e.detach().cpu().numpy().reshape(len(p), -1)
+                    if emb is None:
+                        shape = (n, e.shape[1])
+                        emb = (
+                            np.empty(shape, dtype=np.float32)
+                            if embedding_out is None
+                            else np.lib.format.open_memmap(
+                                embedding_out, mode="w+", dtype=np.float32, shape=shape
+                            )
+                        )
+                    emb[start : start + len(e)] = e
+                start += len(p)
+        finally:
+            if hook is not None:
+                hook.remove()
     if proba is None:
         raise ValueError("no rows to predict on.")
     if isinstance(emb, np.memmap):
