@@ -2,19 +2,24 @@
 
 The textbook traversal reads the whole pool once per pick (a matrix-vector product), so it can
 never beat ``(k - 1) * n * d * 4 / bandwidth``. This variant returns the same picks while
-reading the pool a handful of times, by turning most of the work into matrix-matrix products:
+touching most rows only a few times, with the work done as matrix-matrix products:
 
 1. Min-distances only ever decrease, so a stale value is an *upper bound* of the true one.
-2. After a *full update* (all pending centers applied to all rows in one blocked GEMM pass),
-   every value is exact. The rows with the largest values become a short *candidate list*
-   (all rows at or above the M-th largest value, ties included), copied into a small contiguous
-   matrix; the largest value outside it is the *sentinel*, an upper bound for every other row.
-3. To pick a center, the candidates are refreshed in order of their bound: the prefix already
+   Each row remembers how many picks its value has seen (``synced``).
+2. A *rebuild* brings up to date only the rows whose bound reaches ``tau``, the bound of the
+   ``sync_factor * M``-th row: for each group of rows with the same sync point, one blocked
+   GEMM against the picks they missed. Rows below ``tau`` keep their stale bounds; most of them
+   never come close to being picked again, so their updates are never paid for (on Gaussian
+   data this skips about 80% of the row-center distance evaluations; see docs/kcenters.md).
+3. The rows with the largest exact values become a short *candidate list* (all rows at or above
+   the M-th largest value, ties included), copied into a small contiguous matrix; the largest
+   value outside it (exact or stale) is the *sentinel*, an upper bound for every other row.
+4. To pick a center, the candidates are refreshed in order of their bound: the prefix already
    refreshed gets each new center with one small matrix-vector product, and the prefix grows in
    blocks (a small GEMM against the pending centers) while the next bound could still beat the
    best exact value. Once it cannot, and the best exact value is above the sentinel, it is the
    exact argmax (ties to the lowest row index, as in :func:`numpy.argmax`). Otherwise, or when
-   more than ``max_pending`` centers wait, another full update rebuilds the list.
+   more than ``max_pending`` centers wait, another rebuild follows.
 
 Picks equal the plain traversal's whenever the arithmetic is exact (e.g. integer-valued data);
 on general float data the two can part ways only on near-ties of about float rounding size.
@@ -26,23 +31,42 @@ import numpy as np
 
 _BLOCK = 512  # candidate rows refreshed per extension of the scanned prefix
 _GEMM_ELEMENTS = 1 << 20  # elements of the row-chunk x pending-centers block (4 MB float32)
+_GATHER_ELEMENTS = 1 << 22  # elements of a gathered chunk of rows (16 MB float32)
 
 
-def _apply_centers(X, half, mind, centers):
-    """mind = min(mind, min_c half-sq-distance(row, c)) for every row, in blocked GEMMs."""
-    if len(centers) == 0:
+def _sync(X, half, mind, synced, picks, done, rows):
+    """Bring ``mind[rows]`` up to date with ``picks[:done]``, in blocked GEMMs.
+
+    Rows are grouped by their sync point, so each group is multiplied only by the picks it
+    missed; gathered row chunks keep the temporaries bounded whatever the number of rows.
+    """
+    if rows.size == 0:
         return
-    C = X[centers]
-    half_c = half[centers]
-    step = max(1, min(65536, _GEMM_ELEMENTS // len(centers)))
-    for start in range(0, X.shape[0], step):
-        sl = slice(start, min(start + step, X.shape[0]))
-        d = X[sl] @ C.T
-        np.subtract(half_c[None, :], d, out=d)
-        np.minimum(mind[sl], d.min(axis=1) + half[sl], out=mind[sl])
+    since = synced[rows]
+    for start in np.unique(since):
+        group = rows[since == start]
+        centers = picks[start:done]
+        if centers.size:
+            C = X[centers]
+            half_c = half[centers]
+            step = max(1, min(_GEMM_ELEMENTS // centers.size, _GATHER_ELEMENTS // X.shape[1]))
+            for a in range(0, group.size, step):
+                r = group[a : a + step]
+                d = X[r] @ C.T
+                np.subtract(half_c[None, :], d, out=d)
+                mind[r] = np.minimum(mind[r], d.min(axis=1) + half[r])
+        synced[group] = done
 
 
-def lazy_traversal(X, half, mind, n_picks, first, *, candidates=None, max_pending=256):
+def _top_rows(mind, size):
+    """Value of the ``size``-th largest entry (``-inf`` when ``size`` covers every row)."""
+    n = mind.size
+    return mind.dtype.type(-np.inf) if size >= n else np.partition(mind, n - size)[n - size]
+
+
+def lazy_traversal(
+    X, half, mind, n_picks, first, *, candidates=None, max_pending=256, sync_factor=2
+):
     """Exact farthest-first picks; same contract as ``kcenters._traverse_numpy``.
 
     Parameters
@@ -57,14 +81,17 @@ def lazy_traversal(X, half, mind, n_picks, first, *, candidates=None, max_pendin
     candidates : int, default=None
         Size M of the candidate list; default ``max(4096, n // 32)``.
     max_pending : int, default=256
-        Full update after this many centers have been picked since the last one.
+        Rebuild after this many centers have been picked since the last one.
+    sync_factor : float, default=2
+        A rebuild updates the rows whose bound reaches that of the ``sync_factor * M``-th
+        row; ``n`` rows (``sync_factor=inf``) updates every row each time.
 
     Returns
     -------
     picks : ndarray of int64
     radii : ndarray of float64
         Covering radius after each pick. The radius after pick t is the exact value of pick
-        t + 1, so only the last one needs a final full update.
+        t + 1; the last one needs a final update of the rows that could hold the maximum.
     """
     n = X.shape[0]
     if n_picks == 0:
@@ -74,35 +101,35 @@ def lazy_traversal(X, half, mind, n_picks, first, *, candidates=None, max_pendin
     picks = np.empty(n_picks, dtype=np.int64)
     pick_values = np.empty(n_picks, dtype=np.float64)  # half-sq distance when picked
     m_size = min(n, candidates if candidates is not None else max(4096, n // 32))
-    pending: list[int] = []
+    sync_size = int(min(n, max(m_size, sync_factor * m_size)))
+    synced = np.zeros(n, dtype=np.int32)  # picks[:synced[i]] are applied to mind[i]
     done = 0
-    if first is not None and n_picks:
+    if first is not None:
         picks[0], pick_values[0] = first, np.inf
-        pending.append(first)
         mind[first] = -1.0
         done = 1
 
     while done < n_picks:
-        # Full update: every value exact, then a fresh candidate list.
-        _apply_centers(X, half, mind, np.asarray(pending, dtype=np.int64))
-        mind[pending] = -1.0
-        pending = []
-        if m_size < n:
-            thr = np.partition(mind, n - m_size)[n - m_size]
-            cand = np.flatnonzero(mind >= thr)  # ties at the threshold all included
-            outside = mind[mind < thr]
-            sentinel = float(outside.max()) if outside.size else -np.inf
-        else:
-            cand, sentinel = np.arange(n), -np.inf
+        # Rebuild: exact values for every row that could matter soon, then a candidate list.
+        tau = _top_rows(mind, sync_size)
+        _sync(X, half, mind, synced, picks, done, np.flatnonzero((mind >= tau) & (synced < done)))
+        mind[picks[:done]] = -1.0  # rounding must never revive a center
+        # Rows below tau may be stale, so the list starts at tau or higher: all exact.
+        thr = max(_top_rows(mind, m_size), tau)
+        cand = np.flatnonzero(mind >= thr)  # ties at the threshold all included
+        outside = mind[mind < thr]
+        sentinel = float(outside.max()) if outside.size else -np.inf
         vals = mind[cand]
         order = np.lexsort((cand, -vals))
         cand, vals = cand[order], vals[order]
         bound = vals.copy()  # values at rebuild: upper bounds for rows not yet rescanned
         Xc = np.ascontiguousarray(X[cand])
         hc = half[cand]
+        rebuilt_at = done
         scanned = 0
 
         while done < n_picks:
+            pending = picks[rebuilt_at:done]
             best_pos, best_v, best_i = -1, -np.inf, -1
             if scanned:
                 best_pos = _best(vals[:scanned], cand[:scanned])
@@ -112,7 +139,7 @@ def lazy_traversal(X, half, mind, n_picks, first, *, candidates=None, max_pendin
                 bound[scanned] > best_v or (bound[scanned] == best_v and cand[scanned] < best_i)
             ):
                 sl = slice(scanned, min(scanned + _BLOCK, len(cand)))
-                if pending:
+                if pending.size:
                     d = Xc[sl] @ X[pending].T
                     np.subtract(half[pending][None, :], d, out=d)
                     np.minimum(vals[sl], d.min(axis=1) + hc[sl], out=vals[sl])
@@ -120,11 +147,10 @@ def lazy_traversal(X, half, mind, n_picks, first, *, candidates=None, max_pendin
                 best_pos = _best(vals[:scanned], cand[:scanned])
                 best_v, best_i = vals[best_pos], cand[best_pos]
             if best_pos < 0 or not best_v > sentinel:
-                break  # a row outside the list might win: full update and rebuild
+                break  # a row outside the list might win: rebuild
             c = int(best_i)
             picks[done], pick_values[done] = c, best_v
             done += 1
-            pending.append(c)
             mind[c] = -1.0
             # The new center lowers the exact prefix (one small matrix-vector product).
             t = Xc[:scanned] @ X[c]
@@ -132,17 +158,25 @@ def lazy_traversal(X, half, mind, n_picks, first, *, candidates=None, max_pendin
             t += half[c]
             np.minimum(vals[:scanned], t, out=vals[:scanned])
             vals[best_pos] = -1.0
-            if len(pending) >= max_pending:
+            if done - rebuilt_at >= max_pending:
                 break
-        # Keep the tightest values known for the next full update.
+        # Keep the tightest values known; the refreshed prefix has seen every pick so far.
         np.minimum(mind[cand], vals, out=vals)
         mind[cand] = vals
+        synced[cand[:scanned]] = done
 
-    # Radius after the last pick: one more full update gives every value exactly.
-    _apply_centers(X, half, mind, np.asarray(pending, dtype=np.int64))
-    mind[pending] = -1.0
-    final = max(float(mind.max()), 0.0)
-    after = np.append(pick_values[1:], final)
+    # Radius after the last pick: update rows from the top bound down until the largest exact
+    # value is at least every remaining (stale) bound.
+    size = m_size
+    while True:
+        tau = _top_rows(mind, size)
+        _sync(X, half, mind, synced, picks, done, np.flatnonzero((mind >= tau) & (synced < done)))
+        mind[picks] = -1.0
+        final = float(mind.max())
+        if size >= n or final >= tau:
+            break
+        size *= 4
+    after = np.append(pick_values[1:], max(final, 0.0))
     return picks, np.sqrt(2.0 * np.maximum(after, 0.0))
 
 

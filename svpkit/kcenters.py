@@ -28,9 +28,9 @@ __all__ = ["greedy_kcenters", "KCentersResult", "assign_to_centers", "estimate_r
 
 _CHUNK_ROWS = 65536
 #: n_samples * n_centers * n_features above which ``algorithm="auto"`` picks the lazy engine
-#: (the crossover measured by benchmarks/kcenters.py on a 2-core CPU; below it the plain loop's
-#: pool fits in cache and the lazy setup does not pay).
-LAZY_THRESHOLD = 2_000_000_000
+#: (the crossover measured by benchmarks/kcenters.py on a 2-core CPU: at 20k x 64 x 1000 the
+#: two are even; below it the plain loop's pool fits in cache and the lazy setup does not pay).
+LAZY_THRESHOLD = 1_000_000_000
 
 
 class KCentersResult(NamedTuple):
@@ -235,9 +235,9 @@ def greedy_kcenters(
         Torch device for ``backend="torch"``; ``"auto"`` means CUDA when available.
     algorithm : {"auto", "lazy", "plain"}, default="auto"
         numpy backend only. ``"plain"`` reads the pool once per pick (one matrix-vector
-        product); ``"lazy"`` certifies each pick exactly from a short candidate list and applies
-        centers in blocked matrix-matrix products, reading the pool a handful of times
-        (:mod:`svpkit._kcenters_lazy`). ``"auto"`` uses lazy when
+        product); ``"lazy"`` certifies each pick exactly from a short candidate list, applies
+        centers in blocked matrix-matrix products, and updates only the rows whose stale bound
+        could still be picked (:mod:`svpkit._kcenters_lazy`). ``"auto"`` uses lazy when
         ``n_samples * n_centers * n_features`` exceeds ``LAZY_THRESHOLD``, where its setup pays
         for itself.
 
@@ -312,10 +312,10 @@ def estimate_resources(
 ) -> dict[str, float | str]:
     """Memory and time class of :func:`greedy_kcenters` before running it.
 
-    Memory beyond the pool is linear: a few n-vectors, the lazy engine's candidate copy and one
-    fixed-size matrix block. Time is given as the pool passes each algorithm makes and a
-    bandwidth-bound estimate for the plain loop (one pass per pick at ~45 GB/s, as measured on a
-    2-core machine; see ``benchmarks/kcenters.py``).
+    Memory beyond the pool is linear: a few n-vectors, the lazy engine's per-row sync counters,
+    hot-row indices and candidate copy, and fixed-size matrix blocks. Time is given as the pool
+    passes each algorithm makes and a bandwidth-bound estimate for the plain loop (one pass per
+    pick at ~45 GB/s, as measured on a 2-core machine; see ``benchmarks/kcenters.py``).
 
     Parameters
     ----------
@@ -340,7 +340,12 @@ def estimate_resources(
     candidates = min(n_samples, max(4096, n_samples // 32))
     vectors = 6 * n_samples * itemsize + n_centers * 16
     lazy = n_samples * n_centers * n_features >= LAZY_THRESHOLD
-    extra = vectors + (candidates * n_features * itemsize + (1 << 20) * itemsize if lazy else 0)
+    lazy_extra = (
+        n_samples * (4 + 8)  # sync counters (int32) + indices of the rows to update (int64)
+        + candidates * n_features * itemsize  # contiguous copy of the candidate rows
+        + ((1 << 22) + (1 << 20)) * itemsize  # a gathered row chunk and its GEMM block
+    )
+    extra = vectors + (lazy_extra if lazy else 0)
     plain_seconds = max(0, n_centers - 1) * pool / 45e9
     time_class = (
         "interactive (< 1 s)"

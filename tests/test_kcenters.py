@@ -184,7 +184,7 @@ def test_errors(kwargs, error, match):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(X=integer_points(), data=st.data())
 def test_lazy_engine_equals_plain_loop_exactly(dtype, X, data):
     from svpkit import kcenters
@@ -205,6 +205,7 @@ def test_lazy_engine_equals_plain_loop_exactly(dtype, X, data):
     # tiny candidate lists and pending limits force every rebuild path
     candidates = data.draw(st.integers(1, n))
     max_pending = data.draw(st.integers(1, 6))
+    sync_factor = data.draw(st.sampled_from([1, 2, 4, np.inf]))
     ref = kcenters._traverse_numpy(X, half, None if mind is None else mind.copy(), k, first)
     out = lazy_traversal(
         X,
@@ -214,6 +215,7 @@ def test_lazy_engine_equals_plain_loop_exactly(dtype, X, data):
         first,
         candidates=candidates,
         max_pending=max_pending,
+        sync_factor=sync_factor,
     )
     np.testing.assert_array_equal(out[0], ref[0])
     np.testing.assert_allclose(out[1], ref[1], rtol=1e-6, atol=1e-6)
