@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +53,37 @@ def publish(args: Any, name: str, payload: dict[str, Any], page: str) -> Path:
         args.docs.write_text(page)
     print(page)
     return args.out / stem
+
+
+def peak_rss_during(fn: Callable[[], Any], interval: float = 0.0005) -> tuple[Any, int]:
+    """Run ``fn`` and return ``(result, peak resident-set growth in bytes)``.
+
+    A thread samples ``/proc/self/statm`` while ``fn`` runs. Unlike tracemalloc it sees every
+    allocator (torch's CPU allocator included); short-lived peaks between samples can be missed,
+    so treat it as a lower bound. Returns ``-1`` for the growth where ``/proc`` is missing.
+    """
+    statm = Path("/proc/self/statm")
+    if not statm.exists():
+        return fn(), -1
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def rss() -> int:
+        return int(statm.read_text().split()[1]) * page
+
+    base = rss()
+    peak = [base]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss())
+            time.sleep(interval)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        out = fn()
+    finally:
+        stop.set()
+        thread.join()
+    return out, max(peak[0], rss()) - base

@@ -9,7 +9,11 @@ For Gaussian and clustered float32 data and several (n, d, k), measured side by 
   physical limit of any algorithm that reads the pool once per pick;
 - ``sklearn_per_pick``: the common peer style (google/active-learning, scikit-activeml), one
   ``sklearn.metrics.pairwise_distances(X, X[[c]])`` call per pick, timed on the first picks
-  and extrapolated to ``k``.
+  and extrapolated to ``k``;
+- ``deepcore_style``: a re-implementation of DeepCore's ``k_center_greedy`` style in torch: a
+  ``(k - 1) x n`` float32 distance matrix, and per pick a boolean-mask gather of the unselected
+  rows and an expanded-form distance to the new center (timed on a few picks, extrapolated);
+- ``skactiveml``: scikit-activeml's ``CoreSet.query`` when installed (extrapolated).
 
 Also recorded: whether lazy and plain picked the same centers, and the peak traced memory of
 each engine beyond the pool (tracemalloc). Run ``python benchmarks/kcenters.py`` (a few
@@ -74,6 +78,7 @@ def read_seconds(X: np.ndarray, repeats: int = 5) -> float:
 
 
 def sklearn_per_pick_seconds(X: np.ndarray, k: int, picks: int = 8) -> float:
+    """Seconds for ``k`` picks of the sklearn-per-pick style, extrapolated from ``picks``."""
     from sklearn.metrics import pairwise_distances
 
     mind = None
@@ -86,8 +91,9 @@ def sklearn_per_pick_seconds(X: np.ndarray, k: int, picks: int = 8) -> float:
     return (time.perf_counter() - start) / picks * k
 
 
-def skactiveml_seconds(X: np.ndarray, k: int) -> float | None:
-    """scikit-activeml's CoreSet (when installed), timed at 10 and 40 picks, extrapolated."""
+def skactiveml_cost(X: np.ndarray) -> tuple[float, float] | None:
+    """scikit-activeml's CoreSet (when installed): (fixed seconds, seconds per pick), from
+    queries of 10 and 40 picks."""
     try:
         from skactiveml.pool import CoreSet
     except ImportError:
@@ -95,65 +101,118 @@ def skactiveml_seconds(X: np.ndarray, k: int) -> float | None:
     y = np.full(len(X), np.nan)
     y[0] = 0  # one labeled row: its k-greedy loop needs an existing center
     times = {}
-    for b in (10, min(40, k)):
+    for b in (10, 40):
         start = time.perf_counter()
         CoreSet(random_state=0).query(X, y, batch_size=b)
         times[b] = time.perf_counter() - start
-    if k <= 40:
-        return times[k]
     per_pick = max((times[40] - times[10]) / 30, 0.0)
-    return times[40] + (k - 40) * per_pick
+    return max(times[10] - 10 * per_pick, 0.0), per_pick
 
 
-def run(configs, kinds) -> list[dict]:
+def _deepcore_distances(x, y):
+    """Expanded-form Euclidean distances as DeepCore computes them: fresh squared norms of
+    both operands, ``xx + yy - 2 x y^T``, clamped, square root."""
+    xx = (x * x).sum(1, keepdim=True)
+    yy = (y * y).sum(1, keepdim=True).T
+    return (xx + yy - 2.0 * (x @ y.T)).clamp(min=1e-12).sqrt()
+
+
+def deepcore_style_cost(X: np.ndarray, k: int, picks: int = 4) -> dict[str, float] | None:
+    """DeepCore-style k-center greedy in torch, timed on ``picks`` picks.
+
+    Returns the setup seconds (allocating the ``(k - 1) x n`` matrix), the seconds per pick and
+    that matrix's bytes; None when it would not fit in the memory left to this benchmark.
+    """
+    import torch
+
+    n = X.shape[0]
+    matrix_bytes = (k - 1) * n * 4
+    if matrix_bytes > 6 * 2**30:
+        return None
+    Xt = torch.from_numpy(X)
+    with torch.no_grad():
+        start = time.perf_counter()
+        selected = np.zeros(n, dtype=bool)
+        selected[0] = True
+        dis = -1 * torch.ones((k - 1, n))
+        dis[0, ~selected] = _deepcore_distances(Xt[selected], Xt[~selected])[0]
+        mins = dis[0].clone()
+        setup = time.perf_counter() - start
+        start = time.perf_counter()
+        for i in range(1, picks + 1):
+            p = int(torch.argmax(mins))
+            selected[p] = True
+            mins[p] = -1
+            dis[i, ~selected] = _deepcore_distances(Xt[[p]], Xt[~selected])[0]
+            mins = torch.min(mins, dis[i])
+        per_pick = (time.perf_counter() - start) / picks
+    del dis
+    return {"setup": setup, "per_pick": per_pick, "matrix_bytes": float(matrix_bytes)}
+
+
+def run(shapes, ks, kinds) -> list[dict]:
     rows = []
-    for n, d, k in configs:
+    for n, d in shapes:
         for kind in kinds:
             X = make_data(kind, n, d)
-            lazy, t_lazy, m_lazy = timed(
-                lambda X=X, k=k: greedy_kcenters(X, k, random_state=0, algorithm="lazy")
-            )
-            plain, t_plain, m_plain = timed(
-                lambda X=X, k=k: greedy_kcenters(X, k, random_state=0, algorithm="plain")
-            )
+            # Per-pick costs of the peer styles do not depend on k: measure once per pool.
             t_read = read_seconds(X)
-            bound = t_read * (k - 1)
-            peer = sklearn_per_pick_seconds(X, k)
-            skal = skactiveml_seconds(X, k)
-            same = int(np.sum(lazy.indices == plain.indices))
-            row = {
-                "kind": kind,
-                "n": n,
-                "d": d,
-                "k": k,
-                "pool_bytes": X.nbytes,
-                "lazy_seconds": t_lazy,
-                "plain_seconds": t_plain,
-                "bound_seconds": bound,
-                "read_GBps": X.nbytes / t_read / 1e9,
-                "sklearn_per_pick_seconds": peer,
-                "skactiveml_coreset_seconds": skal,
-                "lazy_vs_skactiveml": None if skal is None else skal / t_lazy,
-                "lazy_vs_bound": bound / t_lazy,
-                "lazy_vs_plain": t_plain / t_lazy,
-                "lazy_vs_sklearn": peer / t_lazy,
-                "same_picks": same,
-                "same_set": len(set(lazy.indices) & set(plain.indices)),
-                "lazy_peak_bytes": m_lazy,
-                "plain_peak_bytes": m_plain,
-                "radius_rel_diff": float(
-                    abs(lazy.radii[-1] - plain.radii[-1]) / max(plain.radii[-1], 1e-12)
-                ),
-            }
-            rows.append(row)
-            print(
-                f"{kind:9s} n={n:>7} d={d:>3} k={k:>4}: lazy {t_lazy:7.3f} s, plain "
-                f"{t_plain:7.3f} s, bound {bound:7.3f} s, sklearn~{peer:8.1f} s, "
-                f"same picks {same}/{k}",
-                flush=True,
-            )
+            sklearn_pick = sklearn_per_pick_seconds(X, 1)
+            skal = skactiveml_cost(X)
+            for k in ks:
+                rows.append(one_config(X, kind, k, t_read, sklearn_pick, skal))
             del X
     return rows
+
+
+def one_config(X, kind, k, t_read, sklearn_pick, skal) -> dict:
+    n, d = X.shape
+    lazy, t_lazy, m_lazy = timed(lambda: greedy_kcenters(X, k, random_state=0, algorithm="lazy"))
+    plain, t_plain, m_plain = timed(
+        lambda: greedy_kcenters(X, k, random_state=0, algorithm="plain")
+    )
+    bound = t_read * (k - 1)
+    peer = sklearn_pick * k
+    skal_s = None if skal is None else skal[0] + k * skal[1]
+    dc = deepcore_style_cost(X, k)
+    dc_s = None if dc is None else dc["setup"] + (k - 1) * dc["per_pick"]
+    same = int(np.sum(lazy.indices == plain.indices))
+    row = {
+        "kind": kind,
+        "n": n,
+        "d": d,
+        "k": k,
+        "pool_bytes": X.nbytes,
+        "lazy_seconds": t_lazy,
+        "plain_seconds": t_plain,
+        "bound_seconds": bound,
+        "read_GBps": X.nbytes / t_read / 1e9,
+        "sklearn_per_pick_seconds": peer,
+        "skactiveml_coreset_seconds": skal_s,
+        "deepcore_style_seconds": dc_s,
+        "deepcore_matrix_bytes": None if dc is None else dc["matrix_bytes"],
+        "lazy_vs_skactiveml": None if skal_s is None else skal_s / t_lazy,
+        "lazy_vs_deepcore": None if dc_s is None else dc_s / t_lazy,
+        "lazy_vs_bound": bound / t_lazy,
+        "lazy_vs_plain": t_plain / t_lazy,
+        "lazy_vs_sklearn": peer / t_lazy,
+        "same_picks": same,
+        "same_set": len(set(lazy.indices) & set(plain.indices)),
+        "lazy_peak_bytes": m_lazy,
+        "plain_peak_bytes": m_plain,
+        "radius_rel_diff": float(
+            abs(lazy.radii[-1] - plain.radii[-1]) / max(plain.radii[-1], 1e-12)
+        ),
+    }
+    print(
+        f"{kind:9s} n={n:>7} d={d:>3} k={k:>4}: lazy {t_lazy:7.3f} s, plain "
+        f"{t_plain:7.3f} s, bound {bound:7.3f} s, sklearn~{peer:8.1f} s, "
+        f"deepcore~{dc_s if dc_s is not None else float('nan'):8.1f} s, "
+        f"skactiveml~{skal_s if skal_s is not None else float('nan'):8.1f} s, "
+        f"same picks {same}/{k}",
+        flush=True,
+    )
+    return row
 
 
 def markdown(rows, command, env) -> str:
@@ -171,15 +230,19 @@ def markdown(rows, command, env) -> str:
         "Peak = tracemalloc peak beyond the pool.",
         "",
         "`skactiveml` = scikit-activeml 1.0.1's `CoreSet.query`, timed at 10 and 40 picks and "
-        "extrapolated to k (it also keeps a k x n float64 utilities matrix).",
+        "extrapolated to k (it also keeps a k x n float64 utilities matrix). `deepcore` = a "
+        "re-implementation of DeepCore's `k_center_greedy` style in torch (a (k-1) x n float32 "
+        "matrix, a boolean-mask gather of the pool and fresh norms per pick), timed on 4 picks "
+        "and extrapolated; `-` where its matrix would exceed 6 GiB.",
         "",
-        "| data | n | d | k | lazy s | plain s | bound s | sklearn/pick s | skactiveml s "
-        "| vs bound | vs plain | vs sklearn | vs skactiveml | same picks | lazy peak MB "
-        "| pool MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| data | n | d | k | lazy s | plain s | bound s | sklearn/pick s | deepcore s "
+        "| skactiveml s | vs bound | vs plain | vs sklearn | vs deepcore | vs skactiveml "
+        "| same picks | lazy peak MB | deepcore matrix MB | pool MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         skal = r["skactiveml_coreset_seconds"]
+        dc = r["deepcore_style_seconds"]
         cells = [
             r["kind"],
             f"{r['n']:,}",
@@ -189,13 +252,16 @@ def markdown(rows, command, env) -> str:
             f"{r['plain_seconds']:.3f}",
             f"{r['bound_seconds']:.3f}",
             f"{r['sklearn_per_pick_seconds']:.1f}",
+            "-" if dc is None else f"{dc:.1f}",
             "-" if skal is None else f"{skal:.1f}",
             f"{r['lazy_vs_bound']:.1f}x",
             f"{r['lazy_vs_plain']:.1f}x",
             f"{r['lazy_vs_sklearn']:.0f}x",
+            "-" if dc is None else f"{r['lazy_vs_deepcore']:.0f}x",
             "-" if skal is None else f"{r['lazy_vs_skactiveml']:.0f}x",
             f"{r['same_picks']}/{r['k']}",
             f"{r['lazy_peak_bytes'] / 2**20:.0f}",
+            "-" if dc is None else f"{r['deepcore_matrix_bytes'] / 2**20:.0f}",
             f"{r['pool_bytes'] / 2**20:.0f}",
         ]
         lines.append("| " + " | ".join(cells) + " |")
@@ -209,18 +275,20 @@ def plot(rows, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    fig, ax = plt.subplots(figsize=(16, 5))
     labels = [f"{r['kind'][:5]}\n{r['n'] // 1000}k x {r['d']}\nk={r['k']}" for r in rows]
     x = np.arange(len(rows))
-    for i, (key, name) in enumerate(
-        [
-            ("lazy_seconds", "lazy"),
-            ("plain_seconds", "plain"),
-            ("bound_seconds", "bound"),
-            ("sklearn_per_pick_seconds", "sklearn per pick"),
-        ]
-    ):
-        ax.bar(x + (i - 1.5) * 0.2, [r[key] for r in rows], 0.2, label=name)
+    series = [
+        ("lazy_seconds", "lazy"),
+        ("plain_seconds", "plain"),
+        ("bound_seconds", "bound"),
+        ("sklearn_per_pick_seconds", "sklearn per pick"),
+        ("deepcore_style_seconds", "DeepCore style"),
+    ]
+    width = 0.8 / len(series)
+    for i, (key, name) in enumerate(series):
+        heights = [np.nan if r[key] is None else r[key] for r in rows]
+        ax.bar(x + (i - (len(series) - 1) / 2) * width, heights, width, label=name)
     ax.set_xticks(x, labels, fontsize=6)
     ax.set(yscale="log", ylabel="seconds", title="greedy k-centers, float32, 2 CPU cores")
     ax.legend()
@@ -236,13 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=Path, default=DOCS)
     args = parser.parse_args(argv)
     if args.quick:
-        configs, kinds = [(20_000, 64, 100)], ["gaussian"]
+        shapes, ks, kinds = [(20_000, 64)], [100], ["gaussian"]
     else:
-        configs = [
-            (n, d, k) for n in (20_000, 100_000, 500_000) for d in (64, 512) for k in (100, 1000)
-        ]
-        kinds = ["gaussian", "clustered"]
-    rows = run(configs, kinds)
+        shapes = [(n, d) for n in (20_000, 100_000, 500_000, 1_000_000) for d in (64, 512)]
+        ks, kinds = [100, 1000], ["gaussian", "clustered"]
+    rows = run(shapes, ks, kinds)
     env = environment()
     command = "python benchmarks/kcenters.py" + (" --quick" if args.quick else "")
     page = markdown(rows, command, env)

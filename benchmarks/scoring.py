@@ -1,11 +1,13 @@
 """Uncertainty scoring at scale: svpkit's chunked kernels vs whole-matrix peer styles.
 
 For n rows of float32 probabilities over C classes, side by side in one run: svpkit's
-``least_confidence``, ``margin`` and ``entropy`` (row chunks, no whole-matrix temporaries)
-against the whole-matrix numpy forms and ``scipy.stats.entropy`` that peers use. Reports seconds
-and the tracemalloc peak beyond the input. Run ``python benchmarks/scoring.py`` (about a minute;
+``least_confidence``, ``margin`` and ``entropy`` (row chunks, torch kernels on every core, no
+whole-matrix temporaries) against the whole-matrix numpy forms and ``scipy.stats.entropy`` that
+peers use. Reports seconds (an uninstrumented run) and, from a second run, the peak memory
+beyond the input: tracemalloc (numpy allocations) and sampled resident-set growth (every
+allocator, torch's included). Run ``python benchmarks/scoring.py`` (about two minutes;
 1M x 1000 needs 4 GB for the input) or ``--quick``. Writes
-``benchmarks/results/scoring.json`` and ``docs/scoring.md``.
+``benchmarks/results/scoring.json``/``.png`` and ``docs/scoring.md``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from scipy.stats import entropy as scipy_entropy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, publish  # noqa: E402
+from _common import RESULTS, environment, peak_rss_during, publish  # noqa: E402
 
 from svpkit.scoring import entropy, least_confidence, margin  # noqa: E402
 
@@ -53,14 +55,16 @@ IMPLEMENTATIONS = {
 
 
 def measure(fn, p):
-    tracemalloc.start()
-    tracemalloc.reset_peak()
     start = time.perf_counter()
     out = fn(p)
     seconds = time.perf_counter() - start
+    del out
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    out, rss = peak_rss_during(lambda: fn(p))
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return out, seconds, peak
+    return out, seconds, peak, rss
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         for method, impls in IMPLEMENTATIONS.items():
             ref = None
             for name, fn in impls.items():
-                out, seconds, peak = measure(fn, p)
+                out, seconds, peak, rss = measure(fn, p)
                 ref = out if ref is None else ref
                 rows.append(
                     {
@@ -88,11 +92,13 @@ def main(argv: list[str] | None = None) -> int:
                         "implementation": name,
                         "seconds": seconds,
                         "peak_bytes": peak,
+                        "peak_rss_bytes": rss,
                         "max_abs_diff_vs_svpkit": float(np.max(np.abs(out - ref))),
                     }
                 )
                 print(
-                    f"{n}x{c} {method:16s} {name:26s} {seconds:8.3f} s peak {peak / 2**20:8.1f} MB",
+                    f"{n}x{c} {method:16s} {name:26s} {seconds:8.3f} s peak {peak / 2**20:8.1f} "
+                    f"MB traced, {rss / 2**20:8.1f} MB RSS",
                     flush=True,
                 )
         del p
@@ -110,20 +116,52 @@ def main(argv: list[str] | None = None) -> int:
         "# Uncertainty scoring: chunked kernels vs whole-matrix styles",
         "",
         f"Command: `{command}`; {env['cpu_count']} CPU cores. float32 probabilities. "
-        "Peak = tracemalloc peak beyond the input matrix.",
+        "Seconds from an uninstrumented run; memory from a second run: tracemalloc peak "
+        "(numpy allocations only) and sampled resident-set growth (every allocator, torch's "
+        "included; a lower bound), both beyond the input matrix. svpkit's kernels run in torch "
+        f"with {env['torch_threads']} threads.",
         "",
-        "| n x classes | method | implementation | seconds | svpkit faster by | peak MB |",
-        "|---|---|---|---|---|---|",
+        "| n x classes | method | implementation | seconds | svpkit faster by "
+        "| traced peak MB | RSS growth MB |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['n']:,} x {r['classes']} | {r['method']} | {r['implementation']} | "
             f"{r['seconds']:.3f} | {r['svpkit_speedup']:.1f}x | "
-            f"{r['peak_bytes'] / 2**20:.0f} |"
+            f"{r['peak_bytes'] / 2**20:.0f} | {r['peak_rss_bytes'] / 2**20:.0f} |"
         )
-    page = "\n".join(lines) + "\n"
-    publish(args, "scoring", {"command": command, "environment": env, "rows": rows}, page)
+    lines += ["", "![scoring timings](../benchmarks/results/scoring.png)", ""]
+    page = "\n".join(lines)
+    payload = {"command": command, "environment": env, "rows": rows}
+    prefix = publish(args, "scoring", payload, page)
+    plot(rows, prefix.with_suffix(".png"))
     return 0
+
+
+def plot(rows, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shapes = sorted({(r["n"], r["classes"]) for r in rows})
+    fig, axes = plt.subplots(1, len(shapes), figsize=(5.5 * len(shapes), 4), squeeze=False)
+    for ax, (n, c) in zip(axes[0], shapes, strict=True):
+        sub = [r for r in rows if (r["n"], r["classes"]) == (n, c)]
+        colors = ["tab:blue" if r["implementation"] == "svpkit" else "tab:gray" for r in sub]
+        ax.barh(
+            [f"{r['method']}\n{r['implementation']}" for r in sub],
+            [r["seconds"] for r in sub],
+            color=colors,
+        )
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set(xscale="log", xlabel="seconds (log)", title=f"{n:,} x {c} float32")
+    fig.suptitle("uncertainty scoring, 2 CPU cores (blue: svpkit)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

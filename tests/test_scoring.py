@@ -56,6 +56,24 @@ def test_chunked_kernels_equal_whole_matrix(proba, chunk):
         scoring._CHUNK_ROWS = old
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_kernels_take_any_layout_without_copying_the_pool(dtype, tmp_path, recwarn):
+    rng = np.random.default_rng(0)
+    proba = rng.random((50, 7))
+    proba /= proba.sum(axis=1, keepdims=True)
+    expected = [k(proba) for k in (least_confidence, margin, entropy)]
+    path = tmp_path / "proba.dat"
+    proba.astype(dtype).tofile(path)
+    read_only = np.memmap(path, dtype=dtype, mode="r", shape=proba.shape)
+    tol = {np.float16: 5e-3, np.float32: 1e-6, np.float64: 1e-12}[dtype]
+    for layout in (read_only, np.asfortranarray(read_only), read_only[::-1][::-1]):
+        for kernel, ref in zip((least_confidence, margin, entropy), expected, strict=True):
+            out = kernel(layout)
+            assert out.dtype == dtype
+            np.testing.assert_allclose(out.astype(float), ref, atol=tol, rtol=tol)
+    assert not [w for w in recwarn if "writable" in str(w.message)]
+
+
 def test_most_uncertain_ranks_first():
     proba = np.array([[0.98, 0.01, 0.01], [0.34, 0.33, 0.33], [0.6, 0.4, 0.0]])
     for kernel in (least_confidence, margin, entropy):
