@@ -50,11 +50,19 @@ def _sync(X, half, mind, synced, picks, done, rows):
             C = X[centers]
             half_c = half[centers]
             step = max(1, min(_GEMM_ELEMENTS // centers.size, _GATHER_ELEMENTS // X.shape[1]))
+            # A contiguous run of rows (every row, on the first rebuild) is read through views;
+            # anything else is gathered chunk by chunk.
+            run = int(group[-1]) - int(group[0]) + 1 == group.size
             for a in range(0, group.size, step):
-                r = group[a : a + step]
+                r = (
+                    slice(group[a], group[min(a + step, group.size) - 1] + 1)
+                    if run
+                    else group[a : a + step]
+                )
                 d = X[r] @ C.T
                 np.subtract(half_c[None, :], d, out=d)
-                mind[r] = np.minimum(mind[r], d.min(axis=1) + half[r])
+                nearest = d[:, 0] if d.shape[1] == 1 else d.min(axis=1)  # 1 column: no reduce
+                mind[r] = np.minimum(mind[r], nearest + half[r])
         synced[group] = done
 
 

@@ -57,19 +57,27 @@ def _as_matrix(X: ArrayLike) -> np.ndarray:
             "Flatten images with X.reshape(len(X), -1)."
         )
     dtype = np.float64 if X.dtype == np.float64 else np.float32
-    X = np.ascontiguousarray(X, dtype=dtype)
-    # Row chunks: a whole-matrix boolean temporary would cost n * d bytes (256 MB at 500k x 512).
-    for start in range(0, X.shape[0], _CHUNK_ROWS):
-        if not np.isfinite(X[start : start + _CHUNK_ROWS]).all():
-            raise ValueError("X contains NaN or inf; k-centers needs finite features.")
-    return X
+    return np.ascontiguousarray(X, dtype=dtype)
 
 
 def _half_sq_norms(X: np.ndarray) -> np.ndarray:
+    """Half squared row norms; also the finiteness check of the pool, in the same pass.
+
+    A NaN or inf anywhere in a row makes its norm NaN or inf, and so does a row too large for
+    the expanded-form distances in this dtype (``|x|^2`` overflows), so one pass over the pool
+    validates it instead of a separate ``isfinite`` pass with its boolean temporaries.
+    """
     half = np.empty(X.shape[0], dtype=X.dtype)
     for start in range(0, X.shape[0], _CHUNK_ROWS):
         block = X[start : start + _CHUNK_ROWS]
-        half[start : start + len(block)] = 0.5 * np.einsum("ij,ij->i", block, block)
+        with np.errstate(over="ignore", invalid="ignore"):
+            half[start : start + len(block)] = 0.5 * np.einsum("ij,ij->i", block, block)
+    if not np.isfinite(half).all():
+        bad = int(np.flatnonzero(~np.isfinite(half))[0])
+        raise ValueError(
+            f"X contains NaN or inf (first in row {bad}), or values too large for squared "
+            f"distances in {X.dtype}; k-centers needs finite features."
+        )
     return half
 
 
@@ -282,10 +290,10 @@ def greedy_kcenters(
         raise ValueError(f"backend must be 'auto', 'numpy' or 'torch'; got {backend!r}.")
     if algorithm not in ("auto", "lazy", "plain"):
         raise ValueError(f"algorithm must be 'auto', 'lazy' or 'plain'; got {algorithm!r}.")
+    half = _half_sq_norms(X)  # validates the pool too
     if n_centers == 0:
         return KCentersResult(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
 
-    half = _half_sq_norms(X)
     mind = None
     first = None
     if existing.size:

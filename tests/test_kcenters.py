@@ -144,7 +144,8 @@ def test_lazy_engine_memory_is_linear_and_independent_of_k():
     X = np.random.RandomState(0).randn(n, d).astype(np.float32)
     peak_small = _peak_bytes(lambda: greedy_kcenters(X, 300, random_state=0, algorithm="lazy"))
     peak_large = _peak_bytes(lambda: greedy_kcenters(X, 1500, random_state=0, algorithm="lazy"))
-    # a few n-vectors, the candidate copy (max(4096, n/32) rows) and one fixed-size GEMM block
+    # a few n-vectors (sync counters and the indices of the rows a rebuild updates included),
+    # the candidate copy (max(4096, n/32) rows) and one fixed-size GEMM block
     budget = 8 * n * 4 + 4096 * d * 4 + (1 << 20) * 4 * 2
     assert peak_large < budget
     assert peak_large < 0.1 * 1500 * n * 4  # far below a k x n matrix
@@ -164,6 +165,10 @@ def test_memory_with_many_existing_centers_stays_linear():
     [
         ({"X": np.zeros(5), "n_centers": 1}, ValueError, "2-D"),
         ({"X": np.full((3, 2), np.nan), "n_centers": 1}, ValueError, "NaN"),
+        ({"X": np.full((3, 2), np.nan), "n_centers": 0}, ValueError, "NaN"),
+        ({"X": np.array([[0.0, 1.0], [np.inf, 0.0]]), "n_centers": 1}, ValueError, "row 1"),
+        # finite in float32 but |x|^2 overflows: expanded-form distances would be inf
+        ({"X": np.full((2, 2), 1e30, np.float32), "n_centers": 1}, ValueError, "too large"),
         ({"X": np.zeros((3, 2)), "n_centers": 4}, ValueError, "n_centers=4"),
         ({"X": np.zeros((3, 2)), "n_centers": 2.5}, TypeError, "n_centers"),
         ({"X": np.zeros((3, 2)), "n_centers": 1, "already_selected": [3]}, ValueError, "outside"),
@@ -183,11 +188,24 @@ def test_errors(kwargs, error, match):
 # --- the lazy (deferred-block) engine --------------------------------------------------------
 
 
+@st.composite
+def clustered_integer_points(draw):
+    # Well-separated integer blobs with duplicates inside: many rows share a bound, whole blobs
+    # drop below the rebuild threshold at once, and distances stay exact.
+    n = draw(st.integers(2, 120))
+    d = draw(st.integers(1, 4))
+    n_blobs = draw(st.integers(1, 6))
+    blobs = draw(arrays(np.int64, (n_blobs, d), elements=st.integers(-40, 40)))
+    member = draw(arrays(np.int64, n, elements=st.integers(0, n_blobs - 1)))
+    jitter = draw(arrays(np.int64, (n, d), elements=st.integers(-2, 2)))
+    return blobs[member] + jitter
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @settings(max_examples=150, deadline=None)
-@given(X=integer_points(), data=st.data())
+@given(X=st.one_of(integer_points(), clustered_integer_points()), data=st.data())
 def test_lazy_engine_equals_plain_loop_exactly(dtype, X, data):
-    from svpkit import kcenters
+    from svpkit import _kcenters_lazy, kcenters
     from svpkit._kcenters_lazy import lazy_traversal
 
     X = np.ascontiguousarray(X.astype(dtype))
@@ -206,17 +224,21 @@ def test_lazy_engine_equals_plain_loop_exactly(dtype, X, data):
     candidates = data.draw(st.integers(1, n))
     max_pending = data.draw(st.integers(1, 6))
     sync_factor = data.draw(st.sampled_from([1, 2, 4, np.inf]))
+    # small GEMM blocks split the rebuilds into many row chunks, as on large pools
+    gemm_elements = data.draw(st.sampled_from([4, 64, 1 << 20]))
     ref = kcenters._traverse_numpy(X, half, None if mind is None else mind.copy(), k, first)
-    out = lazy_traversal(
-        X,
-        half,
-        None if mind is None else mind.copy(),
-        k,
-        first,
-        candidates=candidates,
-        max_pending=max_pending,
-        sync_factor=sync_factor,
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_kcenters_lazy, "_GEMM_ELEMENTS", gemm_elements)
+        out = lazy_traversal(
+            X,
+            half,
+            None if mind is None else mind.copy(),
+            k,
+            first,
+            candidates=candidates,
+            max_pending=max_pending,
+            sync_factor=sync_factor,
+        )
     np.testing.assert_array_equal(out[0], ref[0])
     np.testing.assert_allclose(out[1], ref[1], rtol=1e-6, atol=1e-6)
 
