@@ -27,10 +27,18 @@ from .utils import cuda_available
 __all__ = ["greedy_kcenters", "KCentersResult", "assign_to_centers", "estimate_resources"]
 
 _CHUNK_ROWS = 65536
-#: n_samples * n_centers * n_features above which ``algorithm="auto"`` picks the lazy engine
-#: (the crossover measured by benchmarks/kcenters.py on a 2-core CPU: at 20k x 64 x 1000 the
-#: two are even; below it the plain loop's pool fits in cache and the lazy setup does not pay).
+#: ``algorithm="auto"`` picks the lazy engine when ``n_samples * n_centers * n_features`` reaches
+#: LAZY_THRESHOLD and the pool has at least LAZY_MIN_POOL_ELEMENTS entries. Measured by
+#: benchmarks/kcenters.py on a 2-core CPU: a pool that fits in cache (20k x 64, 5 MB) makes the
+#: plain loop's passes cheap and the lazy setup does not pay (0.7x at k = 1000), while from
+#: 20k x 512 (39 MB) on, lazy is 2-4x faster already at k = 100.
 LAZY_THRESHOLD = 1_000_000_000
+LAZY_MIN_POOL_ELEMENTS = 4_000_000
+
+
+def _use_lazy(n_samples: int, n_features: int, n_centers: int) -> bool:
+    pool = n_samples * n_features
+    return pool >= LAZY_MIN_POOL_ELEMENTS and pool * n_centers >= LAZY_THRESHOLD
 
 
 class KCentersResult(NamedTuple):
@@ -246,8 +254,8 @@ def greedy_kcenters(
         product); ``"lazy"`` certifies each pick exactly from a short candidate list, applies
         centers in blocked matrix-matrix products, and updates only the rows whose stale bound
         could still be picked (:mod:`svpkit._kcenters_lazy`). ``"auto"`` uses lazy when
-        ``n_samples * n_centers * n_features`` exceeds ``LAZY_THRESHOLD``, where its setup pays
-        for itself.
+        ``n_samples * n_centers * n_features`` reaches ``LAZY_THRESHOLD`` and the pool does
+        not fit in cache (``LAZY_MIN_POOL_ELEMENTS``), where its setup pays for itself.
 
     Returns
     -------
@@ -308,8 +316,7 @@ def greedy_kcenters(
 
         picks, radii = _traverse_torch(X, half, mind, n_centers, first, resolve_device(device))
     else:
-        work = n * n_centers * X.shape[1]
-        lazy = algorithm == "lazy" or (algorithm == "auto" and work >= LAZY_THRESHOLD)
+        lazy = algorithm == "lazy" or (algorithm == "auto" and _use_lazy(n, X.shape[1], n_centers))
         traverse = lazy_traversal if lazy else _traverse_numpy
         picks, radii = traverse(X, half, mind, n_centers, first)
     return KCentersResult(picks, radii)
@@ -347,7 +354,7 @@ def estimate_resources(
     pool = n_samples * n_features * itemsize
     candidates = min(n_samples, max(4096, n_samples // 32))
     vectors = 6 * n_samples * itemsize + n_centers * 16
-    lazy = n_samples * n_centers * n_features >= LAZY_THRESHOLD
+    lazy = _use_lazy(n_samples, n_features, n_centers)
     lazy_extra = (
         n_samples * (4 + 8)  # sync counters (int32) + indices of the rows to update (int64)
         + candidates * n_features * itemsize  # contiguous copy of the candidate rows

@@ -82,6 +82,20 @@ def test_kcenters_benchmark_quick(tmp_path):
     assert row["same_set"] >= 95 and row["lazy_seconds"] > 0 and row["bound_seconds"] > 0
     # linear extras: the candidate copy (>= 4096 rows) and one 4 MB GEMM block
     assert row["lazy_peak_bytes"] < row["pool_bytes"] + 16 * 2**20
+    # the DeepCore-style port keeps a (k - 1) x n float32 matrix and is extrapolated from picks
+    assert row["deepcore_matrix_bytes"] == (row["k"] - 1) * row["n"] * 4
+    assert row["deepcore_style_seconds"] > 0 and row["lazy_vs_deepcore"] > 0
+    assert (tmp_path / "kcenters_quick.png").exists()
+
+
+def test_blas_env_benchmark_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    bench = _load("blas_env")
+    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]) == 0
+    result = json.loads((tmp_path / "blas_env_quick.json").read_text())
+    assert set(result["runs"]) == {"inherited", "removed"}
+    assert all(b["gaussian_seconds"] > 0 and b["sgemm_gflops"] > 0 for b in result["best"].values())
+    assert (tmp_path / "blas_env_quick.png").exists()
 
 
 def test_scoring_benchmark_quick(tmp_path):
@@ -90,3 +104,5 @@ def test_scoring_benchmark_quick(tmp_path):
     rows = json.loads((tmp_path / "scoring_quick.json").read_text())["rows"]
     assert {r["method"] for r in rows} == {"least_confidence", "margin", "entropy"}
     assert all(r["max_abs_diff_vs_svpkit"] < 1e-5 for r in rows)  # same scores, all styles
+    assert all("peak_rss_bytes" in r for r in rows)
+    assert (tmp_path / "scoring_quick.png").exists()

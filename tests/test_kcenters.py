@@ -288,6 +288,9 @@ def test_auto_algorithm_switches_to_lazy_on_large_problems(monkeypatch):
     assert calls == []
     monkeypatch.setattr(kcenters, "LAZY_THRESHOLD", 1000)
     greedy_kcenters(X, 10, random_state=0)
+    assert calls == []  # a pool this small stays in cache: plain is faster
+    monkeypatch.setattr(kcenters, "LAZY_MIN_POOL_ELEMENTS", 1000)
+    greedy_kcenters(X, 10, random_state=0)
     assert calls == [1]
     with pytest.raises(ValueError, match="algorithm"):
         greedy_kcenters(X, 10, algorithm="fast")

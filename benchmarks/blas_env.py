@@ -1,0 +1,162 @@
+"""How much the machine's OpenBLAS settings cost the k-centers engine.
+
+Some machines (this project's CI hosts among them) export ``OPENBLAS_CORETYPE=Haswell`` and
+``OPENBLAS_L2_SIZE``, which make OpenBLAS use AVX2 kernels on AVX-512 CPUs. svpkit never
+changes these variables; this script measures what they cost so that users can decide. It runs
+the same greedy k-centers problem in child processes with the variables as inherited and with
+them removed, alternating (the host is noisy), and reports the best time of each along with a
+plain SGEMM rate.
+
+Run ``python benchmarks/blas_env.py`` (about a minute) or ``--quick``. Writes
+``benchmarks/results/blas_env.json``/``.png`` and ``docs/blas_env.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RESULTS, environment, publish  # noqa: E402
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "blas_env.md"
+VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+CHILD = """
+import json, sys, time
+import numpy as np
+sys.path.insert(0, {bench!r})
+from kcenters import make_data
+from svpkit import greedy_kcenters
+kind, n, d, k = {kind!r}, {n}, {d}, {k}
+A = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
+A @ A
+start = time.perf_counter()
+for _ in range(5):
+    A @ A
+gflops = 5 * 2 * 2048**3 / (time.perf_counter() - start) / 1e9
+X = make_data(kind, n, d)
+start = time.perf_counter()
+greedy_kcenters(X, k, random_state=0, algorithm="lazy")
+print(json.dumps({{"seconds": time.perf_counter() - start, "sgemm_gflops": gflops}}))
+"""
+
+
+def child_run(kind: str, n: int, d: int, k: int, inherit: bool) -> dict:
+    env = dict(os.environ)
+    if not inherit:
+        for name in VARIABLES:
+            env.pop(name, None)
+    code = CHILD.format(bench=str(Path(__file__).resolve().parent), kind=kind, n=n, d=d, k=k)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--docs", type=Path, default=DOCS)
+    args = parser.parse_args(argv)
+    n, d, k = (20_000, 64, 100) if args.quick else (500_000, 512, 1000)
+    rounds = 1 if args.quick else 3
+    kinds = ["gaussian"] if args.quick else ["gaussian", "clustered"]
+    runs = {"inherited": [], "removed": []}
+    for _ in range(rounds):
+        for kind in kinds:
+            for label in runs:
+                result = child_run(kind, n, d, k, inherit=label == "inherited")
+                runs[label].append({"kind": kind, **result})
+                print(label, runs[label][-1], flush=True)
+    best = {
+        label: {
+            **{
+                f"{kind}_seconds": min(r["seconds"] for r in rs if r["kind"] == kind)
+                for kind in kinds
+            },
+            "sgemm_gflops": max(r["sgemm_gflops"] for r in rs),
+        }
+        for label, rs in runs.items()
+    }
+    env = environment()
+    inherited = {name: env.get(name) for name in VARIABLES}
+    ratios = {
+        kind: best["inherited"][f"{kind}_seconds"] / best["removed"][f"{kind}_seconds"]
+        for kind in kinds
+    }
+    command = "python benchmarks/blas_env.py" + (" --quick" if args.quick else "")
+    page = "\n".join(
+        [
+            "# OpenBLAS settings and the k-centers engine",
+            "",
+            f"Command: `{command}`; {env['cpu_count']} CPU cores. Inherited variables: "
+            + ", ".join(f"`{k_}={v}`" for k_, v in inherited.items())
+            + f". Greedy k-centers (lazy engine), float32, n = {n:,}, d = {d}, k = {k}; "
+            f"best of {rounds} alternating child processes each.",
+            "",
+            "| OpenBLAS variables | "
+            + " | ".join(f"k-centers {kind} s" for kind in kinds)
+            + " | SGEMM 2048^3 GFLOP/s |",
+            "|---|" + "---|" * (len(kinds) + 1),
+            *(
+                f"| {name} | "
+                + " | ".join(f"{best[label][f'{kind}_seconds']:.3f}" for kind in kinds)
+                + f" | {best[label]['sgemm_gflops']:.0f} |"
+                for label, name in (("inherited", "as inherited"), ("removed", "removed"))
+            ),
+            "",
+            "With the variables removed the engine is "
+            + ", ".join(f"{ratios[kind]:.2f}x as fast on {kind} data" for kind in kinds)
+            + "; it spends most of its time in GEMM (docs/scale.md). svpkit never sets or "
+            "clears them: they belong to the machine's owner.",
+            "",
+            "![OpenBLAS settings](../benchmarks/results/blas_env.png)",
+            "",
+        ]
+    )
+    payload = {
+        "command": command,
+        "environment": env,
+        "shape": {"n": n, "d": d, "k": k},
+        "runs": runs,
+        "best": best,
+        "inherited_over_removed": ratios,
+    }
+    prefix = publish(args, "blas_env", payload, page)
+    plot(best, prefix.with_suffix(".png"))
+    return 0
+
+
+def plot(best: dict, path: Path) -> None:
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+    labels = list(best)
+    kinds = [key[: -len("_seconds")] for key in best[labels[0]] if key.endswith("_seconds")]
+    x = np.arange(len(kinds))
+    for i, (label, color) in enumerate(zip(labels, ["tab:gray", "tab:blue"], strict=True)):
+        heights = [best[label][f"{kind}_seconds"] for kind in kinds]
+        axes[0].bar(x + (i - 0.5) * 0.4, heights, 0.4, color=color, label=label)
+    axes[0].set_xticks(x, kinds)
+    axes[0].legend()
+    axes[0].set(ylabel="seconds", title="greedy k-centers (lazy)")
+    axes[1].bar(labels, [best[x]["sgemm_gflops"] for x in labels], color=["tab:gray", "tab:blue"])
+    axes[1].set(ylabel="GFLOP/s", title="SGEMM 2048^3")
+    fig.suptitle("OPENBLAS_* variables inherited vs removed")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
