@@ -87,3 +87,22 @@ def peak_rss_during(fn: Callable[[], Any], interval: float = 0.0005) -> tuple[An
         stop.set()
         thread.join()
     return out, max(peak[0], rss()) - base
+
+
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (benchmarks run headless)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig: Any, path: Path) -> None:
+    """Lay out, write and close a benchmark figure."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, publish  # noqa: E402
+from _common import RESULTS, environment, publish, pyplot, save_figure  # noqa: E402
 
 from svpkit import ProxySelector, make_default_proxy, make_proxy  # noqa: E402
 from svpkit.active import PAPER_SCHEDULE, ActiveLearningLoop  # noqa: E402
@@ -207,10 +207,7 @@ def markdown(summary: list[dict], command: str, env: dict, runs: list[dict] | No
 
 
 def plot(runs: list[dict], summary: list[dict], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     datasets = sorted({r["dataset"] for r in runs})
     methods = sorted({r["method"] for r in runs})
@@ -260,9 +257,7 @@ def plot(runs: list[dict], summary: list[dict], path: Path) -> None:
         ax.set(
             title=f"{dataset}: data-selection runtime (all rounds)", ylabel="seconds", yscale="log"
         )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

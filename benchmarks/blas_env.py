@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, publish  # noqa: E402
+from _common import RESULTS, environment, publish, pyplot, save_figure  # noqa: E402
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "blas_env.md"
 VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -134,11 +134,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def plot(best: dict, path: Path) -> None:
-    import matplotlib
     import numpy as np
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     labels = list(best)
@@ -153,9 +151,7 @@ def plot(best: dict, path: Path) -> None:
     axes[1].bar(labels, [best[x]["sgemm_gflops"] for x in labels], color=["tab:gray", "tab:blue"])
     axes[1].set(ylabel="GFLOP/s", title="SGEMM 2048^3")
     fig.suptitle("OPENBLAS_* variables inherited vs removed")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from scipy.stats import spearmanr
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, publish  # noqa: E402
+from _common import RESULTS, environment, publish, pyplot, save_figure  # noqa: E402
 
 from svpkit import CoresetSelector, make_proxy  # noqa: E402
 from svpkit.datasets import load_image_dataset  # noqa: E402
@@ -264,10 +264,7 @@ def headline(summary: list[dict], agreement: list[dict], tolerance_pp: float = 0
 
 
 def plot(summary, agreement, out: Path, stem: str) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     paths = []
     datasets = sorted({s["dataset"] for s in summary})
@@ -310,10 +307,8 @@ def plot(summary, agreement, out: Path, stem: str) -> list[Path]:
             if j == 0:
                 ax.set_ylabel("target test accuracy")
             ax.legend(fontsize=7)
-    fig.tight_layout()
     paths.append(out / f"{stem}_accuracy.png")
-    fig.savefig(paths[-1], dpi=100)
-    plt.close(fig)
+    save_figure(fig, paths[-1])
 
     fig, axes = plt.subplots(1, len(datasets), figsize=(7 * len(datasets), 4), squeeze=False)
     for i, dataset in enumerate(datasets):
@@ -340,10 +335,8 @@ def plot(summary, agreement, out: Path, stem: str) -> list[Path]:
         ax.set_xticks(range(len(rows)), labels, rotation=70, fontsize=6)
         ax.set(title=f"{dataset}: end-to-end time at 50% kept", ylabel="seconds")
         ax.legend(fontsize=7)
-    fig.tight_layout()
     paths.append(out / f"{stem}_time.png")
-    fig.savefig(paths[-1], dpi=100)
-    plt.close(fig)
+    save_figure(fig, paths[-1])
 
     scatters = [a for a in agreement if a.get("scatter")]
     if scatters:
@@ -357,10 +350,8 @@ def plot(summary, agreement, out: Path, stem: str) -> list[Path]:
                 xlabel="target-as-selector score",
                 ylabel="proxy (fewer epochs) score",
             )
-        fig.tight_layout()
         paths.append(out / f"{stem}_agreement.png")
-        fig.savefig(paths[-1], dpi=100)
-        plt.close(fig)
+        save_figure(fig, paths[-1])
     return paths
 
 

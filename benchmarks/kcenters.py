@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, publish  # noqa: E402
+from _common import RESULTS, environment, publish, pyplot, save_figure  # noqa: E402
 
 from svpkit import greedy_kcenters  # noqa: E402
 from svpkit.kcenters import _use_lazy  # noqa: E402
@@ -319,10 +319,7 @@ def summary(rows) -> list[str]:
 
 
 def plot(rows, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(16, 5))
     labels = [f"{r['kind'][:5]}\n{r['n'] // 1000}k x {r['d']}\nk={r['k']}" for r in rows]
@@ -341,9 +338,7 @@ def plot(rows, path: Path) -> None:
     ax.set_xticks(x, labels, fontsize=6)
     ax.set(yscale="log", ylabel="seconds", title="greedy k-centers, float32, 2 CPU cores")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.stats import entropy as scipy_entropy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, peak_rss_during, publish  # noqa: E402
+from _common import RESULTS, environment, peak_rss_during, publish, pyplot, save_figure  # noqa: E402
 
 from svpkit.scoring import entropy, least_confidence, margin  # noqa: E402
 
@@ -140,10 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def plot(rows, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     shapes = sorted({(r["n"], r["classes"]) for r in rows})
     fig, axes = plt.subplots(1, len(shapes), figsize=(5.5 * len(shapes), 4), squeeze=False)
@@ -159,9 +156,7 @@ def plot(rows, path: Path) -> None:
         ax.tick_params(axis="y", labelsize=7)
         ax.set(xscale="log", xlabel="seconds (log)", title=f"{n:,} x {c} float32")
     fig.suptitle("uncertainty scoring, 2 CPU cores (blue: svpkit)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 if __name__ == "__main__":
