@@ -106,3 +106,14 @@ def save_figure(fig: Any, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def benchmark_parser(doc: str | None, docs: Path, quick_help: str | None = None):
+    """The options every benchmark takes: ``--quick``, ``--out`` (JSON/plots), ``--docs``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--docs", type=Path, default=docs)
+    return parser

@@ -21,7 +21,6 @@ Run ``python benchmarks/active_learning.py`` (about 15 minutes on 2 CPU cores) o
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -31,7 +30,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, publish, pyplot, save_figure  # noqa: E402
+from _common import benchmark_parser, environment, publish, pyplot, save_figure  # noqa: E402
 
 from svpkit import ProxySelector, make_default_proxy, make_proxy  # noqa: E402
 from svpkit.active import PAPER_SCHEDULE, ActiveLearningLoop  # noqa: E402
@@ -261,16 +260,13 @@ def plot(runs: list[dict], summary: list[dict], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny pools, 1 seed, 2 epochs")
+    parser = benchmark_parser(__doc__, DOCS, quick_help="tiny pools, 1 seed, 2 epochs")
     parser.add_argument("--datasets", nargs="+", default=["digits", "mnist"])
     parser.add_argument(
         "--methods", nargs="+", default=["least_confidence", "entropy", "kcenters", "random"]
     )
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--target-epochs", type=int, default=20)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--docs", type=Path, default=DOCS)
     parser.add_argument("--render", type=Path, help="only re-render docs and plot from a JSON")
     args = parser.parse_args(argv)
     if args.render:

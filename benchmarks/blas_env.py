@@ -13,7 +13,6 @@ Run ``python benchmarks/blas_env.py`` (about a minute) or ``--quick``. Writes
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -21,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, publish, pyplot, save_figure  # noqa: E402
+from _common import benchmark_parser, environment, publish, pyplot, save_figure  # noqa: E402
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "blas_env.md"
 VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -59,10 +58,7 @@ def child_run(kind: str, n: int, d: int, k: int, inherit: bool) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--docs", type=Path, default=DOCS)
+    parser = benchmark_parser(__doc__, DOCS)
     args = parser.parse_args(argv)
     n, d, k = (20_000, 64, 100) if args.quick else (500_000, 512, 1000)
     rounds = 1 if args.quick else 3

@@ -16,7 +16,6 @@ minutes). Writes ``benchmarks/results/coreset.json`` and PNG plots and ``docs/be
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from scipy.stats import spearmanr
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, publish, pyplot, save_figure  # noqa: E402
+from _common import benchmark_parser, environment, publish, pyplot, save_figure  # noqa: E402
 
 from svpkit import CoresetSelector, make_proxy  # noqa: E402
 from svpkit.datasets import load_image_dataset  # noqa: E402
@@ -497,16 +496,13 @@ def markdown(summary, agreement, heads, command, env, settings) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick", action="store_true", help="digits only, 300 rows, 1 seed, 3 fractions, 3 epochs"
+    parser = benchmark_parser(
+        __doc__, DOCS, quick_help="digits only, 300 rows, 1 seed, 3 fractions, 3 epochs"
     )
     parser.add_argument("--datasets", nargs="+", default=None)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--target-epochs", type=int, default=12)
     parser.add_argument("--proxy-epochs", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--docs", type=Path, default=DOCS)
     parser.add_argument("--render", type=Path, help="only re-render the page from a JSON")
     args = parser.parse_args(argv)
     if args.render:

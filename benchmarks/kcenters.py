@@ -23,7 +23,6 @@ minutes) or ``--quick``. Writes ``benchmarks/results/kcenters.json``/``.png`` an
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, publish, pyplot, save_figure  # noqa: E402
+from _common import benchmark_parser, environment, publish, pyplot, save_figure  # noqa: E402
 
 from svpkit import greedy_kcenters  # noqa: E402
 from svpkit.kcenters import _use_lazy  # noqa: E402
@@ -342,10 +341,7 @@ def plot(rows, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--docs", type=Path, default=DOCS)
+    parser = benchmark_parser(__doc__, DOCS)
     parser.add_argument("--render", type=Path, help="only re-render page and plot from a JSON")
     args = parser.parse_args(argv)
     if args.render:

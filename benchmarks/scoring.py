@@ -12,7 +12,6 @@ allocator, torch's included). Run ``python benchmarks/scoring.py`` (about two mi
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import tracemalloc
@@ -22,7 +21,7 @@ import numpy as np
 from scipy.stats import entropy as scipy_entropy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, environment, peak_rss_during, publish, pyplot, save_figure  # noqa: E402
+from _common import benchmark_parser, environment, peak_rss_during, publish, pyplot, save_figure  # noqa: E402
 
 from svpkit.scoring import entropy, least_confidence, margin  # noqa: E402
 
@@ -68,10 +67,7 @@ def measure(fn, p):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--docs", type=Path, default=DOCS)
+    parser = benchmark_parser(__doc__, DOCS)
     args = parser.parse_args(argv)
     shapes = [(20_000, 10)] if args.quick else [(1_000_000, 10), (1_000_000, 1000)]
     rows = []
