@@ -328,9 +328,11 @@ def estimate_resources(
     """Memory and time class of :func:`greedy_kcenters` before running it.
 
     Memory beyond the pool is linear: a few n-vectors, the lazy engine's per-row sync counters,
-    hot-row indices and candidate copy, and fixed-size matrix blocks. Time is given as the pool
-    passes each algorithm makes and a bandwidth-bound estimate for the plain loop (one pass per
-    pick at ~45 GB/s, as measured on a 2-core machine; see ``benchmarks/kcenters.py``).
+    hot-row indices and candidate copy, and fixed-size matrix blocks. Time is modelled from
+    ``benchmarks/kcenters.py`` on a 2-core CPU: the plain loop is bandwidth-bound (one pass per
+    pick at ~45 GB/s); the lazy engine is GEMM-bound and data-dependent, measured at 2e-12 s
+    (Gaussian) to 6e-12 s (clustered) per ``n_samples * n_centers * n_features`` at 500k-1M x
+    512, plus a few dozen passes over the pool. Treat these as orders of magnitude.
 
     Parameters
     ----------
@@ -341,7 +343,9 @@ def estimate_resources(
     -------
     estimate : dict
         ``pool_bytes``, ``extra_bytes`` (beyond the pool), ``algorithm`` chosen by ``"auto"``,
-        ``plain_passes`` and ``plain_seconds_at_45GBps``, and ``time_class``.
+        ``plain_passes``, ``plain_seconds_at_45GBps``, ``lazy_seconds_low`` and
+        ``lazy_seconds_high``, and ``time_class`` (from the chosen engine's estimate, the high
+        end for lazy).
 
     Examples
     --------
@@ -362,13 +366,17 @@ def estimate_resources(
     )
     extra = vectors + (lazy_extra if lazy else 0)
     plain_seconds = max(0, n_centers - 1) * pool / 45e9
+    work = n_samples * n_centers * n_features * itemsize / 4  # float64 moves twice the bytes
+    lazy_low = 2e-12 * work
+    lazy_high = 6e-12 * work + 40 * pool / 45e9
+    expected = lazy_high if lazy else plain_seconds
     time_class = (
         "interactive (< 1 s)"
-        if plain_seconds < 1
+        if expected < 1
         else "seconds"
-        if plain_seconds < 60
+        if expected < 60
         else "minutes"
-        if plain_seconds < 3600
+        if expected < 3600
         else "hours"
     )
     return {
@@ -377,5 +385,7 @@ def estimate_resources(
         "algorithm": "lazy" if lazy else "plain",
         "plain_passes": float(max(0, n_centers - 1)),
         "plain_seconds_at_45GBps": float(plain_seconds),
+        "lazy_seconds_low": float(lazy_low),
+        "lazy_seconds_high": float(lazy_high),
         "time_class": time_class,
     }

@@ -325,3 +325,9 @@ def test_estimate_resources_is_linear_and_picks_the_engine():
     assert big["time_class"] == "seconds" and small["time_class"].startswith("interactive")
     twice = estimate_resources(2_000_000, 512, 1000)
     assert twice["extra_bytes"] < 2.2 * big["extra_bytes"]
+    # the lazy engine's time is bracketed, GEMM-bound, far below the plain loop's bandwidth bound
+    assert 0 < big["lazy_seconds_low"] < big["lazy_seconds_high"] < big["plain_seconds_at_45GBps"]
+    assert twice["lazy_seconds_high"] == pytest.approx(2 * big["lazy_seconds_high"])
+    assert estimate_resources(10_000_000, 512, 10_000)["time_class"] == "minutes"
+    f64 = estimate_resources(1_000_000, 512, 1000, dtype="float64")
+    assert f64["lazy_seconds_low"] == pytest.approx(2 * big["lazy_seconds_low"])
