@@ -33,20 +33,28 @@ import numpy as np
 _BLOCK = 512  # candidate rows refreshed per extension of the scanned prefix
 _GEMM_ELEMENTS = 1 << 20  # elements of the row-chunk x pending-centers block (4 MB float32)
 _GATHER_ELEMENTS = 1 << 22  # elements of a gathered chunk of rows (16 MB float32)
+# Existing centers applied to every row up front; the rest reach only the rows that matter.
+_SEED_CENTERS = 32
+# Missed picks applied per step of a rebuild: rows whose value falls below the rebuild's
+# threshold between steps are spared the rest (matters when rows missed thousands of picks,
+# e.g. existing centers).
+_SYNC_STEP = 512
 
 
-def _sync(X, half, mind, synced, picks, done, rows):
-    """Bring ``mind[rows]`` up to date with ``picks[:done]``, in blocked GEMMs.
+def _sync(X, half, mind, synced, picks, done, rows, most=None):
+    """Apply to ``mind[rows]`` the picks they missed among ``picks[:done]``, in blocked GEMMs.
 
     Rows are grouped by their sync point, so each group is multiplied only by the picks it
-    missed; gathered row chunks keep the temporaries bounded whatever the number of rows.
+    missed (at most ``most`` of them per call); gathered row chunks keep the temporaries
+    bounded whatever the number of rows.
     """
     if rows.size == 0:
         return
     since = synced[rows]
     for start in np.unique(since):
         group = rows[since == start]
-        centers = picks[start:done]
+        stop = done if most is None else min(done, start + most)
+        centers = picks[start:stop]
         if centers.size:
             C = X[centers]
             half_c = half[centers]
@@ -64,7 +72,18 @@ def _sync(X, half, mind, synced, picks, done, rows):
                 np.subtract(half_c[None, :], d, out=d)
                 nearest = d[:, 0] if d.shape[1] == 1 else d.min(axis=1)  # 1 column: no reduce
                 mind[r] = np.minimum(mind[r], nearest + half[r])
-        synced[group] = done
+        synced[group] = stop
+
+
+def _sync_above(X, half, mind, synced, picks, done, tau):
+    """Make every value that reaches ``tau`` exact: rows at or above it get the picks they
+    missed, in steps of ``_SYNC_STEP``; a row whose value falls below ``tau`` needs no more
+    (its stale value stays a valid upper bound below ``tau``)."""
+    hot = np.flatnonzero((mind >= tau) & (synced < done))
+    while hot.size:
+        _sync(X, half, mind, synced, picks, done, hot, _SYNC_STEP)
+        hot = hot[(mind[hot] >= tau) & (synced[hot] < done)]
+    mind[picks[:done]] = -1.0  # rounding must never revive a center
 
 
 def _top_rows(mind, size):
@@ -74,7 +93,16 @@ def _top_rows(mind, size):
 
 
 def lazy_traversal(
-    X, half, mind, n_picks, first, *, candidates=None, max_pending=256, sync_factor=2
+    X,
+    half,
+    mind,
+    n_picks,
+    first,
+    *,
+    existing=None,
+    candidates=None,
+    max_pending=256,
+    sync_factor=2,
 ):
     """Exact farthest-first picks; same contract as ``kcenters._traverse_numpy``.
 
@@ -84,9 +112,14 @@ def lazy_traversal(
     half : ndarray (n,), half squared norms of the rows
     mind : ndarray (n,) or None
         Half squared distance of each row to the existing centers (``-1`` marks a center), or
-        None when there are none yet (then ``first`` is the first pick).
+        None when there are none yet (then ``first`` is the first pick) or when they are given
+        as ``existing``.
     n_picks : int
     first : int or None
+    existing : ndarray of int, default=None
+        Existing centers (e.g. the labeled rows), as an alternative to an exact ``mind``: they
+        are treated as picks already made, so only a few are applied to every row up front
+        and the rest only to the rows whose bound could still be picked.
     candidates : int, default=None
         Size M of the candidate list; default ``max(4096, n // 32)``.
     max_pending : int, default=256
@@ -107,22 +140,31 @@ def lazy_traversal(
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
     if mind is None:
         mind = np.full(n, np.inf, dtype=X.dtype)
-    picks = np.empty(n_picks, dtype=np.int64)
-    pick_values = np.empty(n_picks, dtype=np.float64)  # half-sq distance when picked
+    # ``picks`` holds the existing centers first, then the new picks; ``done`` counts both.
+    n_old = 0 if existing is None else len(existing)
+    picks = np.empty(n_old + n_picks, dtype=np.int64)
+    pick_values = np.empty(n_old + n_picks, dtype=np.float64)  # half-sq distance when picked
     m_size = min(n, candidates if candidates is not None else max(4096, n // 32))
     sync_size = int(min(n, max(m_size, sync_factor * m_size)))
     synced = np.zeros(n, dtype=np.int32)  # picks[:synced[i]] are applied to mind[i]
     done = 0
-    if first is not None:
+    if n_old:
+        # A spread-out few first: every row gets a finite bound from them in one GEMM pass.
+        seed = np.zeros(n_old, dtype=bool)
+        seed[np.linspace(0, n_old - 1, min(n_old, _SEED_CENTERS)).astype(np.int64)] = True
+        picks[:n_old] = np.concatenate([existing[seed], existing[~seed]])
+        done = n_old
+        _sync(X, half, mind, synced, picks, int(seed.sum()), np.arange(n))
+        mind[existing] = -1.0
+    elif first is not None:
         picks[0], pick_values[0] = first, np.inf
         mind[first] = -1.0
         done = 1
 
-    while done < n_picks:
-        # Rebuild: exact values for every row that could matter soon, then a candidate list.
+    while done < len(picks):
+        # Rebuild: exact values for every row whose bound reaches tau, then a candidate list.
         tau = _top_rows(mind, sync_size)
-        _sync(X, half, mind, synced, picks, done, np.flatnonzero((mind >= tau) & (synced < done)))
-        mind[picks[:done]] = -1.0  # rounding must never revive a center
+        _sync_above(X, half, mind, synced, picks, done, tau)
         # Rows below tau may be stale, so the list starts at tau or higher: all exact.
         thr = max(_top_rows(mind, m_size), tau)
         cand = np.flatnonzero(mind >= thr)  # ties at the threshold all included
@@ -137,7 +179,7 @@ def lazy_traversal(
         rebuilt_at = done
         scanned = 0
 
-        while done < n_picks:
+        while done < len(picks):
             pending = picks[rebuilt_at:done]
             best_pos, best_v, best_i = -1, -np.inf, -1
             if scanned:
@@ -179,14 +221,13 @@ def lazy_traversal(
     size = m_size
     while True:
         tau = _top_rows(mind, size)
-        _sync(X, half, mind, synced, picks, done, np.flatnonzero((mind >= tau) & (synced < done)))
-        mind[picks] = -1.0
+        _sync_above(X, half, mind, synced, picks, done, tau)
         final = float(mind.max())
         if size >= n or final >= tau:
             break
         size *= 4
-    after = np.append(pick_values[1:], max(final, 0.0))
-    return picks, np.sqrt(2.0 * np.maximum(after, 0.0))
+    after = np.append(pick_values[n_old + 1 :], max(final, 0.0))
+    return picks[n_old:].copy(), np.sqrt(2.0 * np.maximum(after, 0.0))
 
 
 def _best(vals, rows):

@@ -302,23 +302,28 @@ def greedy_kcenters(
     if n_centers == 0:
         return KCentersResult(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
 
+    first = None if existing.size else int(check_random_state(random_state).randint(n))
+    use_torch = backend == "torch" or (backend == "auto" and cuda_available())
+    lazy = not use_torch and (
+        algorithm == "lazy" or (algorithm == "auto" and _use_lazy(n, X.shape[1], n_centers))
+    )
+    if lazy:
+        # Existing centers go in as picks already made: the engine applies them only to the
+        # rows that could still be picked, instead of a full nearest-center search up front.
+        picks, radii = lazy_traversal(
+            X, half, None, n_centers, first, existing=existing if existing.size else None
+        )
+        return KCentersResult(picks, radii)
     mind = None
-    first = None
     if existing.size:
         mind = _min_half_sq_dist_to(X, half, existing)
         mind[existing] = -1.0
-    else:
-        first = int(check_random_state(random_state).randint(n))
-
-    use_torch = backend == "torch" or (backend == "auto" and cuda_available())
     if use_torch:
         from .utils import resolve_device
 
         picks, radii = _traverse_torch(X, half, mind, n_centers, first, resolve_device(device))
     else:
-        lazy = algorithm == "lazy" or (algorithm == "auto" and _use_lazy(n, X.shape[1], n_centers))
-        traverse = lazy_traversal if lazy else _traverse_numpy
-        picks, radii = traverse(X, half, mind, n_centers, first)
+        picks, radii = _traverse_numpy(X, half, mind, n_centers, first)
     return KCentersResult(picks, radii)
 
 

@@ -152,6 +152,22 @@ def test_lazy_engine_memory_is_linear_and_independent_of_k():
     assert peak_large < 1.5 * peak_small + 64_000
 
 
+def test_lazy_engine_with_many_existing_centers_stays_linear():
+    n, d, existing = 40_000, 16, np.arange(0, 40_000, 4)  # 10,000 labeled rows
+    X = np.random.RandomState(0).randn(n, d).astype(np.float32)
+    out = []
+    peak = _peak_bytes(
+        lambda: out.append(greedy_kcenters(X, 200, already_selected=existing, algorithm="lazy"))
+    )
+    # n-vectors, the candidate copy, fixed GEMM/gather blocks and the pick list; an n x E
+    # distance matrix would be 1.6 GB
+    assert peak < 12 * n * 4 + 4096 * d * 4 + (5 << 20) * 4 + existing.size * 16
+    plain = greedy_kcenters(X, 200, already_selected=existing, algorithm="plain")
+    # same traversal up to float32 near-ties (exact equality: the hypothesis test above)
+    assert len(set(out[0].indices) & set(plain.indices)) >= 190
+    np.testing.assert_allclose(out[0].radii[-1], plain.radii[-1], rtol=1e-4)
+
+
 def test_memory_with_many_existing_centers_stays_linear():
     n, d = 20_000, 16
     X = np.random.RandomState(0).randn(n, d).astype(np.float64)  # numpy GEMM path
@@ -226,15 +242,23 @@ def test_lazy_engine_equals_plain_loop_exactly(dtype, X, data):
     sync_factor = data.draw(st.sampled_from([1, 2, 4, np.inf]))
     # small GEMM blocks split the rebuilds into many row chunks, as on large pools
     gemm_elements = data.draw(st.sampled_from([4, 64, 1 << 20]))
+    # existing centers as an exact mind, or handed over as picks already made (few seeds)
+    as_picks = mind is not None and data.draw(st.booleans())
+    seeds = data.draw(st.integers(1, 3))
+    # rebuilds apply missed picks in steps; rows falling below the threshold stop early
+    sync_step = data.draw(st.sampled_from([1, 3, 512]))
     ref = kcenters._traverse_numpy(X, half, None if mind is None else mind.copy(), k, first)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_kcenters_lazy, "_GEMM_ELEMENTS", gemm_elements)
+        patch.setattr(_kcenters_lazy, "_SEED_CENTERS", seeds)
+        patch.setattr(_kcenters_lazy, "_SYNC_STEP", sync_step)
         out = lazy_traversal(
             X,
             half,
-            None if mind is None else mind.copy(),
+            None if mind is None or as_picks else mind.copy(),
             k,
             first,
+            existing=np.unique(existing) if as_picks else None,
             candidates=candidates,
             max_pending=max_pending,
             sync_factor=sync_factor,
