@@ -106,3 +106,14 @@ def test_scoring_benchmark_quick(tmp_path):
     assert all(r["max_abs_diff_vs_svpkit"] < 1e-5 for r in rows)  # same scores, all styles
     assert all("peak_rss_bytes" in r for r in rows)
     assert (tmp_path / "scoring_quick.png").exists()
+
+
+def test_kcenters_labeled_benchmark_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    bench = _load("kcenters_labeled")
+    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]) == 0
+    (row,) = json.loads((tmp_path / "kcenters_labeled_quick.json").read_text())["rows"]
+    assert row["labeled"] == 100 and row["same_set"] >= 95
+    assert row["lazy_seconds"] > 0 and row["search_first_seconds"] > 0 and row["plain_seconds"] > 0
+    assert row["radius_rel_diff"] < 1e-4
+    assert (tmp_path / "kcenters_labeled_quick.png").exists()
