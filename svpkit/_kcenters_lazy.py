@@ -8,7 +8,8 @@ touching most rows only a few times, with the work done as matrix-matrix product
    Each row remembers how many picks its value has seen (``synced``).
 2. A *rebuild* brings up to date only the rows whose bound reaches ``tau``, the bound of the
    ``sync_factor * M``-th row: for each group of rows with the same sync point, one blocked
-   GEMM against the picks they missed. Rows below ``tau`` keep their stale bounds; most of them
+   GEMM against the picks they missed, ``_SYNC_STEP`` picks at a time (a row whose value falls
+   below ``tau`` gets no more). Rows below ``tau`` keep their stale bounds; most of them
    never come close to being picked again, so their updates are never paid for (at
    500k x 512, k = 1000 the rebuilds evaluate 0.08 n k row-center distances on Gaussian data
    and 0.38 n k on clustered data, instead of the plain loop's n k; docs/scale.md).
@@ -21,6 +22,10 @@ touching most rows only a few times, with the work done as matrix-matrix product
    best exact value. Once it cannot, and the best exact value is above the sentinel, it is the
    exact argmax (ties to the lowest row index, as in :func:`numpy.argmax`). Otherwise, or when
    more than ``max_pending`` centers wait, another rebuild follows.
+
+Existing centers (``existing``, the labeled rows in active learning) are picks already made:
+``_SEED_CENTERS`` of them give every row a finite bound, and the rebuilds apply the rest like
+any missed picks, so rows far from the frontier never meet most of them.
 
 Picks equal the plain traversal's whenever the arithmetic is exact (e.g. integer-valued data);
 on general float data the two can part ways only on near-ties of about float rounding size.
