@@ -30,15 +30,13 @@ from kcenters import make_data  # noqa: E402
 
 from svpkit import greedy_kcenters  # noqa: E402
 from svpkit._kcenters_lazy import lazy_traversal  # noqa: E402
-from svpkit.kcenters import _half_sq_norms, _min_half_sq_dist_to  # noqa: E402
+from svpkit.kcenters import _half_sq_norms, _min_half_sq_dist_to, _traverse_numpy  # noqa: E402
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "kcenters_labeled.md"
 
 
 def search_first(X: np.ndarray, k: int, labeled: np.ndarray, engine: str):
     """Exact distances to the labeled set first (FAISS), then the traversal."""
-    from svpkit.kcenters import _traverse_numpy
-
     half = _half_sq_norms(X)
     mind = _min_half_sq_dist_to(X, half, labeled)
     mind[labeled] = -1.0

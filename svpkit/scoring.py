@@ -40,7 +40,7 @@ def _check_proba(proba: ArrayLike) -> np.ndarray:
     return proba
 
 
-def _row_chunks(n: int, n_cols: int = 1):
+def _row_chunks(n: int, n_cols: int):
     # read at call time so tests can shrink it
     chunk_rows = max(1, min(_CHUNK_ROWS, _CHUNK_ELEMENTS // max(n_cols, 1)))
     for start in range(0, n, chunk_rows):
