@@ -29,14 +29,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import benchmark_parser, environment, publish, pyplot, save_figure  # noqa: E402
+from svpkit import ProxySelector, make_default_proxy, make_proxy
+from svpkit.active import PAPER_SCHEDULE, ActiveLearningLoop
+from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
+from svpkit.datasets import load_image_dataset
+from svpkit.nn import ProxyNet, SmallCNN
 
-from svpkit import ProxySelector, make_default_proxy, make_proxy  # noqa: E402
-from svpkit.active import PAPER_SCHEDULE, ActiveLearningLoop  # noqa: E402
-from svpkit.datasets import load_image_dataset  # noqa: E402
-from svpkit.nn import ProxyNet, SmallCNN  # noqa: E402
-
+RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "active_learning.md"
 MODES = ("target", "proxy-mlp", "proxy-fewer-epochs")
 
@@ -260,7 +259,7 @@ def plot(runs: list[dict], summary: list[dict], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = benchmark_parser(__doc__, DOCS, quick_help="tiny pools, 1 seed, 2 epochs")
+    parser = benchmark_parser(__doc__, DOCS, RESULTS, quick_help="tiny pools, 1 seed, 2 epochs")
     parser.add_argument("--datasets", nargs="+", default=["digits", "mnist"])
     parser.add_argument(
         "--methods", nargs="+", default=["least_confidence", "entropy", "kcenters", "random"]

@@ -19,18 +19,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import benchmark_parser, environment, publish, pyplot, save_figure  # noqa: E402
+from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
 
+RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "blas_env.md"
 VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 CHILD = """
-import json, sys, time
+import json, time
 import numpy as np
-sys.path.insert(0, {bench!r})
-from kcenters import make_data
 from svpkit import greedy_kcenters
+from svpkit.datasets import make_embeddings
 kind, n, d, k = {kind!r}, {n}, {d}, {k}
 A = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
 A @ A
@@ -38,7 +37,7 @@ start = time.perf_counter()
 for _ in range(5):
     A @ A
 gflops = 5 * 2 * 2048**3 / (time.perf_counter() - start) / 1e9
-X = make_data(kind, n, d)
+X = make_embeddings(kind, n, d)
 start = time.perf_counter()
 greedy_kcenters(X, k, random_state=0, algorithm="lazy")
 print(json.dumps({{"seconds": time.perf_counter() - start, "sgemm_gflops": gflops}}))
@@ -50,7 +49,7 @@ def child_run(kind: str, n: int, d: int, k: int, inherit: bool) -> dict:
     if not inherit:
         for name in VARIABLES:
             env.pop(name, None)
-    code = CHILD.format(bench=str(Path(__file__).resolve().parent), kind=kind, n=n, d=d, k=k)
+    code = CHILD.format(kind=kind, n=n, d=d, k=k)
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
@@ -58,7 +57,7 @@ def child_run(kind: str, n: int, d: int, k: int, inherit: bool) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = benchmark_parser(__doc__, DOCS)
+    parser = benchmark_parser(__doc__, DOCS, RESULTS)
     args = parser.parse_args(argv)
     n, d, k = (20_000, 64, 100) if args.quick else (500_000, 512, 1000)
     rounds = 1 if args.quick else 3

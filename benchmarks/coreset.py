@@ -26,14 +26,13 @@ import numpy as np
 from scipy.stats import spearmanr
 from sklearn.model_selection import train_test_split
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import benchmark_parser, environment, publish, pyplot, save_figure  # noqa: E402
+from svpkit import CoresetSelector, make_proxy
+from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
+from svpkit.datasets import load_image_dataset
+from svpkit.nn import ProxyNet, SmallCNN
+from svpkit.utils import torch_seed_scope
 
-from svpkit import CoresetSelector, make_proxy  # noqa: E402
-from svpkit.datasets import load_image_dataset  # noqa: E402
-from svpkit.nn import ProxyNet, SmallCNN  # noqa: E402
-from svpkit.utils import torch_seed_scope  # noqa: E402
-
+RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 METHODS = ("forgetting", "least_confidence", "entropy", "margin", "kcenters")
@@ -497,7 +496,7 @@ def markdown(summary, agreement, heads, command, env, settings) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = benchmark_parser(
-        __doc__, DOCS, quick_help="digits only, 300 rows, 1 seed, 3 fractions, 3 epochs"
+        __doc__, DOCS, RESULTS, quick_help="digits only, 300 rows, 1 seed, 3 fractions, 3 epochs"
     )
     parser.add_argument("--datasets", nargs="+", default=None)
     parser.add_argument("--seeds", type=int, default=3)

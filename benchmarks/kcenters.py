@@ -31,27 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import benchmark_parser, environment, publish, pyplot, save_figure  # noqa: E402
+from svpkit import greedy_kcenters
+from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
+from svpkit.datasets import make_embeddings
+from svpkit.kernels.kcenters import use_lazy_engine
 
-from svpkit import greedy_kcenters  # noqa: E402
-from svpkit.kcenters import _use_lazy  # noqa: E402
-
+RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "kcenters.md"
-
-
-def make_data(kind: str, n: int, d: int, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    if kind == "gaussian":
-        return rng.standard_normal((n, d), dtype=np.float32)
-    # clustered: 1000 Zipf-sized blobs on a 16-dim subspace plus small noise
-    sizes = rng.zipf(1.5, 1000).astype(float)
-    labels = rng.choice(1000, size=n, p=sizes / sizes.sum())
-    basis = rng.standard_normal((16, d), dtype=np.float32)
-    centers = rng.standard_normal((1000, 16), dtype=np.float32) * 5
-    X = (centers[labels] + rng.standard_normal((n, 16), dtype=np.float32)) @ basis
-    X += 0.1 * rng.standard_normal((n, d), dtype=np.float32)
-    return X
 
 
 def timed(fn):
@@ -156,7 +142,7 @@ def run(shapes, ks, kinds) -> list[dict]:
     rows = []
     for n, d in shapes:
         for kind in kinds:
-            X = make_data(kind, n, d)
+            X = make_embeddings(kind, n, d)
             # Per-pick costs of the peer styles do not depend on k: measure once per pool.
             t_read = read_seconds(X)
             sklearn_pick = sklearn_per_pick_seconds(X, 1)
@@ -297,7 +283,7 @@ def summary(rows) -> list[str]:
     slower = [r for r in rows if r["lazy_seconds"] > r["plain_seconds"]]
     if slower:
         where = ", ".join(f"{r['kind']} {r['n'] // 1000}k x {r['d']} k={r['k']}" for r in slower)
-        auto_lazy = [r for r in slower if _use_lazy(r["n"], r["d"], r["k"])]
+        auto_lazy = [r for r in slower if use_lazy_engine(r["n"], r["d"], r["k"])]
         lines.append(
             f"- Lazy is slower than plain on {where} (pools that stay in cache). "
             + (
@@ -341,7 +327,7 @@ def plot(rows, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = benchmark_parser(__doc__, DOCS)
+    parser = benchmark_parser(__doc__, DOCS, RESULTS)
     parser.add_argument("--render", type=Path, help="only re-render page and plot from a JSON")
     args = parser.parse_args(argv)
     if args.render:

@@ -24,24 +24,17 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import benchmark_parser, environment, publish, pyplot, save_figure  # noqa: E402
-from kcenters import make_data  # noqa: E402
+from svpkit import greedy_kcenters
+from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
+from svpkit.datasets import make_embeddings
 
-from svpkit import greedy_kcenters  # noqa: E402
-from svpkit._kcenters_lazy import lazy_traversal  # noqa: E402
-from svpkit.kcenters import _half_sq_norms, _min_half_sq_dist_to, _traverse_numpy  # noqa: E402
-
+RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "kcenters_labeled.md"
 
 
 def search_first(X: np.ndarray, k: int, labeled: np.ndarray, engine: str):
     """Exact distances to the labeled set first (FAISS), then the traversal."""
-    half = _half_sq_norms(X)
-    mind = _min_half_sq_dist_to(X, half, labeled)
-    mind[labeled] = -1.0
-    traverse = lazy_traversal if engine == "lazy" else _traverse_numpy
-    return traverse(X, half, mind, k, None)
+    return greedy_kcenters(X, k, already_selected=labeled, algorithm=engine, existing_as="search")
 
 
 def timed(fn, *args, **kwargs):
@@ -53,7 +46,7 @@ def timed(fn, *args, **kwargs):
 def run(n: int, d: int, k: int, sizes: list[int], kinds: list[str], plain: bool) -> list[dict]:
     rows = []
     for kind in kinds:
-        X = make_data(kind, n, d)
+        X = make_embeddings(kind, n, d)
         for size in sizes:
             labeled = np.unique(np.random.default_rng(0).choice(n, size, replace=False))
             lazy, t_lazy = timed(greedy_kcenters, X, k, already_selected=labeled, algorithm="lazy")
@@ -69,9 +62,9 @@ def run(n: int, d: int, k: int, sizes: list[int], kinds: list[str], plain: bool)
                 "search_first_seconds": t_search,
                 "plain_seconds": t_plain,
                 "lazy_vs_search_first": t_search / t_lazy,
-                "same_picks": int(np.sum(lazy.indices == ref[0])),
-                "same_set": len(set(lazy.indices) & set(ref[0])),
-                "radius_rel_diff": float(abs(lazy.radii[-1] - ref[1][-1]) / ref[1][-1]),
+                "same_picks": int(np.sum(lazy.indices == ref.indices)),
+                "same_set": len(set(lazy.indices) & set(ref.indices)),
+                "radius_rel_diff": float(abs(lazy.radii[-1] - ref.radii[-1]) / ref.radii[-1]),
             }
             rows.append(row)
             print(
@@ -128,7 +121,7 @@ def plot(rows, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = benchmark_parser(__doc__, DOCS).parse_args(argv)
+    args = benchmark_parser(__doc__, DOCS, RESULTS).parse_args(argv)
     if args.quick:
         n, d, k, sizes, kinds = 20_000, 64, 100, [100], ["gaussian"]
     else:

@@ -20,11 +20,17 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import entropy as scipy_entropy
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import benchmark_parser, environment, peak_rss_during, publish, pyplot, save_figure  # noqa: E402
+from svpkit.benchmarking import (
+    benchmark_parser,
+    environment,
+    peak_rss_during,
+    publish,
+    pyplot,
+    save_figure,
+)
+from svpkit.kernels.scoring import entropy, least_confidence, margin
 
-from svpkit.scoring import entropy, least_confidence, margin  # noqa: E402
-
+RESULTS = Path(__file__).resolve().parent / "results"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "scoring.md"
 
 
@@ -67,7 +73,7 @@ def measure(fn, p):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = benchmark_parser(__doc__, DOCS)
+    parser = benchmark_parser(__doc__, DOCS, RESULTS)
     args = parser.parse_args(argv)
     shapes = [(20_000, 10)] if args.quick else [(1_000_000, 10), (1_000_000, 1000)]
     rows = []

@@ -30,13 +30,3 @@ def faiss_or_none() -> ModuleType | None:
     except ImportError:  # pragma: no cover - faiss-cpu is a core dependency
         return None
     return faiss
-
-
-def faiss_gpu_available() -> bool:
-    """True iff FAISS has GPU support compiled in and sees at least one GPU.
-
-    ``faiss.knn_gpu`` exists even in CPU builds, so probing it would lie; the resources class
-    and the GPU count do not.
-    """
-    faiss = faiss_or_none()
-    return faiss is not None and hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0

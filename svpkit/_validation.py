@@ -72,35 +72,55 @@ def unlabeled_mask(y: np.ndarray) -> np.ndarray:
     return np.zeros(len(y), dtype=bool)
 
 
-def check_fraction(fraction: Any) -> None:
-    """Validate ``fraction`` on its own (the pool size is checked by :func:`n_to_select`)."""
+def check_fraction(fraction: Any, name: str = "fraction", of: str = "the candidate rows") -> None:
+    """Validate a share in (0, 1] or a positive int count (the pool size is checked later)."""
     if isinstance(fraction, bool) or not isinstance(fraction, (Integral, Real)):
         raise TypeError(
-            f"fraction must be a float in (0, 1] or a positive int count; got {fraction!r}."
+            f"{name} must be a float in (0, 1] or a positive int count; got {fraction!r}."
         )
     if isinstance(fraction, Integral):
         if fraction < 1:
-            raise ValueError(f"fraction={fraction} as an int is a row count and must be >= 1.")
+            raise ValueError(f"{name}={fraction} as an int is a row count and must be >= 1.")
     elif not (0.0 < float(fraction) <= 1.0):
         raise ValueError(
-            f"fraction={fraction} is outside (0, 1]. Pass a float share of the candidate rows, "
-            "e.g. 0.5, or an int count of rows."
+            f"{name}={fraction} is outside (0, 1]. Pass a float share of {of}, e.g. 0.5, or an "
+            "int count of rows."
         )
 
 
-def n_to_select(fraction: float | int, n_candidates: int, what: str) -> int:
-    """Rows to keep: ``ceil(fraction * n)`` for a float (at least 1), the count for an int."""
-    check_fraction(fraction)
+def rows_for_share(share: float, n_rows: int) -> int:
+    """The rounding rule for shares, used everywhere: ``ceil(share * n_rows)``, at least 1.
+
+    A tolerance of 1e-9 keeps float noise from adding a row (``0.1 * 1400`` keeps 140).
+
+    Examples
+    --------
+    >>> from svpkit._validation import rows_for_share
+    >>> rows_for_share(0.5, 7), rows_for_share(0.08, 1400), rows_for_share(0.001, 10)
+    (4, 112, 1)
+    """
+    return max(1, min(n_rows, math.ceil(float(share) * n_rows - 1e-9)))
+
+
+def n_to_select(fraction: float | int, n_candidates: int, what: str, name: str = "fraction") -> int:
+    """Rows to keep: :func:`rows_for_share` for a float, the count itself for an int."""
+    check_fraction(fraction, name)
     if isinstance(fraction, Integral):
         if fraction > n_candidates:
             raise ValueError(
-                f"fraction={fraction} asks for more rows than the {n_candidates} {what}; pass "
+                f"{name}={fraction} asks for more rows than the {n_candidates} {what}; pass "
                 f"at most {n_candidates}, or a float in (0, 1]."
             )
         return int(fraction)
     if n_candidates == 0:
         raise ValueError(f"there are no {what} to select from.")
-    return max(1, min(n_candidates, math.ceil(float(fraction) * n_candidates - 1e-9)))
+    return rows_for_share(fraction, n_candidates)
+
+
+def check_bool(value: Any, name: str) -> None:
+    """Flags are real booleans (``np.bool_`` included), not truthy strings."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}.")
 
 
 def take_rows(X: Any, rows: np.ndarray) -> Any:

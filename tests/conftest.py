@@ -1,20 +1,28 @@
 """Shared fixtures."""
 
 import pytest
+from sklearn.datasets import load_digits
+
+
+@pytest.fixture(scope="session")
+def digits_600():
+    """The first 600 digits, scaled to [0, 1] (float64)."""
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0)[:600], y[:600]
 
 
 @pytest.fixture
 def proxy_trainings(monkeypatch):
     """A list that grows by one each time a selector trains a proxy (cache misses only)."""
-    from svpkit import _proxy_outputs
+    from svpkit.pools import memory
 
     calls = []
-    original = _proxy_outputs.train_and_read
+    original = memory.train_and_read
 
     # Same signature as the original: joblib.Memory inspects it to build cache keys.
     def counting(proxy, X, y_enc, train_rows, seed, needs, verbose=False):
         calls.append(1)
         return original(proxy, X, y_enc, train_rows, seed, needs, verbose)
 
-    monkeypatch.setattr("svpkit._base.train_and_read", counting)
+    monkeypatch.setattr("svpkit.pools.memory.train_and_read", counting)
     return calls

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
-from ..scoring import ForgettingCounter
+from ..kernels.scoring import ForgettingCounter
 
 __all__ = ["ForgettingTracker", "EpochProgressBar", "PreciseBatchNorm"]
 
@@ -24,7 +24,7 @@ class ForgettingTracker(Callback):
 
     Attributes
     ----------
-    counter_ : svpkit.scoring.ForgettingCounter
+    counter_ : svpkit.kernels.scoring.ForgettingCounter
         Running counts; ``counter_.scores()`` gives the forgetting scores (``inf`` = never
         learned).
 

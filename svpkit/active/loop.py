@@ -1,0 +1,405 @@
+"""The active-learning loop of Selection via Proxy: rounds, timings, checkpoints, resume."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from numbers import Integral
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+
+from .._validation import check_fraction, rows_for_share, take_rows
+from ..pools.outputs import is_torch_proxy
+from ..utils import fit_seeded, keyed_seed
+from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+
+__all__ = ["ActiveLearningLoop", "PAPER_SCHEDULE", "warm_started"]
+
+#: The SVP paper's schedule: 2% random start, grow to 10%, then +10% per round up to 50%.
+PAPER_SCHEDULE: dict[str, Any] = {
+    "initial_size": 0.02,
+    "round_sizes": (0.08, 0.10, 0.10, 0.10, 0.10),
+}
+
+Oracle = Callable[[np.ndarray], Any]
+
+
+def _size(value: int | float, n_pool: int, name: str) -> int:
+    """Rows for a schedule entry: an int count, or a share of the pool rounded up (the same
+    rule as the selectors' ``fraction``)."""
+    check_fraction(value, name, of="the pool")
+    return int(value) if isinstance(value, Integral) else rows_for_share(value, n_pool)
+
+
+def _params_fingerprint(params: dict[str, Any]) -> str:
+    # repr() of estimators and classes is stable across processes; pickles of nets may not be.
+    return joblib.hash(sorted((k, repr(v)) for k, v in params.items()))
+
+
+def warm_started(template: Any, fitted: Any) -> Any:
+    """A copy of the skorch ``template`` whose module starts from ``fitted``'s trained weights.
+
+    skorch re-creates the module from ``module__*`` parameters, so those are dropped and the
+    trained module instance is passed instead (``clone`` deep-copies it, so rounds never share
+    weights by reference).
+    """
+    params = {
+        k: v for k, v in template.get_params(deep=False).items() if not k.startswith("module__")
+    }
+    params["module"] = fitted.module_
+    return type(template)(**params)
+
+
+class ActiveLearningLoop(BaseEstimator):
+    """Run rounds of active learning with a selector, an oracle, and (optionally) a target.
+
+    Round 0 labels ``initial_size`` random rows. Each later round fits a clone of ``selector`` on
+    the rows labeled so far (the rest marked ``-1``) and asks the oracle for the next
+    ``round_sizes[r]`` rows it selects. After each round, when ``estimator`` and a test set are
+    given, a clone of the estimator is trained on all labels so far and scored.
+
+    Parameters
+    ----------
+    selector : ProxySelector
+        Template; its ``fraction`` and ``random_state`` are set per round.
+    initial_size : int or float
+        Rows labeled at random before the first selection (a float is a share of the pool).
+    round_sizes : sequence of int or float
+        Rows to add in each round (floats are shares of the pool).
+    estimator : classifier, default=None
+        The target, trained after every round to measure test accuracy.
+    checkpoint_dir : str or path, default=None
+        Folder for an atomic checkpoint written after every oracle answer and every round.
+    baseline : bool, default=False
+        Traditional active learning: the selector's proxy is replaced by the target estimator
+        itself, so the same code measures the SVP speed-up.
+    warm_start : bool, default=False
+        Start each round's (skorch) proxy from the previous round's weights instead of from
+        scratch (falls back to a cold start when a new class appears).
+    random_state : int or None, default=None
+        Base of every round's seed. With ``None`` a base is drawn and stored in the checkpoint.
+    verbose : bool, default=True
+        A tqdm progress bar over rounds.
+
+    Attributes
+    ----------
+    labeled_indices_ : ndarray of int
+        Rows labeled so far, in the order they were labeled (round by round, sorted within a
+        round).
+    labels_ : ndarray
+        The oracle's labels, aligned with ``labeled_indices_``.
+    history_ : list of dict
+        One record per round: ``round``, ``n_new``, ``n_labeled``, ``proxy_fit_seconds``,
+        ``score_seconds``, ``select_seconds``, ``selection_seconds`` (their sum),
+        ``oracle_seconds``, ``target_fit_seconds`` and ``test_accuracy`` (None without a
+        target). ``pandas.DataFrame(loop.history_)`` gives a table.
+    selector_ : fitted selector of the last round (None after round 0 only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit import ProxySelector
+    >>> from svpkit.active import ActiveLearningLoop
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X / 16.0
+    >>> loop = ActiveLearningLoop(
+    ...     ProxySelector(LogisticRegression(max_iter=200), method="entropy"),
+    ...     initial_size=50, round_sizes=[50, 50], estimator=LogisticRegression(max_iter=200),
+    ...     random_state=0, verbose=False)
+    >>> loop.run(X[:1000], y[:1000], X_test=X[1000:], y_test=y[1000:]).labeled_indices_.shape
+    (150,)
+    >>> [r["n_labeled"] for r in loop.history_]
+    [50, 100, 150]
+    """
+
+    def __init__(
+        self,
+        selector: Any,
+        *,
+        initial_size: int | float,
+        round_sizes: Sequence[int | float],
+        estimator: Any = None,
+        checkpoint_dir: Any = None,
+        baseline: bool = False,
+        warm_start: bool = False,
+        random_state: int | None = None,
+        verbose: bool = True,
+    ) -> None:
+        self.selector = selector
+        self.initial_size = initial_size
+        self.round_sizes = round_sizes
+        self.estimator = estimator
+        self.checkpoint_dir = checkpoint_dir
+        self.baseline = baseline
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @classmethod
+    def with_paper_schedule(cls, selector: Any, **params: Any) -> ActiveLearningLoop:
+        """The SVP paper's schedule: 2% random start, to 10%, then +10% per round to 50%.
+
+        Examples
+        --------
+        >>> from svpkit import ProxySelector
+        >>> from svpkit.active import ActiveLearningLoop
+        >>> loop = ActiveLearningLoop.with_paper_schedule(ProxySelector())
+        >>> loop.initial_size, loop.round_sizes
+        (0.02, (0.08, 0.1, 0.1, 0.1, 0.1))
+        """
+        return cls(selector, **{**PAPER_SCHEDULE, **params})
+
+    # -- setup -----------------------------------------------------------------------------
+    def _schedule(self, n_pool: int) -> list[int]:
+        if isinstance(self.round_sizes, (str, bytes)) or not hasattr(self.round_sizes, "__len__"):
+            raise TypeError("round_sizes must be a sequence of int counts or float shares.")
+        sizes = [_size(self.initial_size, n_pool, "initial_size")]
+        sizes += [_size(s, n_pool, f"round_sizes[{i}]") for i, s in enumerate(self.round_sizes)]
+        if sum(sizes) > n_pool:
+            raise ValueError(
+                f"the schedule labels {sum(sizes)} rows in all but the pool has {n_pool}; "
+                "shrink initial_size or round_sizes."
+            )
+        return sizes
+
+    def _round_selector(self, seed: int, n_new: int, labels: np.ndarray) -> Any:
+        selector = clone(self.selector)
+        if self.baseline:
+            if self.estimator is None:
+                raise ValueError("baseline=True uses the target as the proxy: pass estimator=.")
+            selector.set_params(proxy=clone(self.estimator))
+        warm = getattr(self, "_warm_proxy", None)
+        if self.warm_start and warm is not None:
+            fitted, classes = warm
+            if np.array_equal(classes, np.unique(labels)):
+                template = selector.get_params()["proxy"]
+                selector.set_params(proxy=warm_started(template, fitted))
+        return selector.set_params(fraction=n_new, random_state=seed)
+
+    def _fingerprint(self, X: Any, sizes: list[int]) -> dict[str, Any]:
+        X_arr = np.asarray(X)
+        params = {
+            k: v
+            for k, v in self.get_params(deep=True).items()
+            if k not in ("verbose", "checkpoint_dir")
+        }
+        return {
+            "pool_shape": list(X_arr.shape),
+            "pool_hash": joblib.hash(X_arr),
+            "loop_params": _params_fingerprint(params),
+            "schedule": sizes,
+        }
+
+    # -- oracle ----------------------------------------------------------------------------
+    def _ask(self, oracle: Any, indices: np.ndarray, known: np.ndarray) -> np.ndarray:
+        answer = oracle(indices.copy()) if callable(oracle) else np.asarray(oracle)[indices]
+        labels = _check_answer(answer, len(indices))
+        if len(known) and (labels.dtype.kind in "iu") != (known.dtype.kind in "iu"):
+            raise ValueError(
+                f"the oracle answered labels of type {labels.dtype} but earlier labels were "
+                f"{known.dtype}; answer labels of one type."
+            )
+        return labels
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(
+        self,
+        X: Any,
+        oracle: Any,
+        *,
+        X_test: Any = None,
+        y_test: Any = None,
+        resume: bool = False,
+    ) -> ActiveLearningLoop:
+        """Run (or, with ``resume=True``, continue) the rounds.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            The pool.
+        oracle : array-like of shape (n_samples,) or callable
+            True labels (simulation), or ``oracle(indices) -> labels`` (a person, a service).
+            It is never asked twice for a row whose label was received.
+        X_test, y_test : array-like, default=None
+            Held-out data for the target's accuracy after each round.
+        resume : bool, default=False
+            Continue from the checkpoint in ``checkpoint_dir``; refused if it was written for
+            another pool or other parameters.
+
+        Returns
+        -------
+        self
+        """
+        if (X_test is None) != (y_test is None):
+            raise ValueError("pass both X_test and y_test, or neither.")
+        n_pool = len(X)
+        sizes = self._schedule(n_pool)
+        fingerprint = self._fingerprint(X, sizes)
+
+        indices = np.empty(0, dtype=np.int64)
+        labels = np.empty(0)
+        history: list[dict[str, Any]] = []
+        # Round seeds are keyed by (base, round), not drawn from a stream consumed so far: a
+        # resumed run draws exactly what an uninterrupted one would.
+        base_seed = self.random_state if self.random_state is not None else keyed_seed(None)
+        if self.checkpoint_dir is not None and checkpoint_path(self.checkpoint_dir).exists():
+            if not resume:
+                raise FileExistsError(
+                    f"{checkpoint_path(self.checkpoint_dir)} exists. Pass resume=True to continue "
+                    "that run, or choose another checkpoint_dir (nothing was overwritten)."
+                )
+            indices, labels, meta = load_checkpoint(self.checkpoint_dir)
+            self._check_compatible(meta, fingerprint)
+            history, base_seed = meta["history"], meta["base_seed"]
+        elif resume and self.checkpoint_dir is None:
+            raise ValueError("resume=True needs checkpoint_dir.")
+
+        self.labeled_indices_, self.labels_, self.history_ = indices, labels, history
+        self.selector_ = None
+        self._warm_proxy = None
+
+        def save() -> None:
+            if self.checkpoint_dir is not None:
+                meta = {**fingerprint, "base_seed": base_seed, "history": self.history_}
+                save_checkpoint(self.checkpoint_dir, self.labeled_indices_, self.labels_, meta)
+
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(sizes), desc="active learning", unit="round", disable=not self.verbose)
+        bar.update(len(history))
+        try:
+            # A run that crashed between labeling a round and evaluating it finishes it first.
+            last = self.history_[-1] if self.history_ else None
+            if last and last["test_accuracy"] is None and self.estimator is not None:
+                if X_test is not None:
+                    self._evaluate(last, keyed_seed(base_seed, last["round"]), X, X_test, y_test)
+                    save()
+            for r in range(len(history), len(sizes)):
+                seed = keyed_seed(base_seed, r)
+                record = self._label_round(r, seed, sizes[r], X, oracle, n_pool)
+                self.history_ = [*self.history_, record]
+                save()  # labels are on disk before anything else happens
+                if self.estimator is not None and X_test is not None:
+                    self._evaluate(record, seed, X, X_test, y_test)
+                    save()
+                bar.update(1)
+        finally:
+            bar.close()
+        return self
+
+    def _label_round(
+        self, r: int, seed: int, n_new: int, X: Any, oracle: Any, n_pool: int
+    ) -> dict[str, Any]:
+        timings = {"proxy_fit": 0.0, "score": 0.0, "select": 0.0}
+        if r == 0:
+            start = time.perf_counter()
+            picked = np.sort(np.random.RandomState(seed).choice(n_pool, n_new, replace=False))
+            timings["select"] = time.perf_counter() - start
+        else:
+            y_partial = _partial_labels(n_pool, self.labeled_indices_, self.labels_)
+            selector = self._round_selector(seed, n_new, self.labels_)
+            selector.fit(X, y_partial)
+            picked = selector.sample_indices_
+            timings = dict(selector.fit_seconds_)
+            self.selector_ = selector
+            if self.warm_start and is_torch_proxy(selector.proxy_):
+                self._warm_proxy = (selector.proxy_, np.unique(self.labels_))
+        start = time.perf_counter()
+        new_labels = self._ask(oracle, picked, self.labels_)
+        oracle_seconds = time.perf_counter() - start
+        self.labeled_indices_ = np.concatenate([self.labeled_indices_, picked])
+        self.labels_ = (
+            np.concatenate([self.labels_, new_labels]) if len(self.labels_) else new_labels
+        )
+        return {
+            "round": r,
+            "n_new": len(picked),
+            "n_labeled": len(self.labeled_indices_),
+            "proxy_fit_seconds": timings["proxy_fit"],
+            "score_seconds": timings["score"],
+            "select_seconds": timings["select"],
+            "selection_seconds": sum(timings.values()),
+            "oracle_seconds": oracle_seconds,
+            "target_fit_seconds": None,
+            "test_accuracy": None,
+        }
+
+    def _evaluate(self, record: dict, seed: int, X: Any, X_test: Any, y_test: Any) -> None:
+        estimator = clone(self.estimator)
+        start = time.perf_counter()
+        fit_seeded(estimator, take_rows(X, self.labeled_indices_), self.labels_, seed)
+        record["target_fit_seconds"] = time.perf_counter() - start
+        record["test_accuracy"] = float(estimator.score(X_test, y_test))
+        self.estimator_ = estimator
+
+    @staticmethod
+    def _check_compatible(meta: dict[str, Any], fingerprint: dict[str, Any]) -> None:
+        if (
+            meta["pool_shape"] != fingerprint["pool_shape"]
+            or meta["pool_hash"] != fingerprint["pool_hash"]
+        ):
+            raise ValueError(
+                "the checkpoint was written for a different pool (shape "
+                f"{tuple(meta['pool_shape'])} vs {tuple(fingerprint['pool_shape'])}, or different "
+                "content). Resume with the same X, or use another checkpoint_dir."
+            )
+        if (
+            meta["loop_params"] != fingerprint["loop_params"]
+            or meta["schedule"] != fingerprint["schedule"]
+        ):
+            raise ValueError(
+                "the checkpoint was written with different selector or loop parameters; resume "
+                "with the same ones, or use another checkpoint_dir."
+            )
+
+
+def _check_answer(answer: Any, n_expected: int) -> np.ndarray:
+    """Labels from the oracle, or a clear error (nothing is recorded on error)."""
+    try:
+        labels = np.asarray(answer)
+    except Exception as exc:  # ragged or otherwise unusable
+        raise ValueError(f"the oracle's answer is not an array of labels: {exc}") from exc
+    if labels.ndim != 1 or len(labels) != n_expected:
+        raise ValueError(
+            f"the oracle answered {labels.shape} for {n_expected} rows; it must return one label "
+            "per asked row, in the same order."
+        )
+    kind = labels.dtype.kind
+    if kind == "f":
+        if not np.isfinite(labels).all():
+            raise ValueError(
+                "the oracle answered NaN or inf labels; every asked row needs a label."
+            )
+        if not np.all(np.mod(labels, 1) == 0):
+            raise ValueError("the oracle answered non-integer float labels; answer class labels.")
+        labels = labels.astype(np.int64)
+    elif kind == "O":
+        if not all(
+            isinstance(v, (str, int, np.integer)) and not isinstance(v, bool) for v in labels
+        ):
+            raise ValueError(
+                "the oracle answered labels of unknown type; answer ints or strings, one per row."
+            )
+        labels = labels.astype(str) if isinstance(labels[0], str) else labels.astype(np.int64)
+    elif kind not in "iuU":
+        raise ValueError(
+            f"the oracle answered labels of unknown type {labels.dtype}; answer ints or strings."
+        )
+    if kind in "iuf" and (labels == -1).any():
+        raise ValueError("the oracle answered -1, which marks unlabeled rows; answer real labels.")
+    return labels
+
+
+def _partial_labels(n_pool: int, indices: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The pool's labels with -1 for rows not labeled yet (object array for string labels)."""
+    if labels.dtype.kind in "iu":
+        y = np.full(n_pool, -1, dtype=np.int64)
+    else:
+        y = np.full(n_pool, -1, dtype=object)
+    y[indices] = labels
+    return y

@@ -1,0 +1,163 @@
+"""Helpers for benchmark scripts: environment record, publishing results, plots, memory.
+
+The scripts in the repository's ``benchmarks/`` folder use these (and only svpkit's public
+API). Results go to ``--out``; a ``--quick`` run without ``--out`` writes to a fresh temporary
+folder and never to the committed results or docs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "environment",
+    "publish",
+    "peak_rss_during",
+    "pyplot",
+    "save_figure",
+    "benchmark_parser",
+]
+
+
+def environment() -> dict[str, Any]:
+    """Versions, CPU and thread settings, to store next to every result."""
+    import numpy
+    import sklearn
+    import skorch
+    import torch
+
+    from . import __version__
+
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.is_available(),
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+        "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
+        "versions": {
+            "svpkit": __version__,
+            "numpy": numpy.__version__,
+            "scikit-learn": sklearn.__version__,
+            "skorch": skorch.__version__,
+            "torch": torch.__version__,
+        },
+    }
+
+
+def publish(args: Any, name: str, payload: dict[str, Any], page: str) -> Path:
+    """Write ``<out>/<name>[_quick].json``, the docs page (full runs only) and print the page.
+
+    ``args`` comes from :func:`benchmark_parser`. Returns the path prefix (without suffix) for
+    the script's plots.
+    """
+    stem = f"{name}_quick" if args.quick else name
+    if args.out is None:
+        args.out = Path(tempfile.mkdtemp(prefix=f"svpkit-{name}-")) if args.quick else args.results
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{stem}.json").write_text(json.dumps(payload, indent=1))
+    if not args.quick:
+        args.docs.write_text(page)
+    print(page)
+    return args.out / stem
+
+
+def peak_rss_during(fn: Callable[[], Any], interval: float = 0.0005) -> tuple[Any, int]:
+    """Run ``fn`` and return ``(result, peak resident-set growth in bytes)``.
+
+    A thread samples ``/proc/self/statm`` while ``fn`` runs. Unlike tracemalloc it sees every
+    allocator (torch's CPU allocator included); short-lived peaks between samples can be missed,
+    so treat it as a lower bound. Returns ``-1`` for the growth where ``/proc`` is missing.
+    """
+    statm = Path("/proc/self/statm")
+    if not statm.exists():
+        return fn(), -1
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def rss() -> int:
+        return int(statm.read_text().split()[1]) * page
+
+    base = rss()
+    peak = [base]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss())
+            time.sleep(interval)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        out = fn()
+    finally:
+        stop.set()
+        thread.join()
+    return out, max(peak[0], rss()) - base
+
+
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (benchmarks run headless)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig: Any, path: Path) -> None:
+    """Lay out, write and close a benchmark figure."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def benchmark_parser(
+    doc: str | None, docs: Path, results: Path, quick_help: str | None = None
+) -> Any:
+    """The options every benchmark takes: ``--quick``, ``--out`` (JSON/plots), ``--docs``.
+
+    Parameters
+    ----------
+    doc : str
+        The script's docstring (its first line is the description).
+    docs : Path
+        The docs page a full run rewrites.
+    results : Path
+        Where a full run writes JSON and plots when ``--out`` is not given.
+    quick_help : str, default=None
+        What ``--quick`` shrinks.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from svpkit.benchmarking import benchmark_parser
+    >>> args = benchmark_parser("Demo.", Path("page.md"), Path("results")).parse_args(["--quick"])
+    >>> args.quick, args.out
+    (True, None)
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help=f"folder for JSON and plots (default: {results}; a temporary folder for --quick)",
+    )
+    parser.add_argument("--docs", type=Path, default=docs)
+    parser.set_defaults(results=results)
+    return parser

@@ -1,0 +1,22 @@
+"""Layer 1, kernels: pure functions on arrays (no estimators, no I/O).
+
+- :mod:`~svpkit.kernels.scoring`: uncertainty from probabilities, forgetting counts;
+- :mod:`~svpkit.kernels.kcenters`: greedy k-centers in linear memory, nearest-center
+  assignment, resource estimates; the exact lazy engine lives in
+  :mod:`~svpkit.kernels.lazy_kcenters`.
+"""
+
+from .kcenters import KCentersResult, assign_to_centers, estimate_resources, greedy_kcenters
+from .scoring import ForgettingCounter, entropy, forgetting_scores, least_confidence, margin
+
+__all__ = [
+    "greedy_kcenters",
+    "KCentersResult",
+    "assign_to_centers",
+    "estimate_resources",
+    "least_confidence",
+    "margin",
+    "entropy",
+    "ForgettingCounter",
+    "forgetting_scores",
+]

@@ -1,0 +1,327 @@
+"""The method registry, the rank context and the one function that runs a method.
+
+A method turns what the proxy produced for a pool into an order over the candidate rows. It
+states the proxy outputs it reads (``needs``, a set drawn from :data:`OUTPUTS`) and receives one
+:class:`RankContext`. Selectors never branch on method names: they ask the registry, compute the
+outputs once, and call :func:`run_method`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = [
+    "OUTPUTS",
+    "PoolOutputs",
+    "RankContext",
+    "Ranking",
+    "BlockMap",
+    "SelectionMethod",
+    "register_method",
+    "get_method",
+    "available_methods",
+    "order_by_score",
+    "as_ranking",
+    "methods_without_proxy",
+    "methods_not_reading",
+]
+
+#: The proxy outputs a method may read. ``embedding`` falls back to the (flattened) input
+#: features when no proxy can be trained or the proxy has no learned embedding.
+OUTPUTS = frozenset({"proba", "embedding", "forgetting"})
+#: Outputs that only a trained proxy can give.
+PROXY_OUTPUTS = frozenset({"proba", "forgetting"})
+#: Outputs recorded while the proxy trains on the pool (not readable on a new pool).
+TRAINING_OUTPUTS = frozenset({"forgetting"})
+
+
+@dataclass
+class PoolOutputs:
+    """What a trained proxy says about every row of a pool.
+
+    Attributes
+    ----------
+    proba : ndarray of shape (n_rows, n_classes) or None
+        Columns follow the encoded classes ``0 .. n_classes - 1``.
+    embedding : ndarray of shape (n_rows, n_embed) or None
+        Penultimate-layer embeddings, or the (flattened) input features when the proxy has none.
+    forgetting : ndarray of shape (n_rows,) or None
+        Forgetting scores of the rows the proxy trained on (NaN elsewhere).
+    """
+
+    proba: np.ndarray | None = None
+    embedding: np.ndarray | None = None
+    forgetting: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class RankContext:
+    """Everything a method may use to rank, handed over as one object.
+
+    Attributes
+    ----------
+    outputs : PoolOutputs
+        The proxy outputs the method declared in ``needs`` (rows indexed by pool row).
+    candidates : ndarray of int
+        Rows to rank (sorted pool row ids).
+    existing : ndarray of int
+        Rows already in the training set that are not candidates (k-centers' existing centers).
+    y : ndarray of int64, shape (n_rows,)
+        Encoded labels ``0 .. len(classes) - 1``; ``-1`` where the label is unknown.
+    classes : ndarray
+        The original labels behind the codes.
+    n_select : int
+        How many rows the selector keeps.
+    rng : numpy.random.RandomState
+        Seeded generator; the only source of randomness a method may use.
+    class_balance : bool
+        Whether the selector asked for the same share in every class (handled by
+        :func:`run_method`: a method sees one class at a time).
+    share : float or None
+        The share of candidates asked for, when it was given as a share (class balance rounds
+        the same share inside every class); None when a count was asked for.
+    """
+
+    outputs: PoolOutputs
+    candidates: np.ndarray
+    existing: np.ndarray
+    y: np.ndarray
+    classes: np.ndarray
+    n_select: int
+    rng: np.random.RandomState
+    class_balance: bool = False
+    share: float | None = None
+
+    @property
+    def labeled(self) -> np.ndarray:
+        """Rows whose label is known."""
+        return np.flatnonzero(self.y >= 0)
+
+    def restricted(
+        self, candidates: np.ndarray, existing: np.ndarray, n_select: int
+    ) -> RankContext:
+        """The same context over a subset of candidates (e.g. one class)."""
+        return replace(
+            self, candidates=candidates, existing=existing, n_select=n_select, class_balance=False
+        )
+
+
+@dataclass
+class Ranking:
+    """A method's answer.
+
+    Attributes
+    ----------
+    order : ndarray of int
+        Candidate rows, best first (a costly method may stop after ``n_select``).
+    scores : ndarray of float, shape (n_candidates,)
+        One score per entry of ``ctx.candidates`` (larger = keep first; NaN = not ranked).
+    covering_radius : float or None
+        For k-centers run blockwise: the covering radius achieved (measured).
+    """
+
+    order: np.ndarray
+    scores: np.ndarray
+    covering_radius: float | None = None
+
+
+class BlockMap(Protocol):
+    """How a blockwise pool lets a method's distributed variant work where the data lives.
+
+    Methods never import pools: a pool passes an object with this interface.
+    """
+
+    starts: np.ndarray  #: first pool row of each block
+    sizes: np.ndarray  #: rows in each block
+
+    def map(
+        self, fn: Callable[..., Any], needs: frozenset, rows: Sequence[np.ndarray], args: Sequence
+    ) -> list:
+        """Run ``fn(outputs_of_block_rows, *args[i])`` for block ``i`` where it lives, with the
+        outputs of its local ``rows[i]``; return the results in block order."""
+
+    def gather(self, rows: np.ndarray, needs: frozenset) -> PoolOutputs:
+        """The outputs of the given pool rows, in this process."""
+
+
+#: rank(ctx) -> (order, scores) or a Ranking
+RankFn = Callable[[RankContext], Any]
+
+
+def _as_needs(needs: str | Iterable[str] | None) -> frozenset:
+    if needs is None or needs == "nothing":
+        return frozenset()
+    needs = frozenset([needs]) if isinstance(needs, str) else frozenset(needs)
+    unknown = needs - OUTPUTS
+    if unknown:
+        raise ValueError(
+            f"needs holds unknown outputs {sorted(unknown)}; choose from {sorted(OUTPUTS)}."
+        )
+    return needs
+
+
+@dataclass(frozen=True)
+class SelectionMethod:
+    """A registered selection method.
+
+    Attributes
+    ----------
+    name : str
+    needs : frozenset of {"proba", "embedding", "forgetting"}
+        The proxy outputs the method reads (a string or any iterable is turned into a set).
+    rank : callable
+        ``rank(ctx: RankContext) -> (order, scores)`` (or a :class:`Ranking`).
+    needs_all_labels : bool
+        True when the method needs every row labeled and the proxy's training dynamics over
+        them (forgetting): offered by selectors for fully labeled pools only.
+    weigh : callable or None
+        ``weigh(ctx, selected) -> weights``: one weight per selected row (e.g. k-centers cluster
+        sizes, usable as ``sample_weight``), or None when the method has no natural weighting.
+    blockwise : callable or None
+        ``blockwise(ctx, blocks: BlockMap) -> Ranking``: a variant that runs where the blocks of
+        a distributed pool live, with ``ctx.outputs`` empty (k-centers' two-round algorithm).
+        Without one, a distributed pool gathers ``needs`` and ``rank`` runs in process.
+    """
+
+    name: str
+    needs: frozenset = field(default_factory=frozenset)
+    rank: RankFn | None = None
+    needs_all_labels: bool = False
+    weigh: Callable[[RankContext, np.ndarray], np.ndarray] | None = None
+    blockwise: Callable[[RankContext, BlockMap], Ranking] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "needs", _as_needs(self.needs))
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"a method needs a non-empty string name; got {self.name!r}.")
+        if not callable(self.rank):
+            raise TypeError(f"method {self.name!r}: rank must be callable; got {self.rank!r}.")
+
+    def needs_proxy(self, n_labeled: int) -> bool:
+        """Whether a proxy must be trained: for probabilities and training dynamics always,
+        for embeddings when labeled rows exist (else k-centers runs on the input features)."""
+        return bool(self.needs & PROXY_OUTPUTS) or ("embedding" in self.needs and n_labeled > 0)
+
+
+_REGISTRY: dict[str, SelectionMethod] = {}
+
+
+def register_method(
+    method: SelectionMethod | str,
+    rank: RankFn | None = None,
+    *,
+    needs: str | Iterable[str] | None = None,
+    needs_all_labels: bool = False,
+    weigh: Callable | None = None,
+    blockwise: Callable | None = None,
+) -> Any:
+    """Add (or replace) a method in the registry.
+
+    Three forms: ``register_method(SelectionMethod(...))``; ``register_method(name, rank,
+    needs=...)``; or as a decorator, ``@register_method(name, needs=...)`` over ``rank``.
+
+    Parameters
+    ----------
+    method : SelectionMethod or str
+        A method, or the name of the method to build.
+    rank : callable, default=None
+        ``rank(ctx) -> (order, scores)``; omitted in the decorator form.
+    needs, needs_all_labels, weigh, blockwise
+        As in :class:`SelectionMethod`.
+
+    Returns
+    -------
+    SelectionMethod, or (decorator form) the decorated function unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.methods import register_method, order_by_score, available_methods
+    >>> @register_method("doc_max_proba", needs={"proba"})
+    ... def rank(ctx):
+    ...     scores = ctx.outputs.proba[ctx.candidates].max(axis=1)   # most confident first
+    ...     return order_by_score(ctx.candidates, scores, ctx.rng), scores
+    >>> "doc_max_proba" in available_methods()
+    True
+    """
+    if isinstance(method, SelectionMethod):
+        _REGISTRY[method.name] = method
+        return method
+    options = dict(needs=needs, needs_all_labels=needs_all_labels, weigh=weigh)
+    options["blockwise"] = blockwise
+    if rank is None:
+
+        def decorate(fn: RankFn) -> RankFn:
+            register_method(SelectionMethod(method, rank=fn, **options))
+            return fn
+
+        return decorate
+    return register_method(SelectionMethod(method, rank=rank, **options))
+
+
+def available_methods(*, all_labeled: bool = True) -> list[str]:
+    """Names of registered methods (without those that need every row labeled when
+    ``all_labeled=False``)."""
+    return sorted(m.name for m in _REGISTRY.values() if all_labeled or not m.needs_all_labels)
+
+
+def get_method(name: str, *, all_labeled: bool = True) -> SelectionMethod:
+    """Look a method up, with an error that lists the valid names."""
+    method = _REGISTRY.get(name) if isinstance(name, str) else None
+    if method is None or (method.needs_all_labels and not all_labeled):
+        hint = ""
+        if method is not None:
+            hint = f" {name!r} needs every row labeled: use CoresetSelector."
+        raise ValueError(
+            f"method={name!r} is not available here.{hint} Choose one of "
+            f"{available_methods(all_labeled=all_labeled)}."
+        )
+    return method
+
+
+def methods_without_proxy(*, all_labeled: bool = True) -> str:
+    """The methods that can run with no labeled row, as text for error messages that name the
+    fix (e.g. ``"method='kcenters' or method='random'"``)."""
+    names = [
+        m for m in available_methods(all_labeled=all_labeled) if not _REGISTRY[m].needs_proxy(0)
+    ]
+    return " or ".join(f"method={m!r}" for m in names)
+
+
+def methods_not_reading(output: str) -> str:
+    """The methods that do not read ``output``, as text for error messages."""
+    names = [m for m in available_methods() if output not in _REGISTRY[m].needs]
+    return " or ".join(f"method={m!r}" for m in names)
+
+
+def order_by_score(
+    candidates: np.ndarray, scores: np.ndarray, rng: np.random.RandomState
+) -> np.ndarray:
+    """Candidates sorted by decreasing score; exact ties broken at random (seeded).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.methods import order_by_score
+    >>> order_by_score(np.array([10, 11, 12]), np.array([0.1, 0.9, 0.5]),
+    ...                np.random.RandomState(0)).tolist()
+    [11, 12, 10]
+    """
+    tie_break = rng.permutation(len(candidates))
+    return candidates[np.lexsort((tie_break, -scores))]
+
+
+def as_ranking(method: SelectionMethod, result: Any, n_candidates: int) -> Ranking:
+    ranking = result if isinstance(result, Ranking) else Ranking(*result)
+    ranking.order = np.asarray(ranking.order, dtype=np.int64)
+    ranking.scores = np.asarray(ranking.scores, dtype=np.float64)
+    if ranking.scores.shape != (n_candidates,):
+        raise ValueError(
+            f"method {method.name!r} returned {ranking.scores.shape} scores for "
+            f"{n_candidates} candidates; return one score per candidate (NaN when unranked)."
+        )
+    return ranking

@@ -1,0 +1,24 @@
+"""Layer 4, pools: how proxy outputs are computed for a pool.
+
+- :class:`~svpkit.pools.memory.InMemoryPool`: numpy arrays and memory maps, in this process;
+- :class:`~svpkit.pools.dask.DaskPool`: ``dask.array`` pools, blockwise on the workers.
+
+:func:`make_pool` picks the strategy from the input's type; selectors never name one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import Pool
+from .dask import DaskPool, is_dask_array
+from .memory import InMemoryPool
+
+__all__ = ["Pool", "InMemoryPool", "DaskPool", "make_pool"]
+
+
+def make_pool(X: Any, estimator: Any, *, reset: bool) -> Pool:
+    """The pool strategy for ``X`` (validated; ``estimator`` receives ``n_features_in_``)."""
+    if is_dask_array(X):
+        return DaskPool(X, estimator)
+    return InMemoryPool(X, estimator, reset=reset)

@@ -1,0 +1,68 @@
+"""Pools held by this process: numpy arrays, ``np.memmap`` files, anything array-like.
+
+A memory-mapped pool is never copied whole: validation runs in row chunks, the proxy reads
+its batches by slicing, and only the outputs (one row of probabilities or embeddings per pool
+row) are held in memory.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils.validation import check_memory, validate_data
+
+from .. import _validation as v
+from ..methods import PoolOutputs
+from .base import Pool
+from .outputs import read_outputs, train_and_read
+
+
+class InMemoryPool(Pool):
+    """A pool in this process's memory (or memory-mapped).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features) or (n_samples, C, H, W)
+    estimator : estimator
+        Receives ``n_features_in_`` (scikit-learn's ``validate_data`` convention).
+    reset : bool
+        True in ``fit``; False in ``transform`` (the feature count must match).
+    """
+
+    def __init__(self, X: Any, estimator: Any, *, reset: bool) -> None:
+        v.check_pool_array(X)
+        self.X = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            dtype=np.float32,
+            order="C",
+            allow_nd=True,
+            ensure_all_finite=False,
+            ensure_min_samples=1,
+        )
+        v.check_finite(self.X)
+        self.n_rows = len(self.X)
+        self.fingerprint = (self.X.shape, joblib.hash(self.X))
+
+    def proxy_outputs(self, proxy, needs, y_enc, train_rows, seed, *, memory=None, verbose=False):
+        if proxy is None:
+            start = time.perf_counter()
+            outputs = read_outputs(None, self.X, needs)
+            return None, outputs, {"proxy_fit": 0.0, "score": time.perf_counter() - start}
+        # With a cache, read everything once so that every method and fraction reuses it.
+        key_needs = "all" if memory is not None else tuple(sorted(needs))
+        train = check_memory(memory).cache(train_and_read, ignore=["verbose"])
+        # The cache key hashes an unfitted clone: a template that was fitted elsewhere in the
+        # meantime (e.g. the target used as its own proxy) must still hit the cache.
+        return train(clone(proxy), self.X, y_enc, train_rows, seed, key_needs, bool(verbose))
+
+    def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
+        return read_outputs(proxy_, self.X, needs)
+
+    def take(self, X, rows):
+        return v.take_rows(X, rows)

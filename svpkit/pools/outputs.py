@@ -1,0 +1,151 @@
+"""Train a clone of the proxy and read what selection needs from it, in one cacheable step.
+
+This is the expensive part of a selection, and it does not depend on ``fraction``: a grid over
+fractions hits the joblib cache and trains the proxy once per fold.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from skorch import NeuralNet
+
+from ..methods import PoolOutputs, methods_not_reading
+from ..nn.callbacks import EpochProgressBar, ForgettingTracker
+from ..nn.net import ProxyNet, predict_proba_and_embed
+from ..utils import fit_seeded
+
+_FORGETTING_CB = "svpkit_forgetting"
+
+
+def is_torch_proxy(proxy: Any) -> bool:
+    return isinstance(proxy, NeuralNet)
+
+
+def check_proxy(proxy: Any, needs: frozenset, method: str) -> None:
+    """Fail early, naming the fix, when a proxy cannot give the outputs a method reads."""
+    if "forgetting" in needs and not isinstance(proxy, ProxyNet):
+        raise ValueError(
+            f"method={method!r} counts forgetting events while the proxy trains, which needs a "
+            f"svpkit.nn.ProxyNet proxy (or proxy=None); got {type(proxy).__name__}."
+        )
+    if "proba" in needs and not hasattr(proxy, "predict_proba"):
+        raise ValueError(
+            f"proxy {type(proxy).__name__} has no predict_proba, which method={method!r} reads. "
+            "Use a classifier with predict_proba (e.g. LogisticRegression, a skorch net) or "
+            f"{methods_not_reading('proba')}."
+        )
+
+
+def _with_callbacks(proxy: NeuralNet, extra: list) -> NeuralNet:
+    callbacks = list(proxy.callbacks or [])
+    return proxy.set_params(callbacks=callbacks + extra)
+
+
+def train_proxy(
+    proxy: Any,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    seed: int,
+    *,
+    track_forgetting: bool = False,
+    verbose: bool = False,
+) -> Any:
+    """Fit a clone of ``proxy`` reproducibly (torch seeded in a scope; ``random_state`` set
+    when the proxy leaves it unset), optionally counting forgetting events."""
+    proxy_ = clone(proxy)
+    torch_proxy = is_torch_proxy(proxy_)
+    extra_callbacks = []
+    if track_forgetting:
+        extra_callbacks.append((_FORGETTING_CB, ForgettingTracker()))
+    if verbose and torch_proxy:
+        extra_callbacks.append(("svpkit_progress", EpochProgressBar("proxy")))
+    if extra_callbacks:
+        proxy_ = _with_callbacks(proxy_, extra_callbacks)
+    return fit_seeded(proxy_, X_train, y_train, seed)
+
+
+def train_and_read(
+    proxy: Any,
+    X: np.ndarray,
+    y_enc: np.ndarray,
+    train_rows: np.ndarray,
+    seed: int,
+    needs: tuple[str, ...] | str,
+    verbose: bool = False,
+) -> tuple[Any, PoolOutputs, dict[str, float]]:
+    """Fit a clone of ``proxy`` on ``X[train_rows]`` and read its outputs on all of ``X``.
+
+    Parameters
+    ----------
+    proxy : estimator
+        Unfitted template; never modified.
+    X : ndarray, float32
+        The whole pool.
+    y_enc : ndarray of int64
+        Encoded labels for the pool (only ``train_rows`` are used).
+    train_rows : ndarray of int
+        Rows to train on.
+    seed : int
+        Seeds torch (in a scope that restores the caller's RNG) and, when the proxy leaves it
+        unset, its ``random_state``.
+    needs : tuple of {"proba", "embedding", "forgetting"}, or "all"
+        What to read out (a sorted tuple: it is part of the cache key). ``"all"`` reads
+        everything the proxy can give (forgetting counts for a ProxyNet, probabilities,
+        embeddings), so one cached training serves every method.
+    verbose : bool
+        Show an epoch progress bar for torch proxies.
+
+    Returns
+    -------
+    proxy_ : fitted clone
+    outputs : PoolOutputs
+    seconds : dict
+        ``{"proxy_fit": ..., "score": ...}``: wall time of training and of reading outputs.
+    """
+    if needs == "all":
+        track_forgetting = isinstance(proxy, ProxyNet)
+        needs = ("embedding", "proba")
+    else:
+        track_forgetting = "forgetting" in needs
+    start = time.perf_counter()
+    proxy_ = train_proxy(
+        proxy,
+        X[train_rows],
+        y_enc[train_rows],
+        seed,
+        track_forgetting=track_forgetting,
+        verbose=verbose,
+    )
+    fitted = time.perf_counter()
+
+    outputs = read_outputs(proxy_, X, frozenset(needs) - {"forgetting"})
+    if track_forgetting:  # counted during training: reading them is free
+        outputs.forgetting = np.full(len(X), np.nan)
+        outputs.forgetting[train_rows] = dict(proxy_.callbacks_)[_FORGETTING_CB].counter_.scores()
+    seconds = {"proxy_fit": fitted - start, "score": time.perf_counter() - fitted}
+    return proxy_, outputs, seconds
+
+
+def read_outputs(proxy_: Any, X: np.ndarray, needs: frozenset) -> PoolOutputs:
+    """Outputs of an already fitted proxy (or of none: embeddings are then the features)."""
+    if "forgetting" in needs:
+        raise ValueError(
+            "forgetting events are counted while the proxy trains on the pool, so they cannot "
+            "be read for a pool that was not passed to fit. Call fit (or fit_resample) on this "
+            "pool, or use a method that reads probabilities or embeddings."
+        )
+    outputs = PoolOutputs()
+    want_proba = "proba" in needs
+    want_embedding = "embedding" in needs
+    if proxy_ is not None and is_torch_proxy(proxy_) and (want_proba or want_embedding):
+        # probabilities come with the same pass
+        outputs.proba, outputs.embedding = predict_proba_and_embed(proxy_, X, embed=want_embedding)
+    elif proxy_ is not None and want_proba and hasattr(proxy_, "predict_proba"):
+        outputs.proba = proxy_.predict_proba(X)
+    if want_embedding and outputs.embedding is None:
+        outputs.embedding = X.reshape(len(X), -1)  # no learned embedding: the input features
+    return outputs

@@ -1,0 +1,307 @@
+"""The shared base of all selectors: one fit path, transform, fit_resample, get_support.
+
+``fit`` validates the parameters and the pool, splits the rows (labeled, candidates), trains or
+reads the proxy through the pool strategy, ranks through the method registry and stores the
+result. The base names no method and no pool type: both are looked up.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .. import _validation as v
+from ..methods import (
+    RankContext,
+    SelectionMethod,
+    get_method,
+    methods_without_proxy,
+    outputs_read,
+    run_method,
+    runs_blockwise,
+)
+from ..nn.net import make_default_proxy
+from ..pools import Pool, make_pool
+from ..pools.outputs import check_proxy
+from ..utils import derive_seed
+
+
+class BaseSelector(TransformerMixin, BaseEstimator):
+    """Common machinery; see :class:`~svpkit.ProxySelector` and :class:`~svpkit.CoresetSelector`.
+
+    Subclasses say which rows are unlabeled (:meth:`unlabeled_mask`) and whether every row must
+    be labeled (``all_rows_labeled``, which also opens the methods that need all labels).
+    """
+
+    #: True when every row is labeled by contract (core-set selection): methods that need
+    #: training dynamics over all rows are available, and no label value means "unlabeled".
+    all_rows_labeled: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        proxy: Any = None,
+        method: str = "least_confidence",
+        fraction: float | int = 0.5,
+        class_balance: bool = False,
+        random_state: int | np.random.RandomState | None = None,
+        memory: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        self.proxy = proxy
+        self.method = method
+        self.fraction = fraction
+        self.class_balance = class_balance
+        self.random_state = random_state
+        self.memory = memory
+        self.verbose = verbose
+
+    # -- the rows ----------------------------------------------------------------------------
+    def unlabeled_mask(self, y: Any) -> np.ndarray:
+        """Which entries of ``y`` mark an unlabeled row (all False for a core-set selector).
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        mask : ndarray of bool
+        """
+        y = np.asarray(y)
+        if self.all_rows_labeled:
+            return np.zeros(len(y), dtype=bool)
+        return v.unlabeled_mask(y)
+
+    def _split_rows(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(labeled rows, candidate rows): the unlabeled rows, or every row when none is."""
+        unlabeled = self.unlabeled_mask(y)
+        labeled = np.flatnonzero(~unlabeled)
+        candidates = np.flatnonzero(unlabeled) if unlabeled.any() else np.arange(len(y))
+        return labeled, candidates
+
+    @staticmethod
+    def _encode_labels(y: np.ndarray, labeled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(classes, codes)``: codes ``0 .. K-1`` on labeled rows (proxies need them), -1
+        elsewhere."""
+        y_enc = np.full(len(y), -1, dtype=np.int64)
+        if len(labeled) == 0:
+            return np.array([]), y_enc
+        encoder = LabelEncoder().fit(y[labeled])
+        y_enc[labeled] = encoder.transform(y[labeled])
+        return encoder.classes_, y_enc
+
+    @staticmethod
+    def _existing(labeled: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Rows that are already in the training set and not candidates (existing centers)."""
+        if len(labeled) == 0 or len(candidates) == 0:
+            return labeled
+        # A boolean mask (one byte per row): setdiff1d's temporaries are several times larger.
+        is_candidate = np.zeros(max(labeled.max(), candidates.max()) + 1, dtype=bool)
+        is_candidate[candidates] = True
+        return labeled[~is_candidate[labeled]]
+
+    # -- parameters --------------------------------------------------------------------------
+    def _check_params(self) -> SelectionMethod:
+        """Every parameter check, in one place; returns the method."""
+        method = get_method(self.method, all_labeled=self.all_rows_labeled)
+        v.check_fraction(self.fraction)
+        v.check_bool(self.class_balance, "class_balance")
+        return method
+
+    def _resolved_proxy(self) -> Any:
+        return make_default_proxy() if self.proxy is None else self.proxy
+
+    def _check_trainable(self, y_enc: np.ndarray, labeled: np.ndarray) -> None:
+        """A proxy needs labeled rows of at least two classes."""
+        if len(labeled) == 0:
+            raise ValueError(
+                f"method={self.method!r} needs a proxy trained on labeled rows, but every row of "
+                "y is -1 (unlabeled). Label a seed set first, or start with "
+                f"{methods_without_proxy(all_labeled=self.all_rows_labeled)} (methods that "
+                "need no proxy; embeddings are then the input features)."
+            )
+        if len(np.unique(y_enc[labeled])) < 2:
+            raise ValueError(
+                "the labeled rows hold only 1 class; the proxy needs at least 2 classes to train. "
+                "Label rows of another class, or use "
+                f"{methods_without_proxy(all_labeled=self.all_rows_labeled)}."
+            )
+
+    def _candidate_description(self, labeled: np.ndarray, n_rows: int) -> str:
+        return "unlabeled rows" if len(labeled) < n_rows else "rows"
+
+    # -- fitting -----------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any) -> BaseSelector:
+        """Train a clone of the proxy, score and rank the candidate rows, keep a prefix.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, C, H, W)
+            The pool: numpy, pandas, ``np.memmap`` or ``dask.array``.
+        y : array-like of shape (n_samples,)
+            Labels (any type). For :class:`ProxySelector`, ``-1`` marks unlabeled rows.
+
+        Returns
+        -------
+        self
+        """
+        method = self._check_params()
+        pool = make_pool(X, self, reset=True)
+        y = v.check_labels(y, pool.n_rows)
+        labeled, candidates = self._split_rows(y)
+        n_select = v.n_to_select(
+            self.fraction, len(candidates), self._candidate_description(labeled, len(y))
+        )
+        classes, y_enc = self._encode_labels(y, labeled)
+        rng = check_random_state(self.random_state)
+        seed = derive_seed(rng)
+
+        labels_known = bool((y_enc[candidates] >= 0).all())
+        needs = outputs_read(method, class_balance=self.class_balance, labels_known=labels_known)
+        blockwise = pool.blockwise and runs_blockwise(method, class_balance=self.class_balance)
+        proxy = None
+        if method.needs_proxy(len(labeled)) or (needs - method.needs):
+            self._check_trainable(y_enc, labeled)
+            proxy = self._resolved_proxy()
+            check_proxy(proxy, needs, self.method)
+        gathered = frozenset() if blockwise else needs
+        proxy_, outputs, seconds = pool.proxy_outputs(
+            proxy, gathered, y_enc, labeled, seed, memory=self.memory, verbose=self.verbose
+        )
+        ctx = self._context(outputs, candidates, labeled, y_enc, classes, n_select, rng)
+        start = time.perf_counter()
+        ranking, selected = run_method(method, ctx, pool.blocks(proxy_) if blockwise else None)
+        select_seconds = time.perf_counter() - start
+        sample_indices = np.sort(np.asarray(selected, dtype=np.int64))
+        weights = None
+        if method.weigh is not None and not blockwise:
+            weights = method.weigh(ctx, sample_indices)
+
+        # Every fitted attribute is set at once, after everything succeeded: a failed fit keeps
+        # the previous results intact.
+        self.proxy_ = proxy_
+        self.fit_seconds_ = {**seconds, "select": select_seconds}
+        self.classes_ = classes
+        self.scores_ = np.full(pool.n_rows, np.nan)
+        self.scores_[candidates] = ranking.scores
+        self.ranking_ = ranking.order
+        self.sample_indices_ = sample_indices
+        self.n_selected_ = len(sample_indices)
+        self.sample_weight_ = weights
+        self.covering_radius_ = ranking.covering_radius
+        self.n_samples_fit_ = pool.n_rows
+        self.pool_fingerprint_ = pool.fingerprint
+        return self
+
+    def _context(self, outputs, candidates, labeled, y_enc, classes, n_select, rng) -> RankContext:
+        share = None if isinstance(self.fraction, (int, np.integer)) else float(self.fraction)
+        return RankContext(
+            outputs=outputs,
+            candidates=candidates,
+            existing=self._existing(labeled, candidates),
+            y=y_enc,
+            classes=classes,
+            n_select=n_select,
+            rng=rng,
+            class_balance=bool(self.class_balance),
+            share=share,
+        )
+
+    # -- outputs -----------------------------------------------------------------------------
+    def transform(self, X: Any) -> Any:
+        """The selected rows of ``X``, in ``X``'s container type.
+
+        On the pool seen in ``fit`` this is exactly ``X[sample_indices_]``. On a new pool the
+        fitted proxy scores it and ``fraction`` of its rows (or that many) are returned.
+
+        Parameters
+        ----------
+        X : array-like
+            The fitted pool or a new pool with the same features.
+
+        Returns
+        -------
+        X_selected : array-like
+        """
+        check_is_fitted(self)
+        pool = make_pool(X, self, reset=False)
+        if pool.fingerprint == self.pool_fingerprint_:
+            return pool.take(X, self.sample_indices_)
+        return pool.take(X, self._select_from_new_pool(pool))
+
+    def _select_from_new_pool(self, pool: Pool) -> np.ndarray:
+        """Rank a pool not seen in fit with the fitted proxy; every row is an unlabeled
+        candidate (class balance goes by the classes the proxy predicts)."""
+        method = self._check_params()
+        candidates = np.arange(pool.n_rows)
+        n_select = v.n_to_select(self.fraction, len(candidates), "rows of the new pool")
+        needs = outputs_read(method, class_balance=self.class_balance, labels_known=False)
+        outputs = pool.fitted_outputs(self.proxy_, needs)
+        y_unknown = np.full(pool.n_rows, -1, dtype=np.int64)
+        rng = check_random_state(self.random_state)
+        empty = np.empty(0, dtype=np.int64)
+        ctx = self._context(outputs, candidates, empty, y_unknown, self.classes_, n_select, rng)
+        _, selected = run_method(method, ctx)
+        return np.sort(selected)
+
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """``fit(X, y)`` then the selected rows of ``X``."""
+        return v.take_rows(X, self.fit(X, y, **fit_params).sample_indices_)
+
+    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+        """Fit, then return ``(X[sample_indices_], y[sample_indices_])`` in the input types.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+        y : array-like or Series
+
+        Returns
+        -------
+        X_selected, y_selected
+        """
+        idx = self.fit(X, y).sample_indices_
+        return v.take_rows(X, idx), v.take_rows(y, idx)
+
+    def get_support(self, indices: bool = False) -> np.ndarray:
+        """Mask (or indices, with ``indices=True``) of the selected rows of the fitted pool."""
+        check_is_fitted(self)
+        if indices:
+            return self.sample_indices_.copy()
+        mask = np.zeros(self.n_samples_fit_, dtype=bool)
+        mask[self.sample_indices_] = True
+        return mask
+
+    def as_sampler(self) -> Any:
+        """This selector as an imbalanced-learn sampler (``fit_resample`` only, no ``transform``).
+
+        imbalanced-learn's ``Pipeline`` refuses a step that is both a transformer and a
+        sampler; the view is a sampler with this selector's parameters (``fraction``
+        included, so ``<step>__fraction`` is grid-searchable).
+
+        Returns
+        -------
+        sampler : SelectionSampler
+
+        Examples
+        --------
+        >>> from svpkit import CoresetSelector
+        >>> sampler = CoresetSelector(method="random", fraction=0.3).as_sampler()
+        >>> sampler.get_params()["fraction"], hasattr(sampler, "transform")
+        (0.3, False)
+        """
+        from .sampler import sampler_for
+
+        return sampler_for(type(self))(**self.get_params(deep=False))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.three_d_array = True
+        return tags

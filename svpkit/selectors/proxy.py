@@ -1,0 +1,85 @@
+"""ProxySelector: uncertainty / k-centers / random selection, for active learning or core-sets."""
+
+from __future__ import annotations
+
+from .base import BaseSelector
+
+
+class ProxySelector(BaseSelector):
+    """Select rows with a cheap proxy model, for active learning or core-set selection.
+
+    When ``y`` marks unlabeled rows with ``-1``, the proxy trains on the labeled rows and the
+    candidates are the unlabeled rows (active learning: ``sample_indices_`` are the rows to
+    label next; for ``kcenters`` the labeled rows are the existing centers). When every row is
+    labeled, every row is a candidate.
+
+    Parameters
+    ----------
+    proxy : estimator, default=None
+        A skorch net (e.g. :class:`svpkit.nn.ProxyNet` or ``make_proxy(target, ...)``) or any
+        scikit-learn classifier with ``predict_proba``. ``None`` means a small MLP
+        (:func:`svpkit.nn.make_default_proxy`). Never modified: a clone is trained.
+    method : {"least_confidence", "entropy", "margin", "kcenters", "random"}, \
+default="least_confidence"
+        How to rank candidates. ``kcenters`` runs greedy k-centers on the proxy's penultimate
+        embeddings (on the input features for non-torch proxies or when no row is labeled).
+    fraction : float in (0, 1] or int, default=0.5
+        Share of the candidate rows to select (rounded up), or a count.
+    class_balance : bool, default=False
+        Select the same share inside every class: labeled candidates by their label,
+        unlabeled ones by the class the proxy predicts. Works with every method that trains a
+        proxy.
+    random_state : int, RandomState instance or None, default=None
+        Seeds proxy training, tie-breaking, ``random`` and the first k-center. Same seed, same
+        selection.
+    memory : str, joblib.Memory or None, default=None
+        Caches proxy training and inference, which depend on neither ``fraction`` nor
+        ``method``: with a cache, one training serves every fraction and every method.
+    verbose : bool, default=False
+        Show a progress bar while a torch proxy trains.
+
+    Attributes
+    ----------
+    proxy_ : estimator or None
+        The fitted proxy clone (None for ``random`` and feature-space ``kcenters``).
+    scores_ : ndarray of shape (n_samples,)
+        Score of each candidate (larger = selected first); NaN for non-candidates (and, for
+        ``kcenters``, for candidates beyond the picks made).
+    ranking_ : ndarray of int
+        Candidate rows, best first. For ``kcenters`` only the ``n_selected_`` picks are made
+        (the traversal costs a pass over the pool per pick).
+    sample_indices_ : ndarray of int
+        Selected rows, sorted.
+    n_selected_ : int
+    sample_weight_ : ndarray of shape (n_selected_,) or None
+        Core-set weights aligned with ``sample_indices_``: for ``kcenters``, how many candidate
+        rows have each selected row as their nearest center (sums to the number of
+        candidates); None for methods without a natural weighting.
+    covering_radius_ : float or None
+        For ``kcenters`` on a dask pool, the covering radius the two-round selection achieved
+        (measured); None otherwise.
+    fit_seconds_ : dict
+        Wall time of the last ``fit``: ``{"proxy_fit", "score", "select"}`` in seconds (proxy
+        training, proxy inference over the pool, ranking). With ``memory``, a cache hit reports
+        the times of the run that filled the cache.
+    classes_ : ndarray
+        Labels seen among the labeled rows.
+    n_features_in_ : int
+
+    See Also
+    --------
+    CoresetSelector : adds the methods that need every row labeled (forgetting events).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit import ProxySelector
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 5); y = (X[:, 0] > 0).astype(int)
+    >>> y_partial = np.where(rng.rand(200) < 0.2, y, -1)      # 80% unlabeled
+    >>> q = ProxySelector(LogisticRegression(), method="entropy", fraction=10, random_state=0)
+    >>> to_label = q.fit(X, y_partial).sample_indices_
+    >>> len(to_label), bool((y_partial[to_label] == -1).all())
+    (10, True)
+    """

@@ -1,0 +1,314 @@
+"""The active-learning loop: rounds, oracles, timing records, checkpoints and resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+
+from svpkit import ProxySelector, make_default_proxy
+from svpkit.active import PAPER_SCHEDULE, ActiveLearningLoop
+from svpkit.active.checkpoint import checkpoint_path, load_checkpoint
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    return X[:900], y[:900], X[900:1300], y[900:1300]
+
+
+def logreg():
+    return LogisticRegression(max_iter=300)
+
+
+def make_loop(**params):
+    defaults = dict(initial_size=40, round_sizes=[30, 30, 30], random_state=0, verbose=False)
+    defaults.update(params)
+    return ActiveLearningLoop(ProxySelector(logreg(), method="entropy"), **defaults)
+
+
+def test_rounds_label_the_scheduled_rows_once(data):
+    X, y, X_test, y_test = data
+    loop = make_loop(estimator=logreg()).run(X, y, X_test=X_test, y_test=y_test)
+    assert len(loop.labeled_indices_) == 130
+    assert len(set(loop.labeled_indices_)) == 130
+    np.testing.assert_array_equal(loop.labels_, y[loop.labeled_indices_])
+    frame = pd.DataFrame(loop.history_)
+    assert list(frame["n_labeled"]) == [40, 70, 100, 130]
+    assert list(frame["n_new"]) == [40, 30, 30, 30]
+    for column in ["proxy_fit_seconds", "score_seconds", "select_seconds", "oracle_seconds"]:
+        assert (frame[column] >= 0).all()
+    assert (frame.loc[1:, "proxy_fit_seconds"] > 0).all()
+    np.testing.assert_allclose(
+        frame["selection_seconds"],
+        frame[["proxy_fit_seconds", "score_seconds", "select_seconds"]].sum(axis=1),
+    )
+    assert frame["test_accuracy"].between(0, 1).all()
+    assert frame["test_accuracy"].iloc[-1] > frame["test_accuracy"].iloc[0]
+
+
+def test_each_round_selects_what_the_selector_picks_from_unlabeled_rows(data):
+    X, y, _, _ = data
+    loop = make_loop().run(X, y)
+    first_two_rounds = loop.labeled_indices_[:70]
+    y_partial = np.full(len(y), -1)
+    y_partial[first_two_rounds] = y[first_two_rounds]
+    last = loop.selector_
+    assert last.n_selected_ == 30
+    # the last round's selector saw exactly the labels of the rounds before it
+    assert set(last.sample_indices_).isdisjoint(loop.labeled_indices_[:100])
+    np.testing.assert_array_equal(np.sort(loop.labeled_indices_[100:]), last.sample_indices_)
+
+
+def test_oracle_callable_equals_label_array(data):
+    X, y, _, _ = data
+    asked = []
+
+    def oracle(indices):
+        asked.append(indices)
+        return [f"digit{v}" for v in y[indices]]  # a real oracle may answer strings
+
+    by_callable = make_loop().run(X, oracle)
+    by_array = make_loop().run(X, y)
+    np.testing.assert_array_equal(by_callable.labeled_indices_, by_array.labeled_indices_)
+    assert [len(a) for a in asked] == [40, 30, 30, 30]
+    assert by_callable.labels_[0].startswith("digit")
+
+
+def test_same_seed_same_run_different_seed_differs(data):
+    X, y, _, _ = data
+    a = make_loop(random_state=3).run(X, y).labeled_indices_
+    b = make_loop(random_state=3).run(X, y).labeled_indices_
+    c = make_loop(random_state=4).run(X, y).labeled_indices_
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_paper_schedule():
+    loop = ActiveLearningLoop.with_paper_schedule(ProxySelector(), verbose=False)
+    sizes = loop._schedule(1000)
+    assert sizes == [20, 80, 100, 100, 100, 100]
+    assert np.cumsum(sizes).tolist() == [20, 100, 200, 300, 400, 500]
+    assert loop.initial_size == PAPER_SCHEDULE["initial_size"]
+
+
+def test_baseline_uses_the_target_as_proxy(data):
+    X, y, _, _ = data
+    target = LogisticRegression(max_iter=300, C=0.123)
+    loop = make_loop(estimator=target, baseline=True, round_sizes=[30]).run(X, y)
+    assert loop.selector_.proxy_.get_params()["C"] == 0.123
+    with pytest.raises(ValueError, match="estimator="):
+        make_loop(baseline=True).run(X, y)
+
+
+def test_warm_start_continues_from_previous_weights(data):
+    X, y, _, _ = data
+    proxy = make_default_proxy(max_epochs=2, module__hidden_units=(16,))
+    loop = ActiveLearningLoop(
+        ProxySelector(proxy, method="margin"),
+        initial_size=200,
+        round_sizes=[20, 20],
+        warm_start=True,
+        random_state=0,
+        verbose=False,
+    ).run(X, y)
+    previous = loop._warm_proxy[0]
+    # zero further epochs: a warm-started proxy keeps exactly the weights it was given
+    zero = ActiveLearningLoop(
+        ProxySelector(proxy.set_params(max_epochs=0), method="margin"),
+        initial_size=200,
+        round_sizes=[20],
+        random_state=0,
+        verbose=False,
+    )
+    zero._warm_proxy = None
+    selector = zero._round_selector(seed=1, n_new=5, labels=np.unique(loop.labels_))
+    assert selector.get_params()["proxy"].module is proxy.module  # cold start without history
+    zero.warm_start = True
+    zero._warm_proxy = (previous, np.unique(loop.labels_))
+    warm = zero._round_selector(seed=1, n_new=5, labels=loop.labels_)
+    warm.fit(X, np.where(np.isin(np.arange(len(y)), loop.labeled_indices_), y, -1))
+    for p, q in zip(warm.proxy_.module_.parameters(), previous.module_.parameters(), strict=True):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+    assert warm.proxy_.module_ is not previous.module_
+
+
+def test_verbose_progress_bar(data, capsys):
+    X, y, _, _ = data
+    make_loop(verbose=True, round_sizes=[10]).run(X, y)
+    assert "active learning" in capsys.readouterr().err
+    make_loop(verbose=False, round_sizes=[10]).run(X, y)
+    assert capsys.readouterr().err == ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Nothing lost: checkpoints, resume, refusals, bad oracle answers.
+
+CHILD = textwrap.dedent(
+    """
+    import json, os, signal, sys
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from svpkit import ProxySelector
+    from svpkit.active import ActiveLearningLoop
+
+    folder, log = sys.argv[1], sys.argv[2]
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:900] / 16.0, y[:900]
+
+    def oracle(indices):
+        with open(log, "a") as fh:
+            fh.write(json.dumps(indices.tolist()) + "\\n")
+        if len(open(log).readlines()) == 3:  # die while the third round asks for labels
+            os.kill(os.getpid(), signal.SIGKILL)
+        return y[indices]
+
+    loop = ActiveLearningLoop(
+        ProxySelector(LogisticRegression(max_iter=300), method="entropy"),
+        initial_size=40, round_sizes=[30, 30, 30], checkpoint_dir=folder,
+        random_state=0, verbose=False)
+    loop.run(X, oracle)
+    """
+)
+
+
+def test_resume_after_a_killed_process_matches_an_uninterrupted_run(data, tmp_path):
+    X, y, _, _ = data
+    folder, log = tmp_path / "ckpt", tmp_path / "asked.jsonl"
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(folder), str(log)], capture_output=True, timeout=300
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    saved_indices, _, meta = load_checkpoint(folder)
+    assert len(meta["history"]) == 2 and len(saved_indices) == 70  # rounds 0 and 1 are safe
+
+    asked_again = []
+
+    def oracle(indices):
+        asked_again.extend(indices.tolist())
+        return y[indices]
+
+    resumed = make_loop(checkpoint_dir=folder).run(X, oracle, resume=True)
+    uninterrupted = make_loop().run(X, y)
+    np.testing.assert_array_equal(resumed.labeled_indices_, uninterrupted.labeled_indices_)
+    assert set(asked_again).isdisjoint(saved_indices)  # no row asked twice
+    assert len(asked_again) == 60
+    assert [r["round"] for r in resumed.history_] == [0, 1, 2, 3]
+
+
+def test_resume_after_keyboard_interrupt(data, tmp_path):
+    X, y, _, _ = data
+    calls = []
+
+    def oracle(indices):
+        calls.append(len(indices))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return y[indices]
+
+    loop = make_loop(checkpoint_dir=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        loop.run(X, oracle)
+    assert len(loop.labeled_indices_) == 40
+    resumed = make_loop(checkpoint_dir=tmp_path).run(X, y, resume=True)
+    np.testing.assert_array_equal(resumed.labeled_indices_, make_loop().run(X, y).labeled_indices_)
+
+
+def test_checkpoint_is_written_atomically_every_round(data, tmp_path):
+    X, y, X_test, y_test = data
+    make_loop(checkpoint_dir=tmp_path, estimator=logreg()).run(X, y, X_test=X_test, y_test=y_test)
+    assert sorted(os.listdir(tmp_path)) == [checkpoint_path(tmp_path).name]  # no temp leftovers
+    indices, labels, meta = load_checkpoint(tmp_path)
+    assert len(indices) == 130
+    np.testing.assert_array_equal(labels, y[indices])
+    assert json.dumps(meta)  # plain JSON, no pickle
+    assert all(r["test_accuracy"] is not None for r in meta["history"])
+
+
+def test_existing_checkpoint_is_not_overwritten_without_resume(data, tmp_path):
+    X, y, _, _ = data
+    make_loop(checkpoint_dir=tmp_path, round_sizes=[10]).run(X, y)
+    before = checkpoint_path(tmp_path).read_bytes()
+    with pytest.raises(FileExistsError, match="resume=True"):
+        make_loop(checkpoint_dir=tmp_path, round_sizes=[10]).run(X, y)
+    assert checkpoint_path(tmp_path).read_bytes() == before
+
+
+def test_checkpoint_from_another_pool_is_refused(data, tmp_path):
+    X, y, _, _ = data
+    make_loop(checkpoint_dir=tmp_path, round_sizes=[10]).run(X, y)
+    X_other = X.copy()
+    X_other[0, 0] += 1
+    with pytest.raises(ValueError, match="different pool"):
+        make_loop(checkpoint_dir=tmp_path, round_sizes=[10]).run(X_other, y, resume=True)
+    with pytest.raises(ValueError, match="different pool"):
+        make_loop(checkpoint_dir=tmp_path, round_sizes=[10]).run(X[:-1], y[:-1], resume=True)
+
+
+def test_checkpoint_with_other_parameters_is_refused(data, tmp_path):
+    X, y, _, _ = data
+    make_loop(checkpoint_dir=tmp_path, round_sizes=[10]).run(X, y)
+    other = ActiveLearningLoop(
+        ProxySelector(logreg(), method="margin"),
+        initial_size=40,
+        round_sizes=[10],
+        checkpoint_dir=tmp_path,
+        random_state=0,
+        verbose=False,
+    )
+    with pytest.raises(ValueError, match="different selector or loop parameters"):
+        other.run(X, y, resume=True)
+
+
+@pytest.mark.parametrize(
+    ("answer", "match"),
+    [
+        (lambda idx: np.zeros(len(idx) - 1, dtype=int), "one label per asked row"),
+        (lambda idx: np.full(len(idx), np.nan), "NaN"),
+        (lambda idx: [None] * len(idx), "unknown type"),
+        (lambda idx: [{"label": 1}] * len(idx), "unknown type"),
+        (lambda idx: np.full(len(idx), -1), "-1"),
+        (lambda idx: np.full(len(idx), 0.5), "non-integer"),
+        (lambda idx: np.array([f"s{v}" for v in idx]), "one type"),
+    ],
+)
+def test_bad_oracle_answers_stop_the_round_and_keep_earlier_labels(data, tmp_path, answer, match):
+    X, y, _, _ = data
+    calls = []
+
+    def oracle(indices):
+        calls.append(1)
+        return y[indices] if len(calls) == 1 else answer(indices)
+
+    loop = make_loop(checkpoint_dir=tmp_path)
+    with pytest.raises(ValueError, match=match):
+        loop.run(X, oracle)
+    assert len(loop.labeled_indices_) == 40 and len(loop.history_) == 1
+    indices, labels, _ = load_checkpoint(tmp_path)
+    np.testing.assert_array_equal(indices, loop.labeled_indices_)
+    np.testing.assert_array_equal(labels, y[indices])
+
+
+def test_schedule_errors(data):
+    X, y, _, _ = data
+    with pytest.raises(ValueError, match="pool has 900"):
+        make_loop(initial_size=0.5, round_sizes=[0.3, 0.3]).run(X, y)
+    with pytest.raises(ValueError, match="share of the pool"):
+        make_loop(initial_size=1.5).run(X, y)
+    with pytest.raises(TypeError, match="round_sizes"):
+        make_loop(round_sizes=5).run(X, y)
+    with pytest.raises(ValueError, match="both X_test and y_test"):
+        make_loop().run(X, y, X_test=X)
+    with pytest.raises(ValueError, match="checkpoint_dir"):
+        make_loop().run(X, y, resume=True)

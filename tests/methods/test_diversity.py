@@ -1,0 +1,64 @@
+"""Selectors: selections against references, active-learning semantics, outputs, errors."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+
+from svpkit import CoresetSelector, ProxySelector, greedy_kcenters, make_default_proxy
+from svpkit.kernels.scoring import entropy, least_confidence, margin
+from svpkit.nn import predict_proba_and_embed
+
+KERNELS = {"least_confidence": least_confidence, "entropy": entropy, "margin": margin}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0)[:600], y[:600]
+
+
+def small_proxy(**params):
+    return make_default_proxy(max_epochs=3, module__hidden_units=(32,), **params)
+
+
+def logreg():
+    return LogisticRegression(max_iter=300)
+
+
+def test_kcenters_uses_labeled_rows_as_existing_centers(digits):
+    X, y = digits
+    y_partial = np.full(len(y), -1)
+    y_partial[:50] = y[:50]
+    q = ProxySelector(small_proxy(), method="kcenters", fraction=30, random_state=0)
+    q.fit(X, y_partial)
+    _, emb = predict_proba_and_embed(q.proxy_, X)
+    picks, _ = greedy_kcenters(emb, 30, already_selected=np.arange(50))
+    np.testing.assert_array_equal(q.ranking_, picks)
+    np.testing.assert_array_equal(q.sample_indices_, np.sort(picks))
+    assert q.sample_indices_.min() >= 50
+
+
+def test_kcenters_without_labels_runs_on_input_features(digits):
+    X, _ = digits
+    q = ProxySelector(method="kcenters", fraction=20, random_state=3).fit(X, np.full(len(X), -1))
+    assert q.proxy_ is None
+    # first draw of the RandomState seeds torch; replay the same stream for the reference
+    rng = np.random.RandomState(3)
+    rng.randint(np.iinfo(np.int32).max)
+    picks, _ = greedy_kcenters(X.astype(np.float32), 20, random_state=rng)
+    np.testing.assert_array_equal(q.ranking_, picks)
+    # scores are the distances at pick time: decreasing along the ranking
+    assert np.all(np.diff(q.scores_[q.ranking_][1:]) <= 1e-6)
+
+
+def test_kcenters_weights_are_cluster_sizes(digits):
+    X, y = digits
+    sel = CoresetSelector(method="kcenters", fraction=0.1, random_state=0).fit(X, y)
+    # proxy=None with all rows labeled: the default MLP's embeddings are the space
+    _, emb = predict_proba_and_embed(sel.proxy_, X)
+    centers = emb[sel.sample_indices_]
+    nearest = ((emb[:, None, :] - centers[None]) ** 2).sum(-1).argmin(axis=1)
+    np.testing.assert_array_equal(sel.sample_weight_, np.bincount(nearest, minlength=60))
+    assert sel.sample_weight_.sum() == len(X)
+    assert CoresetSelector(logreg(), method="margin").fit(X, y).sample_weight_ is None
