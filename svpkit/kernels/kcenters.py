@@ -387,6 +387,15 @@ def estimate_resources(
     >>> est["algorithm"], round(est["pool_bytes"] / 2**30, 2), est["time_class"]
     ('lazy', 0.95, 'seconds')
     """
+    for name, value in (("n_samples", n_samples), ("n_features", n_features)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive int; got {value!r}.")
+    if isinstance(n_centers, bool) or not isinstance(n_centers, (int, np.integer)):
+        raise ValueError(f"n_centers must be an int; got {n_centers!r}.")
+    if not 0 <= n_centers <= n_samples:
+        raise ValueError(f"n_centers={n_centers} must be between 0 and n_samples={n_samples}.")
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
     itemsize = np.dtype(dtype).itemsize
     pool = n_samples * n_features * itemsize
     candidates = min(n_samples, max(4096, n_samples // 32))

@@ -214,7 +214,28 @@ def make_default_proxy(**params: Any) -> ProxyNet:
         "module__hidden_units": (128,),
     }
     defaults.update(params)
-    return ProxyNet(MLP, **defaults)
+    proxy = ProxyNet(MLP, **defaults)
+    # skorch defers checking parameter names to initialize(); fail here, at the typo.
+    valid = {
+        name
+        for cls in type(proxy).__mro__
+        if "__init__" in vars(cls)
+        for name in inspect.signature(cls.__init__).parameters
+    }
+    unknown = [
+        k
+        for k in params
+        if k not in valid
+        and not any(
+            k.startswith(f"{p}__") for p in [*proxy.prefixes_, "module", "criterion", "optimizer"]
+        )
+    ]
+    if unknown:
+        raise ValueError(
+            f"make_default_proxy got unknown parameters {unknown}; pass ProxyNet parameters "
+            "(max_epochs, lr, batch_size, ...) or prefixed ones such as module__hidden_units."
+        )
+    return proxy
 
 
 def make_proxy(target: Any, **params: Any) -> Any:

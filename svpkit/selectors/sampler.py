@@ -40,6 +40,7 @@ class SelectionSampler(BaseEstimator):
         """Fit the selector (imbalanced-learn calls :meth:`fit_resample`)."""
         self.selector_ = self._selector().fit(X, y)
         self.sample_indices_ = self.selector_.sample_indices_
+        self.n_features_in_ = self.selector_.n_features_in_
         return self
 
     def fit_resample(self, X: Any, y: Any, **params: Any) -> tuple[Any, Any]:

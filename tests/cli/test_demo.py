@@ -1,4 +1,4 @@
-"""The demo and the command line, on tiny settings."""
+"""The demo on tiny settings."""
 
 import numpy as np
 

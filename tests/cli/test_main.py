@@ -1,4 +1,4 @@
-"""The demo and the command line, on tiny settings."""
+"""The command line."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Greedy k-centers against a brute-force farthest-first reference, memory and errors."""
+"""Greedy k-centers: brute-force references, backends, linear memory, errors."""
 
 import tracemalloc
 

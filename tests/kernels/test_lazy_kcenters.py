@@ -1,4 +1,4 @@
-"""Greedy k-centers against a brute-force farthest-first reference, memory and errors."""
+"""The exact lazy k-centers engine: equal to the plain loop, linear memory."""
 
 import tracemalloc
 

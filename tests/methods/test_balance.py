@@ -1,12 +1,13 @@
-"""Selectors: selections against references, active-learning semantics, outputs, errors."""
+"""Class balance: one wrapper, the same share in every class, for every method and selector."""
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 
-from svpkit import CoresetSelector, make_default_proxy
+from svpkit import CoresetSelector, ProxySelector, make_default_proxy
 from svpkit.kernels.scoring import entropy, least_confidence, margin
+from svpkit.methods.balance import allocate
 
 KERNELS = {"least_confidence": least_confidence, "entropy": entropy, "margin": margin}
 
@@ -64,3 +65,56 @@ def test_class_balanced_transform_on_a_new_pool_balances_predicted_classes(digit
     np.testing.assert_array_equal(np.bincount(predicted[rows], minlength=10), expected)
     with pytest.raises(ValueError, match="fit_resample"):
         CoresetSelector(method="random", class_balance=True).fit(X, y).transform(X_new)
+
+
+def test_proxy_selector_balances_labeled_classes_like_the_coreset_selector(digits):
+    X, y = digits
+    for method in ["entropy", "kcenters", "random"]:
+        options = dict(method=method, fraction=0.25, class_balance=True, random_state=0)
+        core = CoresetSelector(logreg(), **options).fit(X, y)
+        proxy = ProxySelector(logreg(), **options).fit(X, y)  # no missing labels: all candidates
+        np.testing.assert_array_equal(proxy.sample_indices_, core.sample_indices_)
+
+
+def test_proxy_selector_balances_unlabeled_rows_by_predicted_class(digits):
+    X, y = digits
+    y_partial = np.where(np.arange(len(y)) < 200, y, -1)
+    sel = ProxySelector(
+        logreg(), method="least_confidence", fraction=0.1, class_balance=True, random_state=0
+    ).fit(X, y_partial)
+    unlabeled = np.flatnonzero(y_partial == -1)
+    predicted = sel.proxy_.predict(X[unlabeled])  # encoded classes: the proxy trained on codes
+    picked = np.isin(unlabeled, sel.sample_indices_)
+    # Each predicted class keeps ceil(10%) of its rows, and they are its most uncertain rows.
+    scores = least_confidence(sel.proxy_.predict_proba(X[unlabeled]))
+    for cls in np.unique(predicted):
+        members = predicted == cls
+        k = int(np.ceil(0.1 * members.sum()))
+        assert picked[members].sum() == k
+        top = np.sort(unlabeled[members][np.argsort(-scores[members], kind="stable")[:k]])
+        np.testing.assert_array_equal(np.sort(unlabeled[members & picked]), top)
+
+
+def test_balanced_kcenters_uses_each_class_labeled_rows_as_its_existing_centers(digits):
+    X, y = digits
+    y_partial = np.where(np.arange(len(y)) < 300, y, -1)
+    sel = ProxySelector(
+        logreg(), method="kcenters", fraction=30, class_balance=True, random_state=0
+    ).fit(X, y_partial)
+    unlabeled = np.flatnonzero(y_partial == -1)
+    predicted = dict(zip(unlabeled, sel.proxy_.predict(X[unlabeled]), strict=True))
+    first_of = {}
+    for row in sel.ranking_:
+        first_of.setdefault(predicted[row], row)
+    for cls, row in first_of.items():
+        # The first pick of a class is its candidate farthest from that class's labeled rows.
+        members = [r for r, c in predicted.items() if c == cls]
+        centers = X[np.flatnonzero(y_partial == cls)]
+        far = [np.sqrt(((X[m] - centers) ** 2).sum(1)).min() for m in members]
+        assert row == members[int(np.argmax(far))]
+
+
+def test_allocate_splits_a_count_by_class_size():
+    counts = allocate(50, np.array([100, 30, 30, 2]))
+    assert counts.sum() == 50 and counts.tolist() == [31, 9, 9, 1]
+    assert allocate(3, np.array([1, 1, 10])).tolist() == [0, 0, 3]

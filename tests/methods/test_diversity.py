@@ -1,4 +1,4 @@
-"""Selectors: selections against references, active-learning semantics, outputs, errors."""
+"""k-centers as a method: existing centers, feature-space fallback, cluster-size weights."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Selectors: selections against references, active-learning semantics, outputs, errors."""
+"""Forgetting events: never-learned rows first; core-set only; needs a ProxyNet."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Selectors: selections against references, active-learning semantics, outputs, errors."""
+"""Uniform random selection: seeded and uniform."""
 
 import numpy as np
 import pytest

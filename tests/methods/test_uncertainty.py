@@ -1,4 +1,4 @@
-"""Selectors: selections against references, active-learning semantics, outputs, errors."""
+"""Uncertainty methods: selections equal the top-k of the scoring kernel, most uncertain first."""
 
 import numpy as np
 import pytest

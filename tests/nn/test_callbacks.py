@@ -1,4 +1,4 @@
-"""Proxy nets: modules, ProxyNet conveniences, embeddings, forgetting tracking."""
+"""Callbacks: forgetting tracking and precise BatchNorm statistics."""
 
 import numpy as np
 import pytest

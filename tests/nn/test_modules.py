@@ -1,4 +1,4 @@
-"""Proxy nets: modules, ProxyNet conveniences, embeddings, forgetting tracking."""
+"""Modules: MLP, SmallCNN and ResNet return logits and embeddings."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Proxy nets: modules, ProxyNet conveniences, embeddings, forgetting tracking."""
+"""ProxyNet conveniences, one-pass embeddings, devices, pickling, make_proxy."""
 
 import pickle
 

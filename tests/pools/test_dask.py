@@ -120,3 +120,30 @@ def test_dask_errors(client, pool):
         CoresetSelector(LogisticRegression()).fit(da.from_array(bad, chunks=(600, -1)), y)
     with pytest.raises(ValueError, match="forgetting"):
         CoresetSelector(method="forgetting").fit(da.from_array(X, chunks=(600, -1)), y)
+
+
+def test_kcenters_on_one_block_equals_in_memory(client, pool):
+    """With labeled rows as existing centers, round one on a single block is the in-memory
+    traversal and round two on its picks repeats it: same picks, same order."""
+    X, _, y_partial = pool
+    make = lambda: ProxySelector(  # noqa: E731
+        make_default_proxy(max_epochs=3), method="kcenters", fraction=30, random_state=0
+    )
+    in_memory = make().fit(X, y_partial)
+    one_block = make().fit(da.from_array(X, chunks=(len(X), -1)), y_partial)
+    np.testing.assert_array_equal(one_block.sample_indices_, in_memory.sample_indices_)
+    np.testing.assert_array_equal(one_block.ranking_, in_memory.ranking_)
+
+
+def test_class_balanced_kcenters_gathers_embeddings_and_equals_in_memory(client, pool):
+    X, y, _ = pool
+    make = lambda: CoresetSelector(  # noqa: E731
+        LogisticRegression(max_iter=300),
+        method="kcenters",
+        fraction=0.1,
+        class_balance=True,
+        random_state=0,
+    )
+    on_dask = make().fit(da.from_array(X, chunks=(450, -1)), y)
+    np.testing.assert_array_equal(on_dask.sample_indices_, make().fit(X, y).sample_indices_)
+    assert on_dask.covering_radius_ is None  # ranked in process, per class

@@ -1,4 +1,4 @@
-"""Selectors: selections against references, active-learning semantics, outputs, errors."""
+"""Proxy training and read-out: seeding scopes, proxies that cannot serve a method, progress."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Selectors: selections against references, active-learning semantics, outputs, errors."""
+"""The shared fit path: determinism, one ranking cut by fraction, transform, containers, errors."""
 
 import numpy as np
 import pandas as pd

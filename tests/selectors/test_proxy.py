@@ -1,4 +1,4 @@
-"""Selectors: selections against references, active-learning semantics, outputs, errors."""
+"""ProxySelector: active-learning semantics (candidates are the unlabeled rows) and its errors."""
 
 import numpy as np
 import pytest

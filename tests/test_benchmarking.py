@@ -1,0 +1,29 @@
+"""Benchmark helpers: a --quick run writes to a temporary folder, never to results or docs."""
+
+import json
+from pathlib import Path
+
+from svpkit.benchmarking import benchmark_parser, environment, peak_rss_during, publish
+
+
+def test_quick_publish_goes_to_a_temporary_folder(tmp_path):
+    results, docs = tmp_path / "results", tmp_path / "page.md"
+    args = benchmark_parser("Bench.", docs, results).parse_args(["--quick"])
+    prefix = publish(args, "demo", {"x": 1}, "# page")
+    assert json.loads(prefix.with_suffix(".json").read_text()) == {"x": 1}
+    assert prefix.name == "demo_quick" and not results.exists() and not docs.exists()
+    assert not Path(prefix).is_relative_to(tmp_path)
+
+
+def test_full_publish_writes_results_and_docs(tmp_path):
+    results, docs = tmp_path / "results", tmp_path / "page.md"
+    args = benchmark_parser("Bench.", docs, results).parse_args([])
+    prefix = publish(args, "demo", {"x": 1}, "# page")
+    assert prefix == results / "demo" and docs.read_text() == "# page"
+
+
+def test_environment_and_rss():
+    env = environment()
+    assert env["versions"]["svpkit"] and env["cpu_count"] >= 1
+    value, grown = peak_rss_during(lambda: bytearray(50 * 2**20))
+    assert len(value) == 50 * 2**20 and (grown == -1 or grown > 10 * 2**20)
