@@ -12,33 +12,8 @@ from sklearn.utils import _safe_indexing
 UNLABELED = -1
 
 
-def check_pool_array(X: Any) -> None:
-    """Reject 1-D input before scikit-learn's generic message does."""
-    ndim = getattr(X, "ndim", None)
-    if ndim is None:
-        ndim = np.asarray(X, dtype=object).ndim
-    if ndim == 1:
-        raise ValueError(
-            "X is 1-D, but svpkit needs one row per sample. Reshape your data: X.reshape(-1, 1) "
-            "for a single feature, X.reshape(1, -1) for a single sample."
-        )
-
-
-def check_finite(X: np.ndarray, chunk_rows: int = 16384) -> None:
-    """Reject NaN/inf, in row chunks so a memory-mapped pool is never copied whole."""
-    flat = X.reshape(len(X), -1)
-    bad = np.zeros(len(X), dtype=bool)
-    for start in range(0, len(X), chunk_rows):
-        bad[start : start + chunk_rows] = ~np.isfinite(flat[start : start + chunk_rows]).all(axis=1)
-    if bad.any():
-        raise ValueError(
-            f"X contains NaN or inf in {int(bad.sum())} of {len(X)} rows (first: row "
-            f"{int(np.flatnonzero(bad)[0])}). Impute them (e.g. sklearn.impute.SimpleImputer) or "
-            "drop those rows before selecting."
-        )
-
-
-def check_labels(y: Any, n_rows: int) -> np.ndarray:
+def check_labels(y: Any) -> np.ndarray:
+    """Labels as a 1-D array of class labels (the pool checks that there is one per row)."""
     if y is None:
         raise ValueError(
             "this selector requires y to be passed, but the target y is None: pass one label per "
@@ -49,10 +24,6 @@ def check_labels(y: Any, n_rows: int) -> np.ndarray:
         y = y.ravel()
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D, one label per row; got shape {y.shape}.")
-    if len(y) != n_rows:
-        raise ValueError(
-            f"y has {len(y)} labels but X has {n_rows} rows; pass exactly one label per row."
-        )
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError("y contains NaN or inf; mark unlabeled rows with -1 instead.")
     if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):

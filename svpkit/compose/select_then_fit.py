@@ -11,7 +11,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_pool_array, take_rows
+from .._validation import take_rows
+from ..pools.base import check_pool_array
 
 __all__ = ["SelectThenFit", "smallest_fraction_within"]
 

@@ -1,4 +1,4 @@
-"""Proxy and target nets (skorch), their modules and callbacks."""
+"""Layer 2, proxy nets: skorch classifiers for proxies and targets, their modules and callbacks."""
 
 from .callbacks import EpochProgressBar, ForgettingTracker, PreciseBatchNorm
 from .modules import MLP, ResNet, SmallCNN

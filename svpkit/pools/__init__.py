@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Pool
+from .base import Pool, Readout
 from .dask import DaskPool, is_dask_array
 from .memory import InMemoryPool
 
-__all__ = ["Pool", "InMemoryPool", "DaskPool", "make_pool"]
+__all__ = ["Pool", "Readout", "InMemoryPool", "DaskPool", "make_pool"]
 
 
 def make_pool(X: Any, estimator: Any, *, reset: bool) -> Pool:

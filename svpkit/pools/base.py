@@ -1,25 +1,71 @@
-"""The interface every pool strategy implements."""
+"""The interface every pool strategy implements, and the checks every pool runs."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .._validation import check_labels
 from ..methods import BlockMap, PoolOutputs
+
+
+def check_pool_array(X: Any) -> None:
+    """Reject 1-D input before scikit-learn's generic message does."""
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:
+        ndim = np.asarray(X, dtype=object).ndim
+    if ndim == 1:
+        raise ValueError(
+            "X is 1-D, but svpkit needs one row per sample. Reshape your data: X.reshape(-1, 1) "
+            "for a single feature, X.reshape(1, -1) for a single sample."
+        )
+
+
+def check_finite(X: np.ndarray, chunk_rows: int = 16384) -> None:
+    """Reject NaN/inf, in row chunks so a memory-mapped pool is never copied whole."""
+    flat = X.reshape(len(X), -1)
+    bad = np.zeros(len(X), dtype=bool)
+    for start in range(0, len(X), chunk_rows):
+        bad[start : start + chunk_rows] = ~np.isfinite(flat[start : start + chunk_rows]).all(axis=1)
+    if bad.any():
+        raise ValueError(
+            f"X contains NaN or inf in {int(bad.sum())} of {len(X)} rows (first: row "
+            f"{int(np.flatnonzero(bad)[0])}). Impute them (e.g. sklearn.impute.SimpleImputer) or "
+            "drop those rows before selecting."
+        )
+
+
+@dataclass
+class Readout:
+    """What a pool read from the proxy for a method.
+
+    Attributes
+    ----------
+    proxy_ : fitted proxy or None
+    outputs : PoolOutputs
+        The outputs gathered in this process (empty when the method runs blockwise).
+    blocks : BlockMap or None
+        The pool's blocks, for a method that runs blockwise on a distributed pool.
+    seconds : dict
+        ``{"proxy_fit": s, "score": s}``.
+    """
+
+    proxy_: Any
+    outputs: PoolOutputs
+    blocks: BlockMap | None = None
+    seconds: dict = field(default_factory=dict)
 
 
 class Pool(ABC):
     """How proxy outputs are computed for the rows a selector ranks.
 
     A pool validates its data when it is built, trains the proxy where the labeled rows are,
-    and reads every output a method declared once. ``blockwise`` pools (data spread over
-    workers) also hand a method's blockwise variant a :class:`~svpkit.methods.BlockMap`.
+    and reads every output a method declared once. A distributed pool may instead hand a
+    method's blockwise variant a :class:`~svpkit.methods.BlockMap`.
     """
-
-    #: True when the rows live in blocks on workers (a method's blockwise variant may run).
-    blockwise: bool = False
 
     n_rows: int
     #: Identifies the pool's content, so ``transform`` can recognise the pool seen in ``fit``.
@@ -34,19 +80,27 @@ class Pool(ABC):
         train_rows: np.ndarray,
         seed: int,
         *,
+        blockwise: bool = False,
         memory: Any = None,
         verbose: bool = False,
-    ) -> tuple[Any, PoolOutputs, dict[str, float]]:
+    ) -> Readout:
         """Train a clone of ``proxy`` on ``train_rows`` (``None``: no proxy) and read ``needs``
-        for every row. Returns ``(proxy_, outputs, {"proxy_fit": s, "score": s})``."""
+        for every row. With ``blockwise`` (the method has a blockwise variant), a distributed
+        pool returns its blocks instead of gathering the outputs."""
+
+    def labels(self, y: Any) -> np.ndarray:
+        """``y`` checked as class labels, one per row of this pool."""
+        y = check_labels(y)
+        if len(y) != self.n_rows:
+            raise ValueError(
+                f"y has {len(y)} labels but X has {self.n_rows} rows; pass exactly one label per "
+                "row."
+            )
+        return y
 
     @abstractmethod
     def fitted_outputs(self, proxy_: Any, needs: frozenset) -> PoolOutputs:
         """Outputs of an already fitted proxy on this pool (``transform`` on a new pool)."""
-
-    def blocks(self, proxy_: Any) -> BlockMap | None:
-        """The pool's blocks for a blockwise method, or None for a pool held in one process."""
-        return None
 
     @abstractmethod
     def take(self, X: Any, rows: np.ndarray) -> Any:

@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import _validation as v
 from ..methods import PoolOutputs
-from .base import Pool
+from .base import Pool, Readout, check_pool_array
 from .outputs import read_outputs, train_proxy
 
 
@@ -86,13 +85,11 @@ class DaskPool(Pool):
         Receives ``n_features_in_``.
     """
 
-    blockwise = True
-
     def __init__(self, X: Any, estimator: Any) -> None:
         import dask
 
         if X.ndim < 2:
-            v.check_pool_array(X)
+            check_pool_array(X)
         X = X.astype(np.float32).rechunk({i: -1 for i in range(1, X.ndim)})
         finite = dask.compute(*[dask.delayed(_block_finite)(b) for b in X.to_delayed().ravel()])
         if not all(finite):
@@ -105,7 +102,9 @@ class DaskPool(Pool):
         self.fingerprint = ("dask", X.shape, X.name)
         estimator.n_features_in_ = X.shape[1]
 
-    def proxy_outputs(self, proxy, needs, y_enc, train_rows, seed, *, memory=None, verbose=False):
+    def proxy_outputs(
+        self, proxy, needs, y_enc, train_rows, seed, *, blockwise=False, memory=None, verbose=False
+    ):
         import dask
 
         if "forgetting" in needs:
@@ -120,6 +119,9 @@ class DaskPool(Pool):
             proxy_ = train_proxy(proxy, X_train, y_enc[train_rows], seed, verbose=verbose)
         trained = time.perf_counter()
         outputs = PoolOutputs()
+        if blockwise:
+            seconds = {"proxy_fit": trained - start, "score": 0.0}
+            return Readout(proxy_, outputs, DaskBlocks(self.X, proxy_), seconds)
         if needs:
             proxy_d = dask.delayed(proxy_, pure=True, traverse=False)
             blocks = self.X.to_delayed().ravel()
@@ -127,20 +129,14 @@ class DaskPool(Pool):
                 *[dask.delayed(_block_outputs)(b, None, proxy_d, needs) for b in blocks]
             )
             outputs = _concat(list(parts))
-        return (
-            proxy_,
-            outputs,
-            {"proxy_fit": trained - start, "score": time.perf_counter() - trained},
-        )
+        seconds = {"proxy_fit": trained - start, "score": time.perf_counter() - trained}
+        return Readout(proxy_, outputs, seconds=seconds)
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
         raise ValueError(
             "transform on a dask pool returns the rows selected in fit, so it needs the same "
             "dask array; call fit (or fit_resample) on a new pool."
         )
-
-    def blocks(self, proxy_):
-        return DaskBlocks(self.X, proxy_)
 
     def take(self, X, rows):
         return X[rows]

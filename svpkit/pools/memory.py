@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_memory, validate_data
 
 from .. import _validation as v
 from ..methods import PoolOutputs
-from .base import Pool
+from .base import Pool, Readout, check_finite, check_pool_array
 from .outputs import read_outputs, train_and_read
 
 
@@ -34,7 +34,7 @@ class InMemoryPool(Pool):
     """
 
     def __init__(self, X: Any, estimator: Any, *, reset: bool) -> None:
-        v.check_pool_array(X)
+        check_pool_array(X)
         self.X = validate_data(
             estimator,
             X,
@@ -45,21 +45,27 @@ class InMemoryPool(Pool):
             ensure_all_finite=False,
             ensure_min_samples=1,
         )
-        v.check_finite(self.X)
+        check_finite(self.X)
         self.n_rows = len(self.X)
         self.fingerprint = (self.X.shape, joblib.hash(self.X))
 
-    def proxy_outputs(self, proxy, needs, y_enc, train_rows, seed, *, memory=None, verbose=False):
+    def proxy_outputs(
+        self, proxy, needs, y_enc, train_rows, seed, *, blockwise=False, memory=None, verbose=False
+    ):
         if proxy is None:
             start = time.perf_counter()
             outputs = read_outputs(None, self.X, needs)
-            return None, outputs, {"proxy_fit": 0.0, "score": time.perf_counter() - start}
+            seconds = {"proxy_fit": 0.0, "score": time.perf_counter() - start}
+            return Readout(None, outputs, seconds=seconds)
         # With a cache, read everything once so that every method and fraction reuses it.
         key_needs = "all" if memory is not None else tuple(sorted(needs))
         train = check_memory(memory).cache(train_and_read, ignore=["verbose"])
         # The cache key hashes an unfitted clone: a template that was fitted elsewhere in the
         # meantime (e.g. the target used as its own proxy) must still hit the cache.
-        return train(clone(proxy), self.X, y_enc, train_rows, seed, key_needs, bool(verbose))
+        proxy_, outputs, seconds = train(
+            clone(proxy), self.X, y_enc, train_rows, seed, key_needs, bool(verbose)
+        )
+        return Readout(proxy_, outputs, seconds=seconds)
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
         return read_outputs(proxy_, self.X, needs)

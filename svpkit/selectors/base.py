@@ -153,7 +153,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         """
         method = self._check_params()
         pool = make_pool(X, self, reset=True)
-        y = v.check_labels(y, pool.n_rows)
+        y = pool.labels(y)
         labeled, candidates = self._split_rows(y)
         n_select = v.n_to_select(
             self.fraction, len(candidates), self._candidate_description(labeled, len(y))
@@ -164,29 +164,35 @@ class BaseSelector(TransformerMixin, BaseEstimator):
 
         labels_known = bool((y_enc[candidates] >= 0).all())
         needs = outputs_read(method, class_balance=self.class_balance, labels_known=labels_known)
-        blockwise = pool.blockwise and runs_blockwise(method, class_balance=self.class_balance)
+        blockwise = runs_blockwise(method, class_balance=self.class_balance)
         proxy = None
         if method.needs_proxy(len(labeled)) or (needs - method.needs):
             self._check_trainable(y_enc, labeled)
             proxy = self._resolved_proxy()
             check_proxy(proxy, needs, self.method)
-        gathered = frozenset() if blockwise else needs
-        proxy_, outputs, seconds = pool.proxy_outputs(
-            proxy, gathered, y_enc, labeled, seed, memory=self.memory, verbose=self.verbose
+        readout = pool.proxy_outputs(
+            proxy,
+            needs,
+            y_enc,
+            labeled,
+            seed,
+            blockwise=blockwise,
+            memory=self.memory,
+            verbose=self.verbose,
         )
-        ctx = self._context(outputs, candidates, labeled, y_enc, classes, n_select, rng)
+        ctx = self._context(readout.outputs, candidates, labeled, y_enc, classes, n_select, rng)
         start = time.perf_counter()
-        ranking, selected = run_method(method, ctx, pool.blocks(proxy_) if blockwise else None)
+        ranking, selected = run_method(method, ctx, readout.blocks)
         select_seconds = time.perf_counter() - start
         sample_indices = np.sort(np.asarray(selected, dtype=np.int64))
         weights = None
-        if method.weigh is not None and not blockwise:
+        if method.weigh is not None and readout.blocks is None:
             weights = method.weigh(ctx, sample_indices)
 
         # Every fitted attribute is set at once, after everything succeeded: a failed fit keeps
         # the previous results intact.
-        self.proxy_ = proxy_
-        self.fit_seconds_ = {**seconds, "select": select_seconds}
+        self.proxy_ = readout.proxy_
+        self.fit_seconds_ = {**readout.seconds, "select": select_seconds}
         self.classes_ = classes
         self.scores_ = np.full(pool.n_rows, np.nan)
         self.scores_[candidates] = ranking.scores
