@@ -147,3 +147,12 @@ def test_class_balanced_kcenters_gathers_embeddings_and_equals_in_memory(client,
     on_dask = make().fit(da.from_array(X, chunks=(450, -1)), y)
     np.testing.assert_array_equal(on_dask.sample_indices_, make().fit(X, y).sample_indices_)
     assert on_dask.covering_radius_ is None  # ranked in process, per class
+
+
+def test_coreset_kcenters_on_dask_with_a_torch_proxy(client, pool):
+    """No existing centers and an embedding wider than the input (0.1.0 failed here)."""
+    X, y, _ = pool
+    sel = CoresetSelector(
+        make_default_proxy(max_epochs=2), method="kcenters", fraction=20, random_state=0
+    ).fit(da.from_array(X, chunks=(600, -1)), y)
+    assert sel.n_selected_ == 20 and sel.covering_radius_ > 0
