@@ -29,12 +29,12 @@ __all__ = [
 
 def environment() -> dict[str, Any]:
     """Versions, CPU and thread settings, to store next to every result."""
+    from importlib.metadata import version
+
     import numpy
     import sklearn
     import skorch
     import torch
-
-    from . import __version__
 
     return {
         "python": platform.python_version(),
@@ -45,7 +45,7 @@ def environment() -> dict[str, Any]:
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
         "versions": {
-            "svpkit": __version__,
+            "svpkit": version("svpkit"),
             "numpy": numpy.__version__,
             "scikit-learn": sklearn.__version__,
             "skorch": skorch.__version__,

@@ -1,7 +1,18 @@
 """Shared fixtures."""
 
+import os
+
 import pytest
 from sklearn.datasets import load_digits
+
+
+def pytest_configure(config):
+    # Under pytest-xdist every worker is one process per core: one torch thread each, instead
+    # of every worker spreading torch over all cores (oversubscription slows both down).
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

@@ -126,8 +126,9 @@ def test_kcenters_on_one_block_equals_in_memory(client, pool):
     """With labeled rows as existing centers, round one on a single block is the in-memory
     traversal and round two on its picks repeats it: same picks, same order."""
     X, _, y_partial = pool
+    X, y_partial = X[:800], y_partial[:800]
     make = lambda: ProxySelector(  # noqa: E731
-        make_default_proxy(max_epochs=3), method="kcenters", fraction=30, random_state=0
+        make_default_proxy(max_epochs=2), method="kcenters", fraction=30, random_state=0
     )
     in_memory = make().fit(X, y_partial)
     one_block = make().fit(da.from_array(X, chunks=(len(X), -1)), y_partial)
@@ -153,6 +154,6 @@ def test_coreset_kcenters_on_dask_with_a_torch_proxy(client, pool):
     """No existing centers and an embedding wider than the input (0.1.0 failed here)."""
     X, y, _ = pool
     sel = CoresetSelector(
-        make_default_proxy(max_epochs=2), method="kcenters", fraction=20, random_state=0
-    ).fit(da.from_array(X, chunks=(600, -1)), y)
+        make_default_proxy(max_epochs=1), method="kcenters", fraction=20, random_state=0
+    ).fit(da.from_array(X[:600], chunks=(300, -1)), y[:600])
     assert sel.n_selected_ == 20 and sel.covering_radius_ > 0
