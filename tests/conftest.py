@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
@@ -16,10 +17,19 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="session")
-def digits_600():
-    """The first 600 digits, scaled to [0, 1] (float64)."""
+def digits():
+    """The first 600 digits, scaled to [0, 1] (float64); some modules define their own."""
     X, y = load_digits(return_X_y=True)
     return (X / 16.0)[:600], y[:600]
+
+
+@pytest.fixture
+def blobs():
+    """Two well-separated Gaussian blobs with string labels."""
+    rng = np.random.RandomState(0)
+    X = np.concatenate([rng.randn(60, 5) + 3, rng.randn(60, 5) - 3])
+    y = np.array(["cat"] * 60 + ["dog"] * 60)
+    return X, y
 
 
 @pytest.fixture

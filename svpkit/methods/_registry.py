@@ -35,8 +35,6 @@ __all__ = [
 OUTPUTS = frozenset({"proba", "embedding", "forgetting"})
 #: Outputs that only a trained proxy can give.
 PROXY_OUTPUTS = frozenset({"proba", "forgetting"})
-#: Outputs recorded while the proxy trains on the pool (not readable on a new pool).
-TRAINING_OUTPUTS = frozenset({"forgetting"})
 
 
 @dataclass
@@ -251,8 +249,7 @@ def register_method(
     if isinstance(method, SelectionMethod):
         _REGISTRY[method.name] = method
         return method
-    options = dict(needs=needs, needs_all_labels=needs_all_labels, weigh=weigh)
-    options["blockwise"] = blockwise
+    options = dict(needs=needs, needs_all_labels=needs_all_labels, weigh=weigh, blockwise=blockwise)
     if rank is None:
 
         def decorate(fn: RankFn) -> RankFn:

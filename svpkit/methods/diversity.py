@@ -87,7 +87,7 @@ def _block_max_distance(outputs: PoolOutputs, centers_emb):
 def _two_round_kcenters(ctx: RankContext, blocks: BlockMap) -> Ranking:
     existing, candidates = ctx.existing, ctx.candidates
     existing_emb = blocks.gather(existing, _EMBEDDING).embedding.astype(np.float32)
-    is_candidate = np.zeros(int(blocks.starts[-1] + blocks.sizes[-1]), dtype=bool)
+    is_candidate = np.zeros(int(blocks.sizes.sum()), dtype=bool)
     is_candidate[candidates] = True
     spans = zip(blocks.starts, blocks.sizes, strict=True)
     local = [np.flatnonzero(is_candidate[s : s + n]) for s, n in spans]

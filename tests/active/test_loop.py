@@ -16,6 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from svpkit import ProxySelector, make_default_proxy
 from svpkit.active import PAPER_SCHEDULE, ActiveLearningLoop
 from svpkit.active.checkpoint import checkpoint_path, load_checkpoint
+from tests.helpers import logreg
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +24,6 @@ def data():
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
     return X[:900], y[:900], X[900:1300], y[900:1300]
-
-
-def logreg():
-    return LogisticRegression(max_iter=300)
 
 
 def make_loop(**params):

@@ -9,16 +9,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from svpkit import CoresetSelector, ProxySelector, SelectThenFit, smallest_fraction_within
+from tests.helpers import logreg
 
 
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_digits(return_X_y=True)
     return X[:500], y[:500]
-
-
-def logreg():
-    return LogisticRegression(max_iter=300)
 
 
 class RecordingClassifier(LogisticRegression):

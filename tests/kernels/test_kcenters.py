@@ -1,46 +1,13 @@
 """Greedy k-centers: brute-force references, backends, linear memory, errors."""
 
-import tracemalloc
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
-from sklearn.utils import check_random_state
 
 from svpkit import greedy_kcenters
 from svpkit.utils import cuda_available
-
-
-def brute_force_kcenters(X, n_centers, already_selected=None, random_state=None):
-    """Textbook farthest-first traversal on a full float64 distance matrix."""
-    X = np.asarray(X, dtype=np.float64)
-    n = len(X)
-    D = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
-    centers = list(already_selected) if already_selected is not None else []
-    picks, radii = [], []
-    if not centers and n_centers:
-        centers = [int(check_random_state(random_state).randint(n))]
-        picks = list(centers)
-        radii.append(D[centers].min(0).max())
-    while len(picks) < n_centers:
-        mind = D[centers].min(0)
-        mind[centers] = -1.0
-        p = int(np.argmax(mind))  # ties: lowest index
-        centers.append(p)
-        picks.append(p)
-        radii.append(D[centers].min(0).max())
-    return np.array(picks, dtype=np.int64), np.array(radii)
-
-
-@st.composite
-def integer_points(draw):
-    # Small integer coordinates make every distance exact in float32 and float64, so ties
-    # (duplicates included) are real ties and both sides must break them the same way.
-    n = draw(st.integers(1, 30))
-    d = draw(st.integers(1, 5))
-    return draw(arrays(np.int64, (n, d), elements=st.integers(-4, 4)))
+from tests.helpers import brute_force_kcenters, integer_points, peak_bytes
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -118,20 +85,11 @@ def test_torch_backend_on_cuda_equals_numpy():
     np.testing.assert_allclose(out.radii[-1], ref.radii[-1], rtol=1e-3)
 
 
-def _peak_bytes(fn):
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
-
-
 def test_memory_is_linear_in_n_and_independent_of_k():
     n, d = 20_000, 16
     X = np.random.RandomState(0).randn(n, d).astype(np.float32)
-    peak_small_k = _peak_bytes(lambda: greedy_kcenters(X, 20, random_state=0, algorithm="plain"))
-    peak_large_k = _peak_bytes(lambda: greedy_kcenters(X, 400, random_state=0, algorithm="plain"))
+    peak_small_k = peak_bytes(lambda: greedy_kcenters(X, 20, random_state=0, algorithm="plain"))
+    peak_large_k = peak_bytes(lambda: greedy_kcenters(X, 400, random_state=0, algorithm="plain"))
     k_by_n_matrix = 400 * n * 4
     # Three float32 n-vectors (half norms, running min, one chunk buffer) plus small change.
     assert peak_large_k < 6 * n * 4 + 64_000
@@ -143,7 +101,7 @@ def test_memory_with_many_existing_centers_stays_linear():
     n, d = 20_000, 16
     X = np.random.RandomState(0).randn(n, d).astype(np.float64)  # numpy GEMM path
     existing = np.arange(0, n, 4)  # 5,000 existing centers: an n x k matrix would be 800 MB
-    peak = _peak_bytes(lambda: greedy_kcenters(X, 10, already_selected=existing))
+    peak = peak_bytes(lambda: greedy_kcenters(X, 10, already_selected=existing))
     assert peak < 40e6  # a chunk x k block of ~16 MB, never n x k
 
 

@@ -1,61 +1,20 @@
 """The exact lazy k-centers engine: equal to the plain loop, linear memory."""
 
-import tracemalloc
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from sklearn.utils import check_random_state
 
 from svpkit import greedy_kcenters
-
-
-def brute_force_kcenters(X, n_centers, already_selected=None, random_state=None):
-    """Textbook farthest-first traversal on a full float64 distance matrix."""
-    X = np.asarray(X, dtype=np.float64)
-    n = len(X)
-    D = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
-    centers = list(already_selected) if already_selected is not None else []
-    picks, radii = [], []
-    if not centers and n_centers:
-        centers = [int(check_random_state(random_state).randint(n))]
-        picks = list(centers)
-        radii.append(D[centers].min(0).max())
-    while len(picks) < n_centers:
-        mind = D[centers].min(0)
-        mind[centers] = -1.0
-        p = int(np.argmax(mind))  # ties: lowest index
-        centers.append(p)
-        picks.append(p)
-        radii.append(D[centers].min(0).max())
-    return np.array(picks, dtype=np.int64), np.array(radii)
-
-
-@st.composite
-def integer_points(draw):
-    # Small integer coordinates make every distance exact in float32 and float64, so ties
-    # (duplicates included) are real ties and both sides must break them the same way.
-    n = draw(st.integers(1, 30))
-    d = draw(st.integers(1, 5))
-    return draw(arrays(np.int64, (n, d), elements=st.integers(-4, 4)))
-
-
-def _peak_bytes(fn):
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
+from tests.helpers import integer_points, peak_bytes
 
 
 def test_lazy_engine_memory_is_linear_and_independent_of_k():
     n, d = 40_000, 16
     X = np.random.RandomState(0).randn(n, d).astype(np.float32)
-    peak_small = _peak_bytes(lambda: greedy_kcenters(X, 300, random_state=0, algorithm="lazy"))
-    peak_large = _peak_bytes(lambda: greedy_kcenters(X, 1500, random_state=0, algorithm="lazy"))
+    peak_small = peak_bytes(lambda: greedy_kcenters(X, 300, random_state=0, algorithm="lazy"))
+    peak_large = peak_bytes(lambda: greedy_kcenters(X, 1500, random_state=0, algorithm="lazy"))
     # a few n-vectors (sync counters and the indices of the rows a rebuild updates included),
     # the candidate copy (max(4096, n/32) rows) and one fixed-size GEMM block
     budget = 8 * n * 4 + 4096 * d * 4 + (1 << 20) * 4 * 2
@@ -68,7 +27,7 @@ def test_lazy_engine_with_many_existing_centers_stays_linear():
     n, d, existing = 40_000, 16, np.arange(0, 40_000, 4)  # 10,000 labeled rows
     X = np.random.RandomState(0).randn(n, d).astype(np.float32)
     out = []
-    peak = _peak_bytes(
+    peak = peak_bytes(
         lambda: out.append(greedy_kcenters(X, 200, already_selected=existing, algorithm="lazy"))
     )
     # n-vectors, the candidate copy, fixed GEMM/gather blocks and the pick list; an n x E

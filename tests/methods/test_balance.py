@@ -3,27 +3,11 @@
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
-from sklearn.linear_model import LogisticRegression
 
-from svpkit import CoresetSelector, ProxySelector, make_default_proxy
-from svpkit.kernels.scoring import entropy, least_confidence, margin
+from svpkit import CoresetSelector, ProxySelector
+from svpkit.kernels.scoring import least_confidence
 from svpkit.methods.balance import allocate
-
-KERNELS = {"least_confidence": least_confidence, "entropy": entropy, "margin": margin}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X / 16.0)[:600], y[:600]
-
-
-def small_proxy(**params):
-    return make_default_proxy(max_epochs=3, module__hidden_units=(32,), **params)
-
-
-def logreg():
-    return LogisticRegression(max_iter=300)
+from tests.helpers import logreg
 
 
 def test_class_balance_keeps_the_same_share_of_every_class(digits):

@@ -1,29 +1,10 @@
 """k-centers as a method: existing centers, feature-space fallback, cluster-size weights."""
 
 import numpy as np
-import pytest
-from sklearn.datasets import load_digits
-from sklearn.linear_model import LogisticRegression
 
-from svpkit import CoresetSelector, ProxySelector, greedy_kcenters, make_default_proxy
-from svpkit.kernels.scoring import entropy, least_confidence, margin
+from svpkit import CoresetSelector, ProxySelector, greedy_kcenters
 from svpkit.nn import predict_proba_and_embed
-
-KERNELS = {"least_confidence": least_confidence, "entropy": entropy, "margin": margin}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X / 16.0)[:600], y[:600]
-
-
-def small_proxy(**params):
-    return make_default_proxy(max_epochs=3, module__hidden_units=(32,), **params)
-
-
-def logreg():
-    return LogisticRegression(max_iter=300)
+from tests.helpers import logreg, small_proxy
 
 
 def test_kcenters_uses_labeled_rows_as_existing_centers(digits):

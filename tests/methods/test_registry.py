@@ -74,7 +74,7 @@ def test_register_forms_and_needs_as_sets(clean_registry):
 
 
 def test_hybrid_method_reads_every_output_it_names_from_one_training(
-    clean_registry, digits_600, proxy_trainings
+    clean_registry, digits, proxy_trainings
 ):
     seen = {}
 
@@ -85,13 +85,13 @@ def test_hybrid_method_reads_every_output_it_names_from_one_training(
         scores = ctx.outputs.proba[ctx.candidates].max(axis=1)
         return order_by_score(ctx.candidates, scores, ctx.rng), scores
 
-    X, y = digits_600
+    X, y = digits
     ProxySelector(LogisticRegression(max_iter=300), method="hybrid_probe", fraction=10).fit(X, y)
     assert seen["proba"].shape == (600, 10) and seen["embedding"].shape == (600, 64)
     assert seen["forgetting"] is None and len(proxy_trainings) == 1
 
 
-def test_methods_that_need_all_labels_are_coreset_only(clean_registry, digits_600):
+def test_methods_that_need_all_labels_are_coreset_only(clean_registry, digits):
     register_method(
         "all_labels_probe",
         lambda ctx: (ctx.candidates, np.zeros(len(ctx.candidates))),
@@ -99,7 +99,7 @@ def test_methods_that_need_all_labels_are_coreset_only(clean_registry, digits_60
     )
     assert "all_labels_probe" in available_methods()
     assert "all_labels_probe" not in available_methods(all_labeled=False)
-    X, y = digits_600
+    X, y = digits
     with pytest.raises(ValueError, match="needs every row labeled: use CoresetSelector"):
         ProxySelector(method="all_labels_probe").fit(X, y)
 

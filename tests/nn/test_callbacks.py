@@ -14,14 +14,6 @@ from svpkit.nn import (
 )
 
 
-@pytest.fixture
-def blobs():
-    rng = np.random.RandomState(0)
-    X = np.concatenate([rng.randn(60, 5) + 3, rng.randn(60, 5) - 3])
-    y = np.array(["cat"] * 60 + ["dog"] * 60)
-    return X, y
-
-
 def test_forgetting_tracker_counts_events_per_presentation():
     rng = np.random.RandomState(0)
     X = rng.randn(64, 3).astype(np.float32)

@@ -1,6 +1,5 @@
 """Modules: MLP, SmallCNN and ResNet return logits and embeddings."""
 
-import numpy as np
 import pytest
 import torch
 
@@ -9,14 +8,6 @@ from svpkit.nn import (
     ResNet,
     SmallCNN,
 )
-
-
-@pytest.fixture
-def blobs():
-    rng = np.random.RandomState(0)
-    X = np.concatenate([rng.randn(60, 5) + 3, rng.randn(60, 5) - 3])
-    y = np.array(["cat"] * 60 + ["dog"] * 60)
-    return X, y
 
 
 def test_mlp_and_cnn_return_logits_and_embeddings():

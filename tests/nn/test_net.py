@@ -18,14 +18,6 @@ from svpkit.nn import (
 from svpkit.utils import cuda_available, resolve_device
 
 
-@pytest.fixture
-def blobs():
-    rng = np.random.RandomState(0)
-    X = np.concatenate([rng.randn(60, 5) + 3, rng.randn(60, 5) - 3])
-    y = np.array(["cat"] * 60 + ["dog"] * 60)
-    return X, y
-
-
 def test_proxynet_handles_strings_float64_and_infers_sizes(blobs):
     X, y = blobs
     net = make_default_proxy(max_epochs=5, lr=0.01).fit(X, y)  # float64 X, string labels

@@ -6,8 +6,8 @@ from sklearn.linear_model import LogisticRegression
 from svpkit import CoresetSelector, ProxySelector, available_methods
 
 
-def test_minus_one_is_an_ordinary_label(digits_600):
-    X, y = digits_600
+def test_minus_one_is_an_ordinary_label(digits):
+    X, y = digits
     y = np.where(y == 0, -1, y)
     sel = CoresetSelector(LogisticRegression(max_iter=300), method="margin", fraction=0.2)
     sel.fit(X, y)

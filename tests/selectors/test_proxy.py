@@ -3,27 +3,10 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_digits
-from sklearn.linear_model import LogisticRegression
 
-from svpkit import CoresetSelector, ProxySelector, make_default_proxy
-from svpkit.kernels.scoring import entropy, least_confidence, margin
-
-KERNELS = {"least_confidence": least_confidence, "entropy": entropy, "margin": margin}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X / 16.0)[:600], y[:600]
-
-
-def small_proxy(**params):
-    return make_default_proxy(max_epochs=3, module__hidden_units=(32,), **params)
-
-
-def logreg():
-    return LogisticRegression(max_iter=300)
+from svpkit import CoresetSelector, ProxySelector
+from svpkit.kernels.scoring import entropy
+from tests.helpers import logreg
 
 
 def test_active_learning_selects_only_unlabeled_rows(digits):

@@ -6,18 +6,14 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from svpkit import CoresetSelector, ProxySelector
 from svpkit.selectors import CoresetSampler, ProxySampler
+from tests.helpers import logreg
 
 imblearn_pipeline = pytest.importorskip("imblearn.pipeline")
-
-
-def logreg():
-    return LogisticRegression(max_iter=300)
 
 
 def test_grid_search_over_the_fraction_of_a_sampler_step():
@@ -52,8 +48,8 @@ def test_view_has_the_selector_parameters_and_clones_and_pickles():
     assert type(pickle.loads(pickle.dumps(copy))) is ProxySampler
 
 
-def test_fit_resample_equals_the_selector(digits_600):
-    X, y = digits_600
+def test_fit_resample_equals_the_selector(digits):
+    X, y = digits
     sel = CoresetSelector(logreg(), method="least_confidence", fraction=0.25, random_state=0)
     X_sel, y_sel = sel.fit_resample(X, y)
     X_view, y_view = sel.as_sampler().fit_resample(X, y)

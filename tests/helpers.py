@@ -1,0 +1,63 @@
+"""Helpers shared by test modules: small proxies and brute-force references."""
+
+import tracemalloc
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils import check_random_state
+
+from svpkit import make_default_proxy
+from svpkit.kernels.scoring import entropy, least_confidence, margin
+
+KERNELS = {"least_confidence": least_confidence, "entropy": entropy, "margin": margin}
+
+
+def small_proxy(**params):
+    """A default MLP proxy small enough for tests."""
+    return make_default_proxy(max_epochs=3, module__hidden_units=(32,), **params)
+
+
+def logreg():
+    return LogisticRegression(max_iter=300)
+
+
+def brute_force_kcenters(X, n_centers, already_selected=None, random_state=None):
+    """Textbook farthest-first traversal on a full float64 distance matrix."""
+    X = np.asarray(X, dtype=np.float64)
+    n = len(X)
+    D = np.sqrt(((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
+    centers = list(already_selected) if already_selected is not None else []
+    picks, radii = [], []
+    if not centers and n_centers:
+        centers = [int(check_random_state(random_state).randint(n))]
+        picks = list(centers)
+        radii.append(D[centers].min(0).max())
+    while len(picks) < n_centers:
+        mind = D[centers].min(0)
+        mind[centers] = -1.0
+        p = int(np.argmax(mind))  # ties: lowest index
+        centers.append(p)
+        picks.append(p)
+        radii.append(D[centers].min(0).max())
+    return np.array(picks, dtype=np.int64), np.array(radii)
+
+
+@st.composite
+def integer_points(draw):
+    # Small integer coordinates make every distance exact in float32 and float64, so ties
+    # (duplicates included) are real ties and both sides must break them the same way.
+    n = draw(st.integers(1, 30))
+    d = draw(st.integers(1, 5))
+    return draw(arrays(np.int64, (n, d), elements=st.integers(-4, 4)))
+
+
+def peak_bytes(fn):
+    """Peak of Python-traced allocations while ``fn`` runs."""
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
