@@ -8,53 +8,183 @@ from typing import Any
 
 import numpy as np
 from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import InvalidParameterError
 
 UNLABELED = -1
 
+#: What ``fraction`` means when neither ``fraction`` nor ``n_select`` is set.
+DEFAULT_FRACTION = 0.5
+
 
 def check_labels(y: Any) -> np.ndarray:
-    """Labels as a 1-D array of class labels (the pool checks that there is one per row)."""
+    """Labels as a 1-D array (the pool checks that there is one per row; the selector checks
+    the values once it knows which rows are unlabeled)."""
     if y is None:
         raise ValueError(
             "this selector requires y to be passed, but the target y is None: pass one label per "
-            "row of X (ProxySelector: -1 marks unlabeled rows)."
+            "row of X (ProxySelector: missing_label, default -1, marks unlabeled rows)."
         )
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D, one label per row; got shape {y.shape}.")
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError("y contains NaN or inf; mark unlabeled rows with -1 instead.")
-    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
-        raise ValueError(
-            "Unknown label type: y looks continuous. Selectors rank data for classification; "
-            "pass class labels."
-        )
     return y
 
 
-def unlabeled_mask(y: np.ndarray) -> np.ndarray:
-    """Rows marked unlabeled (y == -1), scikit-learn's semi-supervised convention."""
-    if y.dtype.kind in "iuf":
-        return y == UNLABELED
-    if y.dtype.kind == "O":
-        return np.array([isinstance(v, (int, np.integer)) and v == UNLABELED for v in y])
+class _NoMarker:
+    def __repr__(self) -> str:
+        return "<no missing label>"
+
+
+#: ``missing_label`` of selectors that have none (every row is labeled; ``-1`` is a class).
+NO_MARKER: Any = _NoMarker()
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (Integral, Real)) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_missing_value(value: Any) -> bool:
+    return value is None or _is_nan(value)
+
+
+def missing_mask(y: np.ndarray, missing_label: Any) -> np.ndarray:
+    """Rows whose label is ``missing_label`` (scikit-activeml's convention).
+
+    ``None`` and ``np.nan`` match missing values (None or NaN) in object and float labels; a
+    number matches equal numbers (in numeric labels, or numeric entries of object labels); a
+    string matches equal strings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit._validation import missing_mask
+    >>> missing_mask(np.array([0, -1, 2]), -1).tolist()
+    [False, True, False]
+    >>> missing_mask(np.array(["cat", None], dtype=object), None).tolist()
+    [False, True]
+    """
+    kind = y.dtype.kind
+    if _is_missing_value(missing_label):
+        if kind == "f":
+            return np.isnan(y)
+        if kind == "O":
+            return np.fromiter((_is_missing_value(v) for v in y), dtype=bool, count=len(y))
+        return np.zeros(len(y), dtype=bool)
+    if isinstance(missing_label, str):
+        if kind in "iufb":
+            raise TypeError(
+                f"missing_label={missing_label!r} is a string but y holds numbers ({y.dtype}); "
+                "pass a number such as missing_label=-1."
+            )
+        if kind == "O":
+            return np.fromiter(
+                (isinstance(v, str) and v == missing_label for v in y), dtype=bool, count=len(y)
+            )
+        return y == missing_label
+    check_missing_label(missing_label)
+    if kind in "iuf":
+        return y == missing_label
+    if kind == "O":
+        return np.fromiter(
+            (is_number(v) and v == missing_label for v in y), dtype=bool, count=len(y)
+        )
     return np.zeros(len(y), dtype=bool)
 
 
-def check_fraction(fraction: Any, name: str = "fraction", of: str = "the candidate rows") -> None:
-    """Validate a share in (0, 1] or a positive int count (the pool size is checked later)."""
-    if isinstance(fraction, bool) or not isinstance(fraction, (Integral, Real)):
-        raise TypeError(
-            f"{name} must be a float in (0, 1] or a positive int count; got {fraction!r}."
+def check_missing_label(missing_label: Any) -> None:
+    """``missing_label`` is a number, a string, None or NaN."""
+    if not (
+        _is_missing_value(missing_label)
+        or isinstance(missing_label, str)
+        or is_number(missing_label)
+    ):
+        raise InvalidParameterError(
+            f"The 'missing_label' parameter must be a number, a string, None or np.nan; got "
+            f"{missing_label!r}."
         )
-    if isinstance(fraction, Integral):
-        if fraction < 1:
-            raise ValueError(f"{name}={fraction} as an int is a row count and must be >= 1.")
-    elif not (0.0 < float(fraction) <= 1.0):
+
+
+def check_label_values(y: np.ndarray, labeled: np.ndarray, missing_label: Any) -> None:
+    """The labeled rows hold class labels, and nothing in them looks like another marker.
+
+    ``missing_label=None`` here means the selector has no marker (every row is labeled).
+    """
+    values = y[labeled]
+    kind = values.dtype.kind
+    fix = (
+        "Every row needs a label here: drop the unlabeled rows, or use ProxySelector, whose "
+        "missing_label marks them."
+        if missing_label is NO_MARKER
+        else f"If they mark unlabeled rows, pass missing_label=None (or np.nan); now "
+        f"missing_label={missing_label!r}."
+    )
+    if kind == "f":
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise ValueError(f"y contains NaN or inf in {int(bad.sum())} labeled rows. {fix}")
+        if not np.all(np.mod(values, 1) == 0):
+            raise ValueError(
+                "Unknown label type: y looks continuous. Selectors rank data for "
+                "classification; pass class labels."
+            )
+    elif kind == "O":
+        n_missing = sum(_is_missing_value(v) for v in values)
+        if n_missing:
+            raise ValueError(f"y contains None or NaN in {n_missing} labeled rows. {fix}")
+    if missing_label is NO_MARKER or not is_number(missing_label) or kind not in "OUS":
+        return
+    # Text labels with a numeric marker: a label spelled like the marker is almost surely meant
+    # as one, and would otherwise silently become a class.
+    spelled = str(missing_label)
+    n_spelled = int(sum(isinstance(v, str) and v == spelled for v in values))
+    if n_spelled:
         raise ValueError(
-            f"{name}={fraction} is outside (0, 1]. Pass a float share of {of}, e.g. 0.5, or an "
+            f"y holds the string {spelled!r} in {n_spelled} rows, but missing_label="
+            f"{missing_label!r} (a number) marks unlabeled rows, so they would become a class. "
+            f"With string labels pass missing_label={spelled!r} (or None, marking rows with "
+            "None)."
+        )
+
+
+def check_fraction(fraction: Any, name: str = "fraction", of: str = "the candidate rows") -> None:
+    """A share in (0, 1]; ``1`` and ``1.0`` both mean everything. Counts go in ``n_select``."""
+    if isinstance(fraction, bool) or not isinstance(fraction, (Integral, Real)):
+        raise InvalidParameterError(
+            f"The {name!r} parameter must be a float in (0, 1], a share of {of}; got "
+            f"{fraction!r}. For a number of rows pass n_select=."
+        )
+    if isinstance(fraction, Integral) and fraction > 1:
+        raise InvalidParameterError(
+            f"{name}={fraction} is an int > 1, but {name} is a share of {of} in (0, 1]. To keep "
+            f"{fraction} rows write n_select={fraction} (and leave {name} unset)."
+        )
+    if not (0.0 < float(fraction) <= 1.0):
+        raise InvalidParameterError(
+            f"The {name!r} parameter must be in (0, 1], a share of {of} (e.g. 0.5); got "
+            f"{fraction!r}. For a number of rows pass n_select=."
+        )
+
+
+def check_size(value: Any, name: str, of: str = "the pool") -> None:
+    """A schedule entry: an int count >= 1, or a float share in (0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, (Integral, Real)):
+        raise InvalidParameterError(
+            f"{name} must be an int count or a float share in (0, 1]; got {value!r}."
+        )
+    if isinstance(value, Integral):
+        if value < 1:
+            raise InvalidParameterError(
+                f"{name}={value} as an int is a row count and must be >= 1."
+            )
+    elif not (0.0 < float(value) <= 1.0):
+        raise InvalidParameterError(
+            f"{name}={value} is outside (0, 1]. Pass a float share of {of}, e.g. 0.1, or an "
             "int count of rows."
         )
 
@@ -73,25 +203,25 @@ def rows_for_share(share: float, n_rows: int) -> int:
     return max(1, min(n_rows, math.ceil(float(share) * n_rows - 1e-9)))
 
 
-def n_to_select(fraction: float | int, n_candidates: int, what: str, name: str = "fraction") -> int:
-    """Rows to keep: :func:`rows_for_share` for a float, the count itself for an int."""
-    check_fraction(fraction, name)
-    if isinstance(fraction, Integral):
-        if fraction > n_candidates:
-            raise ValueError(
-                f"{name}={fraction} asks for more rows than the {n_candidates} {what}; pass "
-                f"at most {n_candidates}, or a float in (0, 1]."
-            )
-        return int(fraction)
+def n_to_select(fraction: float | None, n_select: int | None, n_candidates: int, what: str) -> int:
+    """Rows to keep: ``n_select`` when set, else :func:`rows_for_share` of ``fraction``."""
     if n_candidates == 0:
         raise ValueError(f"there are no {what} to select from.")
-    return rows_for_share(fraction, n_candidates)
+    if n_select is not None:
+        if n_select > n_candidates:
+            raise ValueError(
+                f"n_select={n_select} asks for more rows than the {n_candidates} {what}; pass "
+                f"at most {n_candidates}, or a fraction in (0, 1]."
+            )
+        return int(n_select)
+    return rows_for_share(DEFAULT_FRACTION if fraction is None else fraction, n_candidates)
 
 
-def check_bool(value: Any, name: str) -> None:
-    """Flags are real booleans (``np.bool_`` included), not truthy strings."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {value!r}.")
+def share_of(fraction: float | None, n_select: int | None) -> float | None:
+    """The share a selection keeps (None for an absolute ``n_select``)."""
+    if n_select is not None:
+        return None
+    return float(DEFAULT_FRACTION if fraction is None else fraction)
 
 
 def take_rows(X: Any, rows: np.ndarray) -> Any:

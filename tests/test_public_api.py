@@ -77,10 +77,10 @@ def test_names_stay_importable(module):
 X3 = np.eye(3)
 y3 = np.array([0, 1, 0])
 BAD_CALLS = [
-    (lambda: CoresetSelector(fraction=1.5).fit(X3, y3), ValueError, r"fraction=1.5 is outside"),
+    (lambda: CoresetSelector(fraction=1.5).fit(X3, y3), ValueError, r"'fraction' .* \(0, 1\]"),
     (lambda: CoresetSelector(method="nope").fit(X3, y3), ValueError, r"method='nope'.*Choose"),
     (lambda: CoresetSelector(class_balance="yes").fit(X3, y3), TypeError, "class_balance"),
-    (lambda: ProxySelector(fraction=5).fit(X3, [0, -1, -1]), ValueError, "2 unlabeled rows"),
+    (lambda: ProxySelector(n_select=5).fit(X3, [0, -1, -1]), ValueError, "2 unlabeled rows"),
     (lambda: ProxySelector(LinearSVC()).fit(X3, y3), ValueError, "no predict_proba"),
     (lambda: ProxySelector().fit(np.arange(3), y3), ValueError, "X is 1-D"),
     (lambda: ProxySelector().fit(X3, [0, 1]), ValueError, "2 labels but X has 3 rows"),

@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from sklearn.utils._param_validation import InvalidParameterError
+
 from svpkit import _validation as v
 
 
@@ -17,57 +19,107 @@ def test_rows_for_share_rounds_up_with_a_float_tolerance(share, n, expected):
 
 
 def test_n_to_select_counts_and_shares():
-    assert v.n_to_select(5, 10, "rows") == 5
-    assert v.n_to_select(0.25, 10, "rows") == 3
-    with pytest.raises(ValueError, match="more rows than the 4 unlabeled rows"):
-        v.n_to_select(5, 4, "unlabeled rows")
+    assert v.n_to_select(None, 5, 10, "rows") == 5
+    assert v.n_to_select(0.25, None, 10, "rows") == 3
+    assert v.n_to_select(None, None, 10, "rows") == 5  # neither set: half
+    assert v.n_to_select(1, None, 10, "rows") == 10  # 1 and 1.0 both mean everything
+    with pytest.raises(ValueError, match="n_select=5 asks for more rows than the 4 unlabeled"):
+        v.n_to_select(None, 5, 4, "unlabeled rows")
     with pytest.raises(ValueError, match="no rows to select from"):
-        v.n_to_select(0.5, 0, "rows")
+        v.n_to_select(0.5, None, 0, "rows")
+
+
+def test_share_of():
+    assert v.share_of(None, None) == 0.5
+    assert v.share_of(0.2, None) == 0.2
+    assert v.share_of(None, 7) is None
 
 
 @pytest.mark.parametrize(
-    ("value", "error", "match"),
+    ("value", "match"),
     [
-        (0, ValueError, "row count and must be >= 1"),
-        (1.5, ValueError, r"outside \(0, 1\]"),
-        (0.0, ValueError, r"outside \(0, 1\]"),
-        (True, TypeError, "float in"),
-        ("half", TypeError, "float in"),
-        (None, TypeError, "float in"),
+        (0, r"must be in \(0, 1\]"),
+        (1.5, r"must be in \(0, 1\]"),
+        (0.0, r"must be in \(0, 1\]"),
+        (50, "int > 1.*write n_select=50"),
+        (True, "must be a float in"),
+        ("half", "must be a float in"),
     ],
 )
-def test_check_fraction_names_the_parameter(value, error, match):
-    with pytest.raises(error, match=match):
+def test_check_fraction_names_the_parameter_and_the_fix(value, match):
+    with pytest.raises(InvalidParameterError, match=match):
         v.check_fraction(value)
-    with pytest.raises(error, match="initial_size"):
-        v.check_fraction(value, "initial_size", of="the pool")
 
 
-def test_check_labels():
+def test_check_fraction_accepts_shares_and_one():
+    for value in (1, 1.0, 0.5, np.float32(0.25), np.int64(1)):
+        v.check_fraction(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [(0, "row count and must be >= 1"), (1.5, r"outside \(0, 1\]"), ("x", "int count")],
+)
+def test_check_size_for_schedules(value, match):
+    with pytest.raises(InvalidParameterError, match=f"initial_size.*{match}|{match}"):
+        v.check_size(value, "initial_size")
+    v.check_size(3, "initial_size")
+    v.check_size(0.5, "initial_size")
+
+
+def test_check_labels_checks_the_form():
     np.testing.assert_array_equal(v.check_labels([[1], [2]]), [1, 2])
-    for y, match in [
-        (None, "requires y"),
-        (np.zeros((2, 2)), "must be 1-D"),
-        ([0.5, 1.0], "continuous"),
-        ([np.nan, 1.0], "NaN or inf"),
-    ]:
+    for y, match in [(None, "requires y"), (np.zeros((2, 2)), "must be 1-D")]:
         with pytest.raises(ValueError, match=match):
             v.check_labels(y)
 
 
-def test_unlabeled_mask_per_label_type():
-    np.testing.assert_array_equal(v.unlabeled_mask(np.array([-1, 0, 2])), [True, False, False])
-    np.testing.assert_array_equal(v.unlabeled_mask(np.array([-1.0, 1.0])), [True, False])
-    np.testing.assert_array_equal(
-        v.unlabeled_mask(np.array([-1, "a"], dtype=object)), [True, False]
-    )
-    np.testing.assert_array_equal(v.unlabeled_mask(np.array(["a", "-1"])), [False, False])
+def test_check_label_values_on_the_labeled_rows():
+    labeled = np.arange(2)
+    with pytest.raises(ValueError, match="continuous"):
+        v.check_label_values(np.array([0.5, 1.0]), labeled, -1)
+    with pytest.raises(ValueError, match="NaN or inf in 1 labeled rows.*missing_label=None"):
+        v.check_label_values(np.array([np.nan, 1.0]), labeled, -1)
+    with pytest.raises(ValueError, match="Every row needs a label here"):
+        v.check_label_values(np.array(["a", None], dtype=object), labeled, v.NO_MARKER)
+    # an unlabeled NaN row is fine once it is outside the labeled rows
+    v.check_label_values(np.array([np.nan, 1.0]), np.array([1]), np.nan)
 
 
-def test_check_bool():
-    with pytest.raises(TypeError, match="class_balance must be True or False"):
-        v.check_bool("yes", "class_balance")
-    v.check_bool(np.bool_(True), "class_balance")
+@pytest.mark.parametrize(
+    "y", [np.array(["a", "-1", "b"]), np.array(["a", "-1", "b"], dtype=object)]
+)
+def test_a_string_spelled_like_the_numeric_marker_is_an_error(y):
+    with pytest.raises(ValueError, match="string '-1' in 1 rows.*missing_label='-1'"):
+        v.check_label_values(y, np.arange(3), -1)
+    v.check_label_values(y, np.arange(3), v.NO_MARKER)  # a core-set: "-1" is just a class
+
+
+@pytest.mark.parametrize(
+    ("y", "marker", "expected"),
+    [
+        (np.array([-1, 0, 2]), -1, [True, False, False]),
+        (np.array([-1.0, 1.0]), -1, [True, False]),
+        (np.array([np.nan, 1.0]), np.nan, [True, False]),
+        (np.array([np.nan, 1.0]), None, [True, False]),
+        (np.array([-1, "a"], dtype=object), -1, [True, False]),
+        (np.array(["a", None, np.nan], dtype=object), None, [False, True, True]),
+        (np.array(["a", None], dtype=object), np.nan, [False, True]),
+        (np.array(["a", "-1"]), -1, [False, False]),
+        (np.array(["a", "?"]), "?", [False, True]),
+        (np.array(["a", "?", 3], dtype=object), "?", [False, True, False]),
+        (np.array([0, 1]), None, [False, False]),
+    ],
+)
+def test_missing_mask_per_label_type(y, marker, expected):
+    np.testing.assert_array_equal(v.missing_mask(y, marker), expected)
+
+
+def test_missing_mask_rejects_a_marker_of_the_wrong_type():
+    with pytest.raises(TypeError, match="missing_label='\\?' is a string but y holds numbers"):
+        v.missing_mask(np.array([0, 1]), "?")
+    with pytest.raises(InvalidParameterError, match="'missing_label' parameter must be"):
+        v.check_missing_label([1])
 
 
 def test_take_rows_keeps_the_container():

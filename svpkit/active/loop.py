@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from numbers import Integral
-from typing import Any
+from typing import Any, ClassVar
 
 import joblib
 import numpy as np
 from sklearn.base import BaseEstimator, clone
+from sklearn.utils._param_validation import HasMethods, Interval
 
-from .._validation import check_fraction, rows_for_share, take_rows
+from .. import _validation as v
+from .._validation import check_size, rows_for_share, take_rows
 from ..pools.outputs import is_torch_proxy
 from ..utils import fit_seeded, keyed_seed
 from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
@@ -30,7 +33,7 @@ Oracle = Callable[[np.ndarray], Any]
 def _size(value: int | float, n_pool: int, name: str) -> int:
     """Rows for a schedule entry: an int count, or a share of the pool rounded up (the same
     rule as the selectors' ``fraction``)."""
-    check_fraction(value, name, of="the pool")
+    check_size(value, name, of="the pool")
     return int(value) if isinstance(value, Integral) else rows_for_share(value, n_pool)
 
 
@@ -57,14 +60,15 @@ class ActiveLearningLoop(BaseEstimator):
     """Run rounds of active learning with a selector, an oracle, and (optionally) a target.
 
     Round 0 labels ``initial_size`` random rows. Each later round fits a clone of ``selector`` on
-    the rows labeled so far (the rest marked ``-1``) and asks the oracle for the next
+    the rows labeled so far (the rest marked ``missing_label``) and asks the oracle for the next
     ``round_sizes[r]`` rows it selects. After each round, when ``estimator`` and a test set are
     given, a clone of the estimator is trained on all labels so far and scored.
 
     Parameters
     ----------
     selector : ProxySelector
-        Template; its ``fraction`` and ``random_state`` are set per round.
+        Template; its ``n_select`` (the round's size), ``random_state`` and ``missing_label``
+        are set per round.
     initial_size : int or float
         Rows labeled at random before the first selection (a float is a share of the pool).
     round_sizes : sequence of int or float
@@ -79,8 +83,12 @@ class ActiveLearningLoop(BaseEstimator):
     warm_start : bool, default=False
         Start each round's (skorch) proxy from the previous round's weights instead of from
         scratch (falls back to a cold start when a new class appears).
+    missing_label : scalar, str, None or np.nan, default=-1
+        The value that marks the rows not labeled yet in the labels handed to the selector
+        (``None`` or ``np.nan`` when -1 is a real label). The oracle may not answer it.
     random_state : int or None, default=None
-        Base of every round's seed. With ``None`` a base is drawn and stored in the checkpoint.
+        Base of every round's seed (proxies and, when its ``random_state`` is unset, the
+        target). With ``None`` a base is drawn and stored in the checkpoint.
     verbose : bool, default=True
         A tqdm progress bar over rounds.
 
@@ -117,6 +125,19 @@ class ActiveLearningLoop(BaseEstimator):
     [50, 100, 150]
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "selector": [HasMethods(["fit", "set_params"])],
+        "initial_size": "no_validation",  # count or share: checked with the pool size
+        "round_sizes": "no_validation",
+        "estimator": [HasMethods(["fit", "score"]), None],
+        "checkpoint_dir": [str, os.PathLike, None],
+        "baseline": ["boolean"],
+        "warm_start": ["boolean"],
+        "missing_label": "no_validation",  # v.check_missing_label
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         selector: Any,
@@ -127,6 +148,7 @@ class ActiveLearningLoop(BaseEstimator):
         checkpoint_dir: Any = None,
         baseline: bool = False,
         warm_start: bool = False,
+        missing_label: Any = -1,
         random_state: int | None = None,
         verbose: bool = True,
     ) -> None:
@@ -137,6 +159,7 @@ class ActiveLearningLoop(BaseEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.baseline = baseline
         self.warm_start = warm_start
+        self.missing_label = missing_label
         self.random_state = random_state
         self.verbose = verbose
 
@@ -179,7 +202,9 @@ class ActiveLearningLoop(BaseEstimator):
             if np.array_equal(classes, np.unique(labels)):
                 template = selector.get_params()["proxy"]
                 selector.set_params(proxy=warm_started(template, fitted))
-        return selector.set_params(fraction=n_new, random_state=seed)
+        if "missing_label" in selector.get_params(deep=False):
+            selector.set_params(missing_label=self.missing_label)
+        return selector.set_params(fraction=None, n_select=n_new, random_state=seed)
 
     def _fingerprint(self, X: Any, sizes: list[int]) -> dict[str, Any]:
         X_arr = np.asarray(X)
@@ -198,7 +223,7 @@ class ActiveLearningLoop(BaseEstimator):
     # -- oracle ----------------------------------------------------------------------------
     def _ask(self, oracle: Any, indices: np.ndarray, known: np.ndarray) -> np.ndarray:
         answer = oracle(indices.copy()) if callable(oracle) else np.asarray(oracle)[indices]
-        labels = _check_answer(answer, len(indices))
+        labels = _check_answer(answer, len(indices), self.missing_label)
         if len(known) and (labels.dtype.kind in "iu") != (known.dtype.kind in "iu"):
             raise ValueError(
                 f"the oracle answered labels of type {labels.dtype} but earlier labels were "
@@ -235,6 +260,8 @@ class ActiveLearningLoop(BaseEstimator):
         -------
         self
         """
+        self._validate_params()
+        v.check_missing_label(self.missing_label)
         if (X_test is None) != (y_test is None):
             raise ValueError("pass both X_test and y_test, or neither.")
         n_pool = len(X)
@@ -301,7 +328,9 @@ class ActiveLearningLoop(BaseEstimator):
             picked = np.sort(np.random.RandomState(seed).choice(n_pool, n_new, replace=False))
             timings["select"] = time.perf_counter() - start
         else:
-            y_partial = _partial_labels(n_pool, self.labeled_indices_, self.labels_)
+            y_partial = _partial_labels(
+                n_pool, self.labeled_indices_, self.labels_, self.missing_label
+            )
             selector = self._round_selector(seed, n_new, self.labels_)
             selector.fit(X, y_partial)
             picked = selector.sample_indices_
@@ -358,7 +387,7 @@ class ActiveLearningLoop(BaseEstimator):
             )
 
 
-def _check_answer(answer: Any, n_expected: int) -> np.ndarray:
+def _check_answer(answer: Any, n_expected: int, missing_label: Any = -1) -> np.ndarray:
     """Labels from the oracle, or a clear error (nothing is recorded on error)."""
     try:
         labels = np.asarray(answer)
@@ -380,7 +409,7 @@ def _check_answer(answer: Any, n_expected: int) -> np.ndarray:
         labels = labels.astype(np.int64)
     elif kind == "O":
         if not all(
-            isinstance(v, (str, int, np.integer)) and not isinstance(v, bool) for v in labels
+            isinstance(lab, (str, int, np.integer)) and not isinstance(lab, bool) for lab in labels
         ):
             raise ValueError(
                 "the oracle answered labels of unknown type; answer ints or strings, one per row."
@@ -390,16 +419,24 @@ def _check_answer(answer: Any, n_expected: int) -> np.ndarray:
         raise ValueError(
             f"the oracle answered labels of unknown type {labels.dtype}; answer ints or strings."
         )
-    if kind in "iuf" and (labels == -1).any():
-        raise ValueError("the oracle answered -1, which marks unlabeled rows; answer real labels.")
+    if v.missing_mask(labels, missing_label).any():
+        raise ValueError(
+            f"the oracle answered {missing_label!r}, which is missing_label (it marks unlabeled "
+            "rows); answer real labels, or pass another missing_label= to the loop."
+        )
+    v.check_label_values(labels, np.arange(len(labels)), missing_label)
     return labels
 
 
-def _partial_labels(n_pool: int, indices: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """The pool's labels with -1 for rows not labeled yet (object array for string labels)."""
-    if labels.dtype.kind in "iu":
-        y = np.full(n_pool, -1, dtype=np.int64)
+def _partial_labels(
+    n_pool: int, indices: np.ndarray, labels: np.ndarray, missing_label: Any = -1
+) -> np.ndarray:
+    """The pool's labels with ``missing_label`` for rows not labeled yet (object array unless
+    both the labels and the marker are numbers)."""
+    if labels.dtype.kind in "iu" and v.is_number(missing_label):
+        dtype = np.float64 if isinstance(missing_label, float) else np.int64
     else:
-        y = np.full(n_pool, -1, dtype=object)
+        dtype = object
+    y = np.full(n_pool, missing_label, dtype=dtype)
     y[indices] = labels
     return y

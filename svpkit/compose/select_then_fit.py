@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import take_rows
 from ..pools.base import check_pool_array
+from ..utils import derive_seed, fit_seeded
 
 __all__ = ["SelectThenFit", "smallest_fraction_within"]
 
@@ -51,6 +54,10 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     memory : str, joblib.Memory or None, default=None
         Passed to the selector clone: caches proxy training, so a grid over
         ``selector__fraction`` trains the proxy once per fold, not once per grid point.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the target's training when the target leaves its own ``random_state`` unset
+        (torch is seeded too, so a skorch target trains reproducibly). ``None`` takes the
+        selector's ``random_state``: one seed on the selector makes the whole fit repeatable.
 
     Attributes
     ----------
@@ -78,11 +85,34 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, selector: Any, estimator: Any, memory: Any = None) -> None:
+    _parameter_constraints: ClassVar[dict] = {
+        "selector": [HasMethods(["fit"])],
+        "estimator": [HasMethods(["fit"])],
+        "memory": [None, str, HasMethods(["cache"])],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        selector: Any,
+        estimator: Any,
+        memory: Any = None,
+        random_state: int | np.random.RandomState | None = None,
+    ) -> None:
         self.selector = selector
         self.estimator = estimator
         self.memory = memory
+        self.random_state = random_state
 
+    def _target_seed(self) -> int | None:
+        seed_source = self.random_state
+        if seed_source is None:
+            seed_source = self.selector.get_params(deep=False).get("random_state")
+        if seed_source is None:
+            return None
+        return derive_seed(check_random_state(seed_source))
+
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: Any, y: Any, **fit_params: Any) -> SelectThenFit:
         """Select rows of ``X`` with a clone of the selector, fit the estimator on them.
 
@@ -115,14 +145,21 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         # The selector says which label values mean "unlabeled" (none, for a core-set).
         if selector.unlabeled_mask(y_arr[idx]).any():
             raise ValueError(
-                "the selector picked rows labeled -1 (unlabeled): SelectThenFit trains on what "
-                "was selected, so every row needs a label. For active learning, use the "
-                "selector alone and label sample_indices_."
+                "the selector picked rows marked unlabeled (missing_label): SelectThenFit "
+                "trains on what was selected, so every row needs a label. For active learning, "
+                "use the selector alone and label sample_indices_."
             )
         n = _num_rows(X)
         params = {k: (take_rows(p, idx) if _num_rows(p) == n else p) for k, p in fit_params.items()}
+        target = clone(self.estimator)
+        X_sel, y_sel = take_rows(X, idx), take_rows(y, idx)
+        seed = self._target_seed()
+        if seed is None:
+            target.fit(X_sel, y_sel, **params)
+        else:
+            fit_seeded(target, X_sel, y_sel, seed, **params)
         self.selector_ = selector
-        self.estimator_ = clone(self.estimator).fit(take_rows(X, idx), take_rows(y, idx), **params)
+        self.estimator_ = target
         return self
 
     def _check_input(self, X: Any) -> None:

@@ -14,6 +14,7 @@ CUDA device when one is present.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -22,7 +23,7 @@ from sklearn.utils import check_random_state
 
 from .._optional import faiss_or_none
 from ..utils import cuda_available
-from .lazy_kcenters import lazy_traversal
+from .lazy_kcenters import _PickCounter, lazy_traversal
 
 __all__ = [
     "greedy_kcenters",
@@ -180,7 +181,8 @@ def assign_to_centers(X: ArrayLike, centers: ArrayLike) -> tuple[np.ndarray, np.
     return nearest, np.sqrt(2.0 * half_sq.astype(np.float64))
 
 
-def _traverse_numpy(X, half, mind, n_picks, first):
+def _traverse_numpy(X, half, mind, n_picks, first, progress=None):
+    counter = _PickCounter(progress, n_picks)
     buf = np.empty(min(_CHUNK_ROWS, X.shape[0]), dtype=X.dtype)
     picks = np.empty(n_picks, dtype=np.int64)
     radii = np.empty(n_picks, dtype=np.float64)
@@ -206,12 +208,15 @@ def _traverse_numpy(X, half, mind, n_picks, first):
         # The next pick is the farthest row, and its distance is the covering radius now.
         c = int(np.argmax(mind))
         radii[i] = np.sqrt(2.0 * max(float(mind[c]), 0.0))
+        counter.update(i + 1)
+    counter.close(n_picks)
     return picks, radii
 
 
-def _traverse_torch(X, half, mind, n_picks, first, device):
+def _traverse_torch(X, half, mind, n_picks, first, device, progress=None):
     import torch
 
+    counter = _PickCounter(progress, n_picks)
     Xt = torch.from_numpy(X).to(device)
     half = torch.from_numpy(half).to(device)
     m = (
@@ -231,7 +236,10 @@ def _traverse_torch(X, half, mind, n_picks, first, device):
             torch.minimum(m[start:stop], t, out=m[start:stop])
         m[c] = -1.0
         radii[i] = torch.sqrt(2.0 * m.max().clamp(min=0.0).double())
-    return picks.cpu().numpy(), radii.cpu().numpy()
+        counter.update(i + 1)  # counts queued picks: no device sync
+    picks, radii = picks.cpu().numpy(), radii.cpu().numpy()
+    counter.close(n_picks)
+    return picks, radii
 
 
 def greedy_kcenters(
@@ -244,6 +252,7 @@ def greedy_kcenters(
     device: str = "auto",
     algorithm: Literal["auto", "lazy", "plain"] = "auto",
     existing_as: Literal["picks", "search"] = "picks",
+    progress: Callable[[int], None] | None = None,
 ) -> KCentersResult:
     """Greedy k-centers: the farthest-first traversal of Sener & Savarese (2018).
 
@@ -278,6 +287,12 @@ def greedy_kcenters(
         computes every row's exact distance to them (one FAISS nearest-center search), the
         older route, kept to measure the difference (``benchmarks/kcenters_labeled.py``). Both
         give the same picks.
+    progress : callable, default=None
+        Called as ``progress(n_new)`` with the number of picks made since its previous call, in
+        at most ~100 batches (every ``ceil(n_centers / 100)`` picks, and once more for the
+        rest), so its cost is negligible; the calls add up to ``len(result.indices)`` (no
+        call when ``n_centers == 0``). Existing centers are not counted. For a progress bar,
+        pass e.g. ``tqdm(total=n_centers).update``. It never changes the picks.
 
     Returns
     -------
@@ -320,6 +335,8 @@ def greedy_kcenters(
         raise ValueError(f"backend must be 'auto', 'numpy' or 'torch'; got {backend!r}.")
     if algorithm not in ("auto", "lazy", "plain"):
         raise ValueError(f"algorithm must be 'auto', 'lazy' or 'plain'; got {algorithm!r}.")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable taking an int, or None; got {progress!r}.")
     half = _half_sq_norms(X)  # validates the pool too
     if n_centers == 0:
         return KCentersResult(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
@@ -334,12 +351,18 @@ def greedy_kcenters(
     if lazy and existing_as == "search" and existing.size:
         mind = _min_half_sq_dist_to(X, half, existing)
         mind[existing] = -1.0
-        return KCentersResult(*lazy_traversal(X, half, mind, n_centers, None))
+        return KCentersResult(*lazy_traversal(X, half, mind, n_centers, None, progress=progress))
     if lazy:
         # Existing centers go in as picks already made: the engine applies them only to the
         # rows that could still be picked, instead of a full nearest-center search up front.
         picks, radii = lazy_traversal(
-            X, half, None, n_centers, first, existing=existing if existing.size else None
+            X,
+            half,
+            None,
+            n_centers,
+            first,
+            existing=existing if existing.size else None,
+            progress=progress,
         )
         return KCentersResult(picks, radii)
     mind = None
@@ -349,9 +372,11 @@ def greedy_kcenters(
     if use_torch:
         from ..utils import resolve_device
 
-        picks, radii = _traverse_torch(X, half, mind, n_centers, first, resolve_device(device))
+        picks, radii = _traverse_torch(
+            X, half, mind, n_centers, first, resolve_device(device), progress
+        )
     else:
-        picks, radii = _traverse_numpy(X, half, mind, n_centers, first)
+        picks, radii = _traverse_numpy(X, half, mind, n_centers, first, progress)
     return KCentersResult(picks, radii)
 
 

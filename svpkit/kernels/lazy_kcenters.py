@@ -33,6 +33,8 @@ on general float data the two can part ways only on near-ties of about float rou
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 _BLOCK = 512  # candidate rows refreshed per extension of the scanned prefix
@@ -44,6 +46,35 @@ _SEED_CENTERS = 32
 # threshold between steps are spared the rest (matters when rows missed thousands of picks,
 # e.g. existing centers).
 _SYNC_STEP = 512
+
+
+class _PickCounter:
+    """Reports picks to a ``progress(n_new)`` callback in at most ``calls`` batches.
+
+    ``update(done)`` takes the number of picks made so far and calls ``progress`` with the
+    picks made since its last call once at least ``total / calls`` are waiting; ``close(done)``
+    reports the rest. The calls add up to ``done``; without a callback nothing happens.
+    """
+
+    __slots__ = ("_progress", "_step", "_reported", "_next")
+
+    def __init__(self, progress: Callable[[int], None] | None, total: int, calls: int = 100):
+        self._progress = progress
+        self._step = max(1, -(-int(total) // calls))  # ceil: at most ``calls`` batches
+        self._reported = 0
+        self._next = self._step if progress is not None else np.inf
+
+    def update(self, done: int) -> None:
+        if done >= self._next:
+            self._progress(int(done - self._reported))
+            self._reported = done
+            self._next = done + self._step
+
+    def close(self, done: int) -> None:
+        if self._progress is not None and done > self._reported:
+            self._progress(int(done - self._reported))
+            self._reported = done
+            self._next = done + self._step
 
 
 def _sync(X, half, mind, synced, picks, done, rows, most=None):
@@ -108,6 +139,7 @@ def lazy_traversal(
     candidates=None,
     max_pending=256,
     sync_factor=2,
+    progress=None,
 ):
     """Exact farthest-first picks; same contract as ``kcenters._traverse_numpy``.
 
@@ -132,6 +164,9 @@ def lazy_traversal(
     sync_factor : float, default=2
         A rebuild updates the rows whose bound reaches that of the ``sync_factor * M``-th
         row; ``n`` rows (``sync_factor=inf``) updates every row each time.
+    progress : callable, default=None
+        Called with the number of new picks made since its last call, in at most ~100
+        batches; the calls add up to ``n_picks`` (existing centers are not counted).
 
     Returns
     -------
@@ -143,6 +178,7 @@ def lazy_traversal(
     n = X.shape[0]
     if n_picks == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    counter = _PickCounter(progress, n_picks)
     if mind is None:
         mind = np.full(n, np.inf, dtype=X.dtype)
     # ``picks`` holds the existing centers first, then the new picks; ``done`` counts both.
@@ -165,6 +201,7 @@ def lazy_traversal(
         picks[0], pick_values[0] = first, np.inf
         mind[first] = -1.0
         done = 1
+        counter.update(done)
 
     while done < len(picks):
         # Rebuild: exact values for every row whose bound reaches tau, then a candidate list.
@@ -207,6 +244,7 @@ def lazy_traversal(
             c = int(best_i)
             picks[done], pick_values[done] = c, best_v
             done += 1
+            counter.update(done - n_old)
             mind[c] = -1.0
             # The new center lowers the exact prefix (one small matrix-vector product).
             t = Xc[:scanned] @ X[c]
@@ -231,6 +269,7 @@ def lazy_traversal(
         if size >= n or final >= tau:
             break
         size *= 4
+    counter.close(done - n_old)
     after = np.append(pick_values[n_old + 1 :], max(final, 0.0))
     return picks[n_old:].copy(), np.sqrt(2.0 * np.maximum(after, 0.0))
 

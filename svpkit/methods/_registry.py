@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
+from sklearn.utils._param_validation import InvalidParameterError
 
 __all__ = [
     "OUTPUTS",
@@ -82,6 +83,8 @@ class RankContext:
     share : float or None
         The share of candidates asked for, when it was given as a share (class balance rounds
         the same share inside every class); None when a count was asked for.
+    verbose : bool
+        Whether the selector asked for progress; long methods show it with :meth:`progress`.
     """
 
     outputs: PoolOutputs
@@ -93,6 +96,14 @@ class RankContext:
     rng: np.random.RandomState
     class_balance: bool = False
     share: float | None = None
+    verbose: bool = False
+
+    def progress(self, total: int, desc: str) -> Any:
+        """A tqdm bar for a long step (disabled unless ``verbose``); use it as a context
+        manager and pass ``bar.update`` to kernels that report progress."""
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=desc, leave=False, disable=not self.verbose)
 
     @property
     def labeled(self) -> np.ndarray:
@@ -273,7 +284,7 @@ def get_method(name: str, *, all_labeled: bool = True) -> SelectionMethod:
         hint = ""
         if method is not None:
             hint = f" {name!r} needs every row labeled: use CoresetSelector."
-        raise ValueError(
+        raise InvalidParameterError(
             f"method={name!r} is not available here.{hint} Choose one of "
             f"{available_methods(all_labeled=all_labeled)}."
         )

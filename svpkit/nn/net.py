@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from numbers import Integral
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,10 +11,11 @@ import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
 from skorch import NeuralNetClassifier
 from torch import nn
 
-from ..utils import resolve_device
+from ..utils import derive_seed, resolve_device, torch_seed_scope
 from .callbacks import SAMPLE_IDX_KEY, ForgettingTracker, PreciseBatchNorm
 from .modules import MLP
 
@@ -45,8 +47,11 @@ class ProxyNet(NeuralNetClassifier):
       ``predict`` mapping back to the original labels;
     - module size arguments left unset (``n_features``, ``in_channels``, ``n_classes``) are
       inferred from the data in ``fit``;
-    - ``device="auto"`` picks CUDA when available, else CPU; ``train_split=None`` and
+    - ``device="auto"`` picks CUDA when available, else CPU, resolved at fit time (an unfitted
+      net pickles, deep-copies and clones with ``"auto"`` kept); ``train_split=None`` and
       ``verbose=0`` by default, because the selector (or scikit-learn's CV) does the splitting;
+    - ``random_state`` seeds weight initialisation, batch shuffling and dropout, so two fits
+      with the same seed give the same net;
     - training batches are shuffled (skorch's default is not to), and BatchNorm statistics are
       recomputed with the final weights after training (:class:`~svpkit.nn.PreciseBatchNorm`);
     - with a :class:`~svpkit.nn.ForgettingTracker` callback, row ids are threaded through the
@@ -57,6 +62,9 @@ class ProxyNet(NeuralNetClassifier):
     module : torch.nn.Module class, default=MLP
         Module returning ``(logits, embedding)`` (or just logits; embeddings are then read from
         the input of the last ``nn.Linear``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds torch for the whole of ``fit`` (in a scope that restores the caller's global
+        torch RNG afterwards). ``None`` uses torch's global RNG, as skorch does.
     criterion, optimizer, lr, max_epochs, batch_size, train_split, verbose, device, **kwargs
         As in :class:`skorch.NeuralNetClassifier`, with the defaults listed above.
 
@@ -80,6 +88,7 @@ class ProxyNet(NeuralNetClassifier):
         train_split: Any = None,
         verbose: int = 0,
         device: str = "auto",
+        random_state: int | np.random.RandomState | None = None,
         **kwargs: Any,
     ) -> None:
         # skorch's DataLoader does not shuffle unless told to; SGD (and forgetting counts,
@@ -96,6 +105,7 @@ class ProxyNet(NeuralNetClassifier):
             device=device,
             **kwargs,
         )
+        self.random_state = random_state
 
     @property
     def _default_callbacks(self):
@@ -110,6 +120,18 @@ class ProxyNet(NeuralNetClassifier):
             self.requested_device_ = "auto"
         self.device = resolve_device(self.device)
         return super().initialize()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # skorch maps the stored tensors to ``state["device"]``, which must be a real device:
+        # an unfitted net still holds "auto" (resolved here for loading, kept as the request).
+        # A net fitted with "auto" loads onto what this machine has, without skorch's warning.
+        requested = state.get("requested_device_") or state.get("device")
+        keep_auto = state.get("device") == "auto"
+        if requested == "auto":
+            state = {**state, "device": resolve_device("auto")}
+        super().__setstate__(state)
+        if keep_auto:
+            self.device = "auto"
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         params = super().get_params(deep=deep)
@@ -174,7 +196,14 @@ class ProxyNet(NeuralNetClassifier):
         self.module_dims_ = self._infer_module_dims(X, len(self.label_encoder_.classes_))
         if self._tracks_forgetting():
             X = {"X": X, SAMPLE_IDX_KEY: np.arange(len(y_enc))}
-        return super().fit(X, y_enc, **fit_params)
+        if self.random_state is None:
+            return super().fit(X, y_enc, **fit_params)
+        # One scope for initialisation, shuffling and dropout: all draw from torch's global RNG.
+        # An int is the torch seed itself (what svpkit's fit_seeded used before nets had one).
+        rs = self.random_state
+        seed = int(rs) if isinstance(rs, Integral) else derive_seed(check_random_state(rs))
+        with torch_seed_scope(seed):
+            return super().fit(X, y_enc, **fit_params)
 
     @property
     def classes_(self) -> np.ndarray:

@@ -8,12 +8,14 @@ result. The base names no method and no pool type: both are looked up.
 from __future__ import annotations
 
 import time
+from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _validation as v
@@ -43,11 +45,26 @@ class BaseSelector(TransformerMixin, BaseEstimator):
     #: training dynamics over all rows are available, and no label value means "unlabeled".
     all_rows_labeled: ClassVar[bool] = False
 
+    # scikit-learn's parameter validation (``_fit_context``): a bad parameter gets the standard
+    # InvalidParameterError. ``method`` is checked against the registry, which users extend.
+    _parameter_constraints: ClassVar[dict] = {
+        "proxy": [HasMethods(["fit"]), None],
+        "method": [str],
+        "fraction": [Interval(Real, 0, 1, closed="right"), None],
+        "n_select": [Interval(Integral, 1, None, closed="left"), None],
+        "class_balance": ["boolean"],
+        "random_state": ["random_state"],
+        "memory": [None, str, HasMethods(["cache"])],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         proxy: Any = None,
         method: str = "least_confidence",
-        fraction: float | int = 0.5,
+        fraction: float | None = None,
+        *,
+        n_select: int | None = None,
         class_balance: bool = False,
         random_state: int | np.random.RandomState | None = None,
         memory: Any = None,
@@ -56,12 +73,17 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         self.proxy = proxy
         self.method = method
         self.fraction = fraction
+        self.n_select = n_select
         self.class_balance = class_balance
         self.random_state = random_state
         self.memory = memory
         self.verbose = verbose
 
     # -- the rows ----------------------------------------------------------------------------
+    def _missing_label(self) -> Any:
+        """The value that marks unlabeled rows (none for a core-set selector)."""
+        return v.NO_MARKER if self.all_rows_labeled else self.missing_label
+
     def unlabeled_mask(self, y: Any) -> np.ndarray:
         """Which entries of ``y`` mark an unlabeled row (all False for a core-set selector).
 
@@ -74,14 +96,16 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         mask : ndarray of bool
         """
         y = np.asarray(y)
-        if self.all_rows_labeled:
+        marker = self._missing_label()
+        if marker is v.NO_MARKER:
             return np.zeros(len(y), dtype=bool)
-        return v.unlabeled_mask(y)
+        return v.missing_mask(y, marker)
 
     def _split_rows(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(labeled rows, candidate rows): the unlabeled rows, or every row when none is."""
         unlabeled = self.unlabeled_mask(y)
         labeled = np.flatnonzero(~unlabeled)
+        v.check_label_values(y, labeled, self._missing_label())
         candidates = np.flatnonzero(unlabeled) if unlabeled.any() else np.arange(len(y))
         return labeled, candidates
 
@@ -107,12 +131,27 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         return labeled[~is_candidate[labeled]]
 
     # -- parameters --------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        # The int trap first, with a message that names the fix (n_select); then scikit-learn's
+        # standard checks; then what one constraint cannot say.
+        if self.fraction is not None:
+            v.check_fraction(self.fraction)
+        super()._validate_params()
+        if self.fraction is not None and self.n_select is not None:
+            raise InvalidParameterError(
+                f"pass fraction (a share in (0, 1]) or n_select (a number of rows), not both; got "
+                f"fraction={self.fraction!r} and n_select={self.n_select!r}."
+            )
+        if not self.all_rows_labeled:
+            v.check_missing_label(self.missing_label)
+
     def _check_params(self) -> SelectionMethod:
         """Every parameter check, in one place; returns the method."""
-        method = get_method(self.method, all_labeled=self.all_rows_labeled)
-        v.check_fraction(self.fraction)
-        v.check_bool(self.class_balance, "class_balance")
-        return method
+        self._validate_params()
+        return get_method(self.method, all_labeled=self.all_rows_labeled)
+
+    def _n_to_select(self, n_candidates: int, what: str) -> int:
+        return v.n_to_select(self.fraction, self.n_select, n_candidates, what)
 
     def _resolved_proxy(self) -> Any:
         return make_default_proxy() if self.proxy is None else self.proxy
@@ -122,7 +161,8 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         if len(labeled) == 0:
             raise ValueError(
                 f"method={self.method!r} needs a proxy trained on labeled rows, but every row of "
-                "y is -1 (unlabeled). Label a seed set first, or start with "
+                f"y is missing_label={self._missing_label()!r} (unlabeled). Label a seed set "
+                "first, or start with "
                 f"{methods_without_proxy(all_labeled=self.all_rows_labeled)} (methods that "
                 "need no proxy; embeddings are then the input features)."
             )
@@ -137,6 +177,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         return "unlabeled rows" if len(labeled) < n_rows else "rows"
 
     # -- fitting -----------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: Any, y: Any) -> BaseSelector:
         """Train a clone of the proxy, score and rank the candidate rows, keep a prefix.
 
@@ -145,19 +186,18 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features) or (n_samples, C, H, W)
             The pool: numpy, pandas, ``np.memmap`` or ``dask.array``.
         y : array-like of shape (n_samples,)
-            Labels (any type). For :class:`ProxySelector`, ``-1`` marks unlabeled rows.
+            Labels (any type). For :class:`ProxySelector`, ``missing_label`` (default ``-1``)
+            marks unlabeled rows.
 
         Returns
         -------
         self
         """
-        method = self._check_params()
+        method = get_method(self.method, all_labeled=self.all_rows_labeled)
         pool = make_pool(X, self, reset=True)
         y = pool.labels(y)
         labeled, candidates = self._split_rows(y)
-        n_select = v.n_to_select(
-            self.fraction, len(candidates), self._candidate_description(labeled, len(y))
-        )
+        n_select = self._n_to_select(len(candidates), self._candidate_description(labeled, len(y)))
         classes, y_enc = self._encode_labels(y, labeled)
         rng = check_random_state(self.random_state)
         seed = derive_seed(rng)
@@ -206,7 +246,6 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         return self
 
     def _context(self, outputs, candidates, labeled, y_enc, classes, n_select, rng) -> RankContext:
-        share = None if isinstance(self.fraction, (int, np.integer)) else float(self.fraction)
         return RankContext(
             outputs=outputs,
             candidates=candidates,
@@ -216,7 +255,8 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             n_select=n_select,
             rng=rng,
             class_balance=bool(self.class_balance),
-            share=share,
+            share=v.share_of(self.fraction, self.n_select),
+            verbose=bool(self.verbose),
         )
 
     # -- outputs -----------------------------------------------------------------------------
@@ -246,7 +286,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         candidate (class balance goes by the classes the proxy predicts)."""
         method = self._check_params()
         candidates = np.arange(pool.n_rows)
-        n_select = v.n_to_select(self.fraction, len(candidates), "rows of the new pool")
+        n_select = self._n_to_select(len(candidates), "rows of the new pool")
         needs = outputs_read(method, class_balance=self.class_balance, labels_known=False)
         outputs = pool.fitted_outputs(self.proxy_, needs)
         y_unknown = np.full(pool.n_rows, -1, dtype=np.int64)

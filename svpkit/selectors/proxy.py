@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
+import numpy as np
+
 from .base import BaseSelector
 
 
 class ProxySelector(BaseSelector):
     """Select rows with a cheap proxy model, for active learning or core-set selection.
 
-    When ``y`` marks unlabeled rows with ``-1``, the proxy trains on the labeled rows and the
-    candidates are the unlabeled rows (active learning: ``sample_indices_`` are the rows to
-    label next; for ``kcenters`` the labeled rows are the existing centers). When every row is
+    When ``y`` marks unlabeled rows with ``missing_label`` (default ``-1``), the proxy trains
+    on the labeled rows and the candidates are the unlabeled rows (active learning:
+    ``sample_indices_`` are the rows to label next; for ``kcenters`` the labeled rows are the
+    existing centers). When every row is
     labeled, every row is a candidate.
 
     Parameters
@@ -23,20 +28,30 @@ class ProxySelector(BaseSelector):
 default="least_confidence"
         How to rank candidates. ``kcenters`` runs greedy k-centers on the proxy's penultimate
         embeddings (on the input features for non-torch proxies or when no row is labeled).
-    fraction : float in (0, 1] or int, default=0.5
-        Share of the candidate rows to select (rounded up), or a count.
+    fraction : float in (0, 1], default=None
+        Share of the candidate rows to select, rounded up (``1`` and ``1.0`` both mean all).
+        ``None`` means 0.5 unless ``n_select`` is set.
+    n_select : int >= 1, default=None
+        Number of candidate rows to select (e.g. a labeling budget). Set ``fraction`` or
+        ``n_select``, not both.
     class_balance : bool, default=False
         Select the same share inside every class: labeled candidates by their label,
         unlabeled ones by the class the proxy predicts. Works with every method that trains a
         proxy.
+    missing_label : scalar, str, None or np.nan, default=-1
+        The value of ``y`` that marks an unlabeled row (scikit-activeml's convention). Use
+        ``None`` or ``np.nan`` for object and float labels, or a string for string labels.
+        With string labels and a number here, a label spelled like it (``"-1"``) raises an
+        error instead of becoming a class.
     random_state : int, RandomState instance or None, default=None
         Seeds proxy training, tie-breaking, ``random`` and the first k-center. Same seed, same
         selection.
     memory : str, joblib.Memory or None, default=None
         Caches proxy training and inference, which depend on neither ``fraction`` nor
         ``method``: with a cache, one training serves every fraction and every method.
-    verbose : bool, default=False
-        Show a progress bar while a torch proxy trains.
+    verbose : bool or int, default=False
+        Progress bars for proxy training (epochs), proxy inference (batches) and k-centers
+        (picks).
 
     Attributes
     ----------
@@ -78,8 +93,38 @@ default="least_confidence"
     >>> rng = np.random.RandomState(0)
     >>> X = rng.randn(200, 5); y = (X[:, 0] > 0).astype(int)
     >>> y_partial = np.where(rng.rand(200) < 0.2, y, -1)      # 80% unlabeled
-    >>> q = ProxySelector(LogisticRegression(), method="entropy", fraction=10, random_state=0)
+    >>> q = ProxySelector(LogisticRegression(), method="entropy", n_select=10, random_state=0)
     >>> to_label = q.fit(X, y_partial).sample_indices_
     >>> len(to_label), bool((y_partial[to_label] == -1).all())
     (10, True)
     """
+
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseSelector._parameter_constraints,
+        "missing_label": "no_validation",  # checked against y's type in fit
+    }
+
+    def __init__(
+        self,
+        proxy: Any = None,
+        method: str = "least_confidence",
+        fraction: float | None = None,
+        *,
+        n_select: int | None = None,
+        class_balance: bool = False,
+        missing_label: Any = -1,
+        random_state: int | np.random.RandomState | None = None,
+        memory: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        super().__init__(
+            proxy,
+            method,
+            fraction,
+            n_select=n_select,
+            class_balance=class_balance,
+            random_state=random_state,
+            memory=memory,
+            verbose=verbose,
+        )
+        self.missing_label = missing_label

@@ -51,13 +51,13 @@ def test_classes_come_from_the_full_y_even_if_selection_drops_one(digits):
         for s in range(100)
         if 9
         not in y_pool[
-            CoresetSelector(method="random", fraction=20, random_state=s)
+            CoresetSelector(method="random", n_select=20, random_state=s)
             .fit(X_pool, y_pool)
             .sample_indices_
         ]
     )
     model = SelectThenFit(
-        CoresetSelector(method="random", fraction=20, random_state=seed), logreg()
+        CoresetSelector(method="random", n_select=20, random_state=seed), logreg()
     )
     model.fit(X_pool, y_pool)
     np.testing.assert_array_equal(model.classes_, np.unique(y_pool))
@@ -129,8 +129,8 @@ def test_active_learning_selector_is_refused(digits):
     X, y = digits
     y_partial = y.copy()
     y_partial[::2] = -1
-    model = SelectThenFit(ProxySelector(logreg(), fraction=10, random_state=0), logreg())
-    with pytest.raises(ValueError, match="labeled -1"):
+    model = SelectThenFit(ProxySelector(logreg(), n_select=10, random_state=0), logreg())
+    with pytest.raises(ValueError, match="rows marked unlabeled \\(missing_label\\)"):
         model.fit(X, y_partial)
 
 

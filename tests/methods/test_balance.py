@@ -19,7 +19,7 @@ def test_class_balance_keeps_the_same_share_of_every_class(digits):
         counts = np.bincount(y[sel.sample_indices_], minlength=10)
         np.testing.assert_array_equal(counts, np.ceil(0.2 * np.bincount(y)).astype(int))
     # an int count is split in proportion to class sizes
-    sel.set_params(fraction=100).fit(X, y)
+    sel.set_params(fraction=None, n_select=100).fit(X, y)
     assert sel.n_selected_ == 100
     assert np.abs(np.bincount(y[sel.sample_indices_]) - 100 * np.bincount(y) / len(y)).max() < 1
 
@@ -83,7 +83,7 @@ def test_balanced_kcenters_uses_each_class_labeled_rows_as_its_existing_centers(
     X, y = digits
     y_partial = np.where(np.arange(len(y)) < 300, y, -1)
     sel = ProxySelector(
-        logreg(), method="kcenters", fraction=30, class_balance=True, random_state=0
+        logreg(), method="kcenters", n_select=30, class_balance=True, random_state=0
     ).fit(X, y_partial)
     unlabeled = np.flatnonzero(y_partial == -1)
     predicted = dict(zip(unlabeled, sel.proxy_.predict(X[unlabeled]), strict=True))

@@ -11,7 +11,7 @@ def test_kcenters_uses_labeled_rows_as_existing_centers(digits):
     X, y = digits
     y_partial = np.full(len(y), -1)
     y_partial[:50] = y[:50]
-    q = ProxySelector(small_proxy(), method="kcenters", fraction=30, random_state=0)
+    q = ProxySelector(small_proxy(), method="kcenters", n_select=30, random_state=0)
     q.fit(X, y_partial)
     _, emb = predict_proba_and_embed(q.proxy_, X)
     picks, _ = greedy_kcenters(emb, 30, already_selected=np.arange(50))
@@ -22,7 +22,7 @@ def test_kcenters_uses_labeled_rows_as_existing_centers(digits):
 
 def test_kcenters_without_labels_runs_on_input_features(digits):
     X, _ = digits
-    q = ProxySelector(method="kcenters", fraction=20, random_state=3).fit(X, np.full(len(X), -1))
+    q = ProxySelector(method="kcenters", n_select=20, random_state=3).fit(X, np.full(len(X), -1))
     assert q.proxy_ is None
     # first draw of the RandomState seeds torch; replay the same stream for the reference
     rng = np.random.RandomState(3)

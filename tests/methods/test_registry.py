@@ -68,7 +68,7 @@ def test_register_forms_and_needs_as_sets(clean_registry):
         "proba"
     }
     assert get_method("lowest_str").needs_proxy(0)
-    sel = CoresetSelector(method="lowest_first", fraction=5).fit(np.eye(20), np.arange(20) % 2)
+    sel = CoresetSelector(method="lowest_first", n_select=5).fit(np.eye(20), np.arange(20) % 2)
     np.testing.assert_array_equal(sel.sample_indices_, np.arange(5))
     assert sel.proxy_ is None  # a method that reads nothing trains no proxy
 
@@ -86,7 +86,7 @@ def test_hybrid_method_reads_every_output_it_names_from_one_training(
         return order_by_score(ctx.candidates, scores, ctx.rng), scores
 
     X, y = digits
-    ProxySelector(LogisticRegression(max_iter=300), method="hybrid_probe", fraction=10).fit(X, y)
+    ProxySelector(LogisticRegression(max_iter=300), method="hybrid_probe", n_select=10).fit(X, y)
     assert seen["proba"].shape == (600, 10) and seen["embedding"].shape == (600, 64)
     assert seen["forgetting"] is None and len(proxy_trainings) == 1
 

@@ -41,7 +41,7 @@ def test_uncertainty_selection_equals_in_memory(client, pool, method):
     X, _, y_partial = pool
     X_dask = da.from_array(X, chunks=(400, -1))
     make = lambda: ProxySelector(  # noqa: E731
-        LogisticRegression(max_iter=300), method=method, fraction=60, random_state=0
+        LogisticRegression(max_iter=300), method=method, n_select=60, random_state=0
     )
     in_memory = make().fit(X, y_partial)
     distributed_sel = make().fit(X_dask, y_partial)
@@ -55,7 +55,7 @@ def test_torch_proxy_scoring_on_workers(client, pool):
     X, _, y_partial = pool
     X_dask = da.from_array(X, chunks=(500, -1))
     make = lambda: ProxySelector(  # noqa: E731
-        make_default_proxy(max_epochs=3), method="entropy", fraction=50, random_state=0
+        make_default_proxy(max_epochs=3), method="entropy", n_select=50, random_state=0
     )
     np.testing.assert_array_equal(
         make().fit(X_dask, y_partial).sample_indices_, make().fit(X, y_partial).sample_indices_
@@ -81,7 +81,7 @@ def test_two_round_kcenters_radius_next_to_single_machine(client, pool):
     X, _, y_partial = pool
     X_dask = da.from_array(X, chunks=(450, -1))
     sel = ProxySelector(
-        make_default_proxy(max_epochs=3), method="kcenters", fraction=40, random_state=0
+        make_default_proxy(max_epochs=3), method="kcenters", n_select=40, random_state=0
     ).fit(X_dask, y_partial)
     assert sel.n_selected_ == 40 and (y_partial[sel.sample_indices_] == -1).all()
     # the same embeddings, the single-machine greedy traversal
@@ -128,7 +128,7 @@ def test_kcenters_on_one_block_equals_in_memory(client, pool):
     X, _, y_partial = pool
     X, y_partial = X[:800], y_partial[:800]
     make = lambda: ProxySelector(  # noqa: E731
-        make_default_proxy(max_epochs=2), method="kcenters", fraction=30, random_state=0
+        make_default_proxy(max_epochs=2), method="kcenters", n_select=30, random_state=0
     )
     in_memory = make().fit(X, y_partial)
     one_block = make().fit(da.from_array(X, chunks=(len(X), -1)), y_partial)
@@ -154,6 +154,6 @@ def test_coreset_kcenters_on_dask_with_a_torch_proxy(client, pool):
     """No existing centers and an embedding wider than the input (0.1.0 failed here)."""
     X, y, _ = pool
     sel = CoresetSelector(
-        make_default_proxy(max_epochs=1), method="kcenters", fraction=20, random_state=0
+        make_default_proxy(max_epochs=1), method="kcenters", n_select=20, random_state=0
     ).fit(da.from_array(X[:600], chunks=(300, -1)), y[:600])
     assert sel.n_selected_ == 20 and sel.covering_radius_ > 0

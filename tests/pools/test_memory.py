@@ -66,7 +66,7 @@ CHILD = textwrap.dedent(
 
     # Warm up torch and the proxy so the limit measures the selection, not the imports.
     warm = np.ascontiguousarray(X[:2000]); wy = y[:2000].copy(); wy[wy == -1] = 0
-    ProxySelector(make_default_proxy(max_epochs=1), method="random", fraction=5).fit(warm, wy)
+    ProxySelector(make_default_proxy(max_epochs=1), method="random", n_select=5).fit(warm, wy)
     vm_data = int(re.search(r"VmData:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
     limit = vm_data * 1024 + int(sys.argv[4])
     resource.setrlimit(resource.RLIMIT_DATA, (limit, resource.RLIM_INFINITY))
@@ -79,7 +79,7 @@ CHILD = textwrap.dedent(
         print("COPY-REFUSED")
 
     proxy = make_default_proxy(max_epochs=2, module__hidden_units=(32,))
-    sel = ProxySelector(proxy, method="entropy", fraction=500, random_state=0).fit(X, y)
+    sel = ProxySelector(proxy, method="entropy", n_select=500, random_state=0).fit(X, y)
     assert sel.n_selected_ == 500 and (y[sel.sample_indices_] == -1).all()
     np.save(sys.argv[5], sel.sample_indices_)
     print("SELECTED", sel.n_selected_)
@@ -130,7 +130,7 @@ def test_memmap_pool_gives_the_same_selection_as_in_memory(tmp_path):
     for method in ["entropy", "kcenters"]:
         selections = [
             ProxySelector(
-                make_default_proxy(max_epochs=2), method=method, fraction=100, random_state=0
+                make_default_proxy(max_epochs=2), method=method, n_select=100, random_state=0
             )
             .fit(pool, y)
             .sample_indices_

@@ -52,14 +52,15 @@ def test_selection_equals_the_recorded_one(data, cache, key):
     selector, proxy, method, *rest = key.split("/")
     memory = cache if proxy == "mlp" else None
     options = dict(item.split("=") for item in rest)
-    fraction = float(options["f"]) if "." in options["f"] else int(options["f"])
+    f = options["f"]  # 0.1.0 took an int fraction as a count: today that is n_select
+    budget = {"fraction": float(f)} if "." in f else {"n_select": int(f)}
     if selector == "coreset":
         cb = options["cb"] == "True"
         sel = CoresetSelector(
-            _proxy(proxy), method=method, fraction=fraction, class_balance=cb, random_state=0
+            _proxy(proxy), method=method, class_balance=cb, random_state=0, **budget
         )
         sel.set_params(memory=memory).fit(X, y)
     else:
-        sel = ProxySelector(_proxy(proxy), method=method, fraction=fraction, random_state=0)
+        sel = ProxySelector(_proxy(proxy), method=method, random_state=0, **budget)
         sel.set_params(memory=memory).fit(X, y_partial)
     assert {"n": sel.n_selected_, "sha256": _digest(sel.sample_indices_)} == PINS[key]

@@ -14,7 +14,7 @@ def test_active_learning_selects_only_unlabeled_rows(digits):
     rng = np.random.RandomState(0)
     y_partial = np.where(rng.rand(len(y)) < 0.3, y, -1)
     unlabeled = np.flatnonzero(y_partial == -1)
-    q = ProxySelector(logreg(), method="entropy", fraction=40, random_state=0).fit(X, y_partial)
+    q = ProxySelector(logreg(), method="entropy", n_select=40, random_state=0).fit(X, y_partial)
     assert q.n_selected_ == 40
     assert set(q.sample_indices_) <= set(unlabeled)
     assert np.isnan(q.scores_[y_partial != -1]).all()
@@ -25,18 +25,18 @@ def test_active_learning_selects_only_unlabeled_rows(digits):
     top = unlabeled[np.argsort(-ref_scores, kind="stable")[:40]]
     np.testing.assert_array_equal(q.sample_indices_, np.sort(top))
     # a float fraction is a share of the unlabeled rows
-    q.set_params(fraction=0.1).fit(X, y_partial)
+    q.set_params(fraction=0.1, n_select=None).fit(X, y_partial)
     assert q.n_selected_ == int(np.ceil(0.1 * len(unlabeled)))
 
 
 def test_int_count_larger_than_pool_or_unlabeled(digits):
     X, y = digits
-    with pytest.raises(ValueError, match="fraction=601 asks for more rows than the 600 rows"):
-        CoresetSelector(logreg(), fraction=601).fit(X, y)
+    with pytest.raises(ValueError, match="n_select=601 asks for more rows than the 600 rows"):
+        CoresetSelector(logreg(), n_select=601).fit(X, y)
     y_partial = y.copy()
     y_partial[:20] = -1
     with pytest.raises(ValueError, match="than the 20 unlabeled rows; pass at most 20"):
-        ProxySelector(logreg(), fraction=21).fit(X, y_partial)
+        ProxySelector(logreg(), n_select=21).fit(X, y_partial)
 
 
 def test_single_class(digits):
