@@ -7,6 +7,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -152,22 +153,28 @@ def check_label_values(y: np.ndarray, labeled: np.ndarray, missing_label: Any) -
         )
 
 
-def check_fraction(fraction: Any, name: str = "fraction", of: str = "the candidate rows") -> None:
-    """A share in (0, 1]; ``1`` and ``1.0`` both mean everything. Counts go in ``n_select``."""
+def check_fraction(
+    fraction: Any, name: str = "fraction", of: str = "the candidate rows", owner: str = ""
+) -> None:
+    """A share in (0, 1]; ``1`` and ``1.0`` both mean everything. Counts go in ``n_select``.
+
+    Messages follow scikit-learn's ("The 'fraction' parameter of <owner> must be ...").
+    """
+    param = f"The {name!r} parameter" + (f" of {owner}" if owner else "")
     if isinstance(fraction, bool) or not isinstance(fraction, (Integral, Real)):
         raise InvalidParameterError(
-            f"The {name!r} parameter must be a float in (0, 1], a share of {of}; got "
-            f"{fraction!r}. For a number of rows pass n_select=."
+            f"{param} must be a float in (0, 1], a share of {of}; got {fraction!r}. For a "
+            "number of rows pass n_select=."
         )
     if isinstance(fraction, Integral) and fraction > 1:
         raise InvalidParameterError(
-            f"{name}={fraction} is an int > 1, but {name} is a share of {of} in (0, 1]. To keep "
-            f"{fraction} rows write n_select={fraction} (and leave {name} unset)."
+            f"{param} must be a share of {of} in (0, 1]: {name}={fraction} is an int > 1. To "
+            f"keep {fraction} rows write n_select={fraction} (and leave {name} unset)."
         )
     if not (0.0 < float(fraction) <= 1.0):
         raise InvalidParameterError(
-            f"The {name!r} parameter must be in (0, 1], a share of {of} (e.g. 0.5); got "
-            f"{fraction!r}. For a number of rows pass n_select=."
+            f"{param} must be in (0, 1], a share of {of} (e.g. 0.5); got {fraction!r}. For a "
+            "number of rows pass n_select=."
         )
 
 
@@ -228,6 +235,8 @@ def take_rows(X: Any, rows: np.ndarray) -> Any:
     """``X[rows]`` in its own container (numpy, pandas, list, sparse), else as numpy."""
     if type(X).__module__.startswith("dask.array"):
         return X[rows]
+    if scipy.sparse.issparse(X):
+        return X.tocsr()[rows]  # COO, DIA, BSR have no row indexing
     if hasattr(X, "iloc") or hasattr(X, "__getitem__"):
         return _safe_indexing(X, rows)
     return np.asarray(X)[rows]

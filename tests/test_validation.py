@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-
 from sklearn.utils._param_validation import InvalidParameterError
 
 from svpkit import _validation as v
@@ -41,7 +40,7 @@ def test_share_of():
         (0, r"must be in \(0, 1\]"),
         (1.5, r"must be in \(0, 1\]"),
         (0.0, r"must be in \(0, 1\]"),
-        (50, "int > 1.*write n_select=50"),
+        (50, "fraction=50 is an int > 1. To keep 50 rows write n_select=50"),
         (True, "must be a float in"),
         ("half", "must be a float in"),
     ],

@@ -30,12 +30,14 @@ def _rank_kcenters(ctx: RankContext) -> Ranking:
     existing, candidates = ctx.existing, ctx.candidates
     rows = np.concatenate([existing, candidates])
     features = ctx.outputs.embedding[rows]
-    picks, radii = greedy_kcenters(
-        features,
-        ctx.n_select,
-        already_selected=np.arange(len(existing)) if len(existing) else None,
-        random_state=ctx.rng,
-    )
+    with ctx.progress(ctx.n_select, "k-centers picks") as bar:
+        picks, radii = greedy_kcenters(
+            features,
+            ctx.n_select,
+            already_selected=np.arange(len(existing)) if len(existing) else None,
+            random_state=ctx.rng,
+            progress=bar.update,
+        )
     # Score of a pick = its distance to the nearest earlier center when it was picked.
     pick_dist = np.empty(len(picks))
     if len(picks):

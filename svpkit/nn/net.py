@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import inspect
-from numbers import Integral
 from collections.abc import Mapping
+from numbers import Integral
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 import torch
 from sklearn.base import clone
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from skorch import NeuralNetClassifier
+from skorch.dataset import Dataset
 from torch import nn
 
 from ..utils import derive_seed, resolve_device, torch_seed_scope
@@ -33,6 +35,21 @@ def _to_float32(X: Any) -> Any:
     if isinstance(X, np.ndarray) and X.dtype != np.float32:
         return X.astype(np.float32)
     return X
+
+
+def _has_sparse(X: Mapping) -> bool:
+    return any(scipy.sparse.issparse(v) for v in X.values())
+
+
+class _SparseRowsDataset(Dataset):
+    """skorch's Dataset densifies a sparse X row by row, but not inside a dict; this does."""
+
+    def transform(self, X: Any, y: Any):
+        if isinstance(X, Mapping):
+            X = {
+                k: (v.toarray().squeeze(0) if scipy.sparse.issparse(v) else v) for k, v in X.items()
+            }
+        return super().transform(X, y)
 
 
 class ProxyNet(NeuralNetClassifier):
@@ -146,7 +163,10 @@ class ProxyNet(NeuralNetClassifier):
         return super().set_params(**kwargs)
 
     def get_dataset(self, X: Any, y: Any = None):
-        return super().get_dataset(_to_float32(X), y)
+        X = _to_float32(X)
+        if isinstance(X, Mapping) and self.dataset is Dataset and _has_sparse(X):
+            return _SparseRowsDataset(X, y)  # row ids beside a sparse pool (forgetting)
+        return super().get_dataset(X, y)
 
     def infer(self, x: Any, **fit_params: Any):
         if isinstance(x, Mapping) and SAMPLE_IDX_KEY in x:
@@ -315,28 +335,40 @@ def _last_linear(module: nn.Module) -> nn.Linear | None:
     return last
 
 
-def _inference_batches(net: NeuralNetClassifier, X: Any):
+def _inference_batches(net: NeuralNetClassifier, X: Any, progress: Any = None):
     """Module outputs batch by batch, in eval mode without gradients.
 
-    Plain arrays (memory-mapped ones included) are sliced directly into contiguous batches:
-    skorch's DataLoader gathers rows one by one, which is slow on large pools. Anything else
-    (dicts, tensors, datasets) goes through skorch's own ``forward_iter``.
+    Plain arrays (memory-mapped ones included) and scipy sparse matrices are sliced directly
+    into contiguous batches (sparse ones densified one batch at a time): skorch's DataLoader
+    gathers rows one by one, which is slow on large pools. Anything else (dicts, tensors,
+    datasets) goes through skorch's own ``forward_iter``. ``progress(n_rows)`` is called after
+    each sliced batch.
     """
-    if not isinstance(X, np.ndarray):
+    sparse = scipy.sparse.issparse(X)
+    if not (isinstance(X, np.ndarray) or sparse):
         yield from net.forward_iter(X, training=False)
         return
+    n = X.shape[0]
     batch = net.get_params_for("iterator_valid").get("batch_size", net.batch_size)
-    batch = len(X) if batch in (None, -1) else max(int(batch), 1024)
+    batch = n if batch in (None, -1) else max(int(batch), 1024)
     net.module_.eval()
     with torch.no_grad():
-        for start in range(0, len(X), batch):
+        for start in range(0, n, batch):
+            rows = X[start : start + batch]
             # a copy per batch: read-only (memory-mapped) pools cannot back a torch tensor
-            chunk = torch.from_numpy(np.array(X[start : start + batch], copy=True))
-            yield net.infer(chunk.to(net.device))
+            rows = rows.toarray() if sparse else np.array(rows, copy=True)
+            yield net.infer(torch.from_numpy(rows.astype(np.float32, copy=False)).to(net.device))
+            if progress is not None:
+                progress(len(rows))
 
 
 def predict_proba_and_embed(
-    net: NeuralNetClassifier, X: Any, *, embed: bool = True, embedding_out: Any = None
+    net: NeuralNetClassifier,
+    X: Any,
+    *,
+    embed: bool = True,
+    embedding_out: Any = None,
+    progress: Any = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Class probabilities and penultimate embeddings of a fitted skorch net in one pass.
 
@@ -355,6 +387,9 @@ def predict_proba_and_embed(
     embedding_out : str or path, default=None
         Write the embeddings to this ``.npy`` file as a memory map instead of RAM (for pools
         whose embeddings do not fit in memory); the returned array is that memory map.
+    progress : callable, default=None
+        Called with the number of rows of each batch once it is scored (e.g. a tqdm bar's
+        ``update``), for numpy, memory-mapped and scipy sparse input.
 
     Returns
     -------
@@ -378,14 +413,14 @@ def predict_proba_and_embed(
     own = getattr(type(net.module_), "returns_embedding", False)
     layer = _last_linear(net.module_) if embed and not own else None
     hook = layer.register_forward_hook(_Capture(captured)) if layer is not None else None
-    n = len(X)
+    n = X.shape[0] if hasattr(X, "shape") else len(X)
     proba = emb = None
     start = 0
     # skorch's DataLoader draws a seed from torch's global RNG per iteration; forking it leaves
     # the caller's random stream untouched by scoring.
     with torch.random.fork_rng(devices=[]):
         try:
-            for out in _inference_batches(net, _to_float32(X)):
+            for out in _inference_batches(net, _to_float32(X), progress):
                 if isinstance(out, (tuple, list)):
                     logits, e = out[0], out[1]
                 else:

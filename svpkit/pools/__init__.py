@@ -1,6 +1,7 @@
 """Layer 4, pools: how proxy outputs are computed for a pool.
 
 - :class:`~svpkit.pools.memory.InMemoryPool`: numpy arrays and memory maps, in this process;
+- :class:`~svpkit.pools.sparse.SparsePool`: scipy sparse matrices (text features);
 - :class:`~svpkit.pools.dask.DaskPool`: ``dask.array`` pools, blockwise on the workers.
 
 :func:`make_pool` picks the strategy from the input's type; selectors never name one.
@@ -13,12 +14,15 @@ from typing import Any
 from .base import Pool, Readout
 from .dask import DaskPool, is_dask_array
 from .memory import InMemoryPool
+from .sparse import SparsePool, is_sparse
 
-__all__ = ["Pool", "Readout", "InMemoryPool", "DaskPool", "make_pool"]
+__all__ = ["Pool", "Readout", "InMemoryPool", "SparsePool", "DaskPool", "make_pool"]
 
 
 def make_pool(X: Any, estimator: Any, *, reset: bool) -> Pool:
     """The pool strategy for ``X`` (validated; ``estimator`` receives ``n_features_in_``)."""
     if is_dask_array(X):
         return DaskPool(X, estimator)
+    if is_sparse(X):
+        return SparsePool(X, estimator, reset=reset)
     return InMemoryPool(X, estimator, reset=reset)

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import clone
 from skorch import NeuralNet
 
@@ -38,6 +39,17 @@ def check_proxy(proxy: Any, needs: frozenset, method: str) -> None:
             "Use a classifier with predict_proba (e.g. LogisticRegression, a skorch net) or "
             f"{methods_not_reading('proba')}."
         )
+
+
+def sparse_embedding_message(proxy: Any) -> str:
+    """Why a sparse pool cannot give input-feature embeddings, and the fixes."""
+    has = "no proxy" if proxy is None else f"proxy {type(proxy).__name__}"
+    return (
+        f"this method reads embeddings, and with {has} they would be the input features of a "
+        "sparse pool: k-centers needs dense vectors. Use a torch proxy (svpkit.nn.ProxyNet or "
+        "proxy=None with labeled rows; its embeddings are dense), or reduce the features first "
+        "(sklearn.decomposition.TruncatedSVD), or a method that reads probabilities."
+    )
 
 
 def _with_callbacks(proxy: NeuralNet, extra: list) -> NeuralNet:
@@ -76,7 +88,7 @@ def train_and_read(
     seed: int,
     needs: tuple[str, ...] | str,
     verbose: bool = False,
-) -> tuple[Any, PoolOutputs, dict[str, float]]:
+) -> tuple[Any, PoolOutputs, dict[str, float]]:  # X may also be a scipy sparse matrix
     """Fit a clone of ``proxy`` on ``X[train_rows]`` and read its outputs on all of ``X``.
 
     Parameters
@@ -122,16 +134,20 @@ def train_and_read(
     )
     fitted = time.perf_counter()
 
-    outputs = read_outputs(proxy_, X, frozenset(needs) - {"forgetting"})
+    outputs = read_outputs(proxy_, X, frozenset(needs) - {"forgetting"}, verbose=verbose)
     if track_forgetting:  # counted during training: reading them is free
-        outputs.forgetting = np.full(len(X), np.nan)
+        outputs.forgetting = np.full(X.shape[0], np.nan)
         outputs.forgetting[train_rows] = dict(proxy_.callbacks_)[_FORGETTING_CB].counter_.scores()
     seconds = {"proxy_fit": fitted - start, "score": time.perf_counter() - fitted}
     return proxy_, outputs, seconds
 
 
-def read_outputs(proxy_: Any, X: np.ndarray, needs: frozenset) -> PoolOutputs:
-    """Outputs of an already fitted proxy (or of none: embeddings are then the features)."""
+def read_outputs(
+    proxy_: Any, X: np.ndarray, needs: frozenset, *, verbose: bool = False
+) -> PoolOutputs:
+    """Outputs of an already fitted proxy (or of none: embeddings are then the features).
+
+    With ``verbose``, a torch proxy's inference shows a progress bar over the rows."""
     if "forgetting" in needs:
         raise ValueError(
             "forgetting events are counted while the proxy trains on the pool, so they cannot "
@@ -142,10 +158,19 @@ def read_outputs(proxy_: Any, X: np.ndarray, needs: frozenset) -> PoolOutputs:
     want_proba = "proba" in needs
     want_embedding = "embedding" in needs
     if proxy_ is not None and is_torch_proxy(proxy_) and (want_proba or want_embedding):
+        from tqdm.auto import tqdm
+
         # probabilities come with the same pass
-        outputs.proba, outputs.embedding = predict_proba_and_embed(proxy_, X, embed=want_embedding)
+        with tqdm(
+            total=X.shape[0], desc="proxy inference", unit="row", leave=False, disable=not verbose
+        ) as bar:
+            outputs.proba, outputs.embedding = predict_proba_and_embed(
+                proxy_, X, embed=want_embedding, progress=bar.update
+            )
     elif proxy_ is not None and want_proba and hasattr(proxy_, "predict_proba"):
         outputs.proba = proxy_.predict_proba(X)
     if want_embedding and outputs.embedding is None:
+        if scipy.sparse.issparse(X):
+            raise ValueError(sparse_embedding_message(proxy_))
         outputs.embedding = X.reshape(len(X), -1)  # no learned embedding: the input features
     return outputs

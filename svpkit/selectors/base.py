@@ -7,6 +7,7 @@ result. The base names no method and no pool type: both are looked up.
 
 from __future__ import annotations
 
+import sys
 import time
 from numbers import Integral, Real
 from typing import Any, ClassVar
@@ -30,8 +31,28 @@ from ..methods import (
 )
 from ..nn.net import make_default_proxy
 from ..pools import Pool, make_pool
-from ..pools.outputs import check_proxy
+from ..pools.outputs import check_proxy, is_torch_proxy
 from ..utils import derive_seed
+
+
+def _called_as_pipeline_step() -> bool:
+    """Whether scikit-learn's Pipeline (or FeatureUnion) is fitting this as a middle step.
+
+    Both fit every step but the last through ``sklearn.pipeline._fit_transform_one``; the last
+    step's own ``fit_transform`` is called from elsewhere, and is fine: its output is the
+    pipeline's output.
+    """
+    frame = sys._getframe(2)  # fit_transform's caller
+    for _ in range(4):  # joblib.Memory may wrap the call
+        if frame is None:
+            return False
+        code = frame.f_code
+        if code.co_name == "_fit_transform_one" and frame.f_globals.get("__name__", "").startswith(
+            "sklearn.pipeline"
+        ):
+            return True
+        frame = frame.f_back
+    return False
 
 
 class BaseSelector(TransformerMixin, BaseEstimator):
@@ -135,11 +156,12 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         # The int trap first, with a message that names the fix (n_select); then scikit-learn's
         # standard checks; then what one constraint cannot say.
         if self.fraction is not None:
-            v.check_fraction(self.fraction)
+            v.check_fraction(self.fraction, owner=type(self).__name__)
         super()._validate_params()
         if self.fraction is not None and self.n_select is not None:
             raise InvalidParameterError(
-                f"pass fraction (a share in (0, 1]) or n_select (a number of rows), not both; got "
+                f"{type(self).__name__}: pass fraction (a share in (0, 1]) or n_select (a number "
+                "of rows), not both; got "
                 f"fraction={self.fraction!r} and n_select={self.n_select!r}."
             )
         if not self.all_rows_labeled:
@@ -297,8 +319,24 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         return np.sort(selected)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        """``fit(X, y)`` then the selected rows of ``X``."""
+        """``fit(X, y)`` then the selected rows of ``X``.
+
+        Refused, with the fix, when called as a middle step of a scikit-learn ``Pipeline``
+        (which would pass the full ``y`` on beside the selected rows).
+        """
+        if _called_as_pipeline_step() and self._drops_rows():
+            raise ValueError(
+                f"{type(self).__name__} drops rows, so it cannot be a middle step of a "
+                "scikit-learn Pipeline: the next step would get the selected rows of X but the "
+                "full y. Put the selector and the model in one step with svpkit.SelectThenFit, "
+                "e.g. make_pipeline(StandardScaler(), SelectThenFit(selector, model)), or use "
+                "imblearn.pipeline.make_pipeline(selector.as_sampler(), model)."
+            )
         return v.take_rows(X, self.fit(X, y, **fit_params).sample_indices_)
+
+    def _drops_rows(self) -> bool:
+        share = v.share_of(self.fraction, self.n_select)
+        return share is None or share < 1
 
     def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
         """Fit, then return ``(X[sample_indices_], y[sample_indices_])`` in the input types.
@@ -350,4 +388,14 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         tags.input_tags.three_d_array = True
+        tags.input_tags.sparse = self._accepts_sparse()
         return tags
+
+    def _accepts_sparse(self) -> bool:
+        """Sparse pools work unless the method reads embeddings and the proxy has none of its
+        own (they would be the sparse input features)."""
+        try:
+            needs = get_method(self.method).needs
+        except ValueError:
+            return True  # fit reports the bad method
+        return "embedding" not in needs or self.proxy is None or is_torch_proxy(self.proxy)

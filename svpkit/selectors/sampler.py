@@ -67,6 +67,7 @@ class SelectionSampler(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         tags.input_tags.three_d_array = True
+        tags.input_tags.sparse = self._selector().__sklearn_tags__().input_tags.sparse
         return tags
 
 

@@ -141,3 +141,18 @@ def test_does_not_mutate_the_templates(digits):
     SelectThenFit(selector, estimator, memory=None).fit(X, y)
     assert not hasattr(selector, "sample_indices_")
     assert not hasattr(estimator, "coef_")
+
+
+def test_a_selector_as_a_plain_pipeline_middle_step_names_select_then_fit(digits):
+    """Issue 12, item 8: before, scikit-learn's generic "inconsistent numbers of samples"."""
+    X, y = digits
+    n_kept = int(np.ceil(0.3 * len(X)))
+    pipe = make_pipeline(StandardScaler(), CoresetSelector(method="random", fraction=0.3), logreg())
+    with pytest.raises(ValueError, match="cannot be a middle step.*SelectThenFit"):
+        pipe.fit(X, y)
+    # keeping every row, as a last step, or called directly: no error
+    keep_all = CoresetSelector(method="random", fraction=1.0)
+    make_pipeline(StandardScaler(), keep_all, logreg()).fit(X, y)
+    last = make_pipeline(StandardScaler(), CoresetSelector(method="random", fraction=0.3))
+    assert last.fit_transform(X, y).shape == (n_kept, X.shape[1])
+    assert CoresetSelector(method="random", fraction=0.3).fit_transform(X, y).shape[0] == n_kept

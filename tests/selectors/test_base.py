@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.datasets import load_digits
+from sklearn.utils._param_validation import InvalidParameterError
 
 from svpkit import CoresetSelector, ProxySelector
 from svpkit.kernels.scoring import least_confidence
@@ -104,7 +104,9 @@ def test_fraction_out_of_range(digits, fraction):
 @pytest.mark.parametrize("fraction", ["half", True])
 def test_fraction_wrong_type(digits, fraction):
     X, y = digits
-    with pytest.raises(TypeError, match="'fraction' parameter must be a float in \\(0, 1\\]"):
+    with pytest.raises(
+        TypeError, match="'fraction' parameter of CoresetSelector must be a float in \\(0, 1\\]"
+    ):
         CoresetSelector(logreg(), fraction=fraction).fit(X, y)
 
 

@@ -1,0 +1,82 @@
+"""Pools held as scipy sparse matrices (e.g. a ``HashingVectorizer``'s output for text).
+
+Rows stay sparse throughout: a scikit-learn proxy that accepts sparse input reads them as they
+are, and a torch proxy densifies one batch at a time (training through skorch, inference by
+slicing). Only methods that read embeddings need care: a torch proxy's embeddings are dense, but
+the input features themselves are not a k-centers space, so that case is refused with the fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import joblib
+import numpy as np
+import scipy.sparse
+from sklearn.utils.validation import validate_data
+
+from .memory import InMemoryPool
+from .outputs import is_torch_proxy, sparse_embedding_message
+
+
+def is_sparse(X: Any) -> bool:
+    return scipy.sparse.issparse(X)
+
+
+class SparsePool(InMemoryPool):
+    """A scipy sparse pool (any format; held as float32 CSR for fast row slicing).
+
+    Parameters
+    ----------
+    X : scipy.sparse matrix or array of shape (n_samples, n_features)
+    estimator : estimator
+        Receives ``n_features_in_``.
+    reset : bool
+        True in ``fit``; False in ``transform``.
+    """
+
+    def __init__(self, X: Any, estimator: Any, *, reset: bool) -> None:  # noqa: D107
+        X = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=np.float32,
+            ensure_all_finite=False,
+            ensure_min_samples=1,
+        )
+        bad = ~np.isfinite(X.data)
+        if bad.any():
+            rows = np.unique(np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[bad])
+            raise ValueError(
+                f"X contains NaN or inf in {len(rows)} of {X.shape[0]} rows (first: row "
+                f"{int(rows[0])}). Impute or drop those rows before selecting."
+            )
+        X.sort_indices()  # canonical form, so equal matrices hash equally
+        self.X = X
+        self.n_rows = X.shape[0]
+        self.fingerprint = (X.shape, joblib.hash((X.data, X.indices, X.indptr)))
+
+    @staticmethod
+    def _check_embeddings(proxy: Any, needs: frozenset) -> None:
+        if "embedding" in needs and (proxy is None or not is_torch_proxy(proxy)):
+            raise ValueError(sparse_embedding_message(proxy))
+
+    def proxy_outputs(
+        self, proxy, needs, y_enc, train_rows, seed, *, blockwise=False, memory=None, verbose=False
+    ):
+        self._check_embeddings(proxy, needs)  # before any training is spent
+        return super().proxy_outputs(
+            proxy,
+            needs,
+            y_enc,
+            train_rows,
+            seed,
+            blockwise=blockwise,
+            memory=memory,
+            verbose=verbose,
+        )
+
+    def fitted_outputs(self, proxy_, needs):
+        self._check_embeddings(proxy_, needs)
+        return super().fitted_outputs(proxy_, needs)
