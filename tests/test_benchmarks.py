@@ -115,3 +115,12 @@ def test_kcenters_labeled_benchmark_quick(tmp_path):
     assert row["lazy_seconds"] > 0 and row["search_first_seconds"] > 0 and row["plain_seconds"] > 0
     assert row["radius_rel_diff"] < 1e-4
     assert (tmp_path / "kcenters_labeled_quick.png").exists()
+
+
+def test_estimate_calibration_benchmark_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    bench = _load("estimate_calibration")
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "estimate_calibration_quick.json").read_text())["rows"]
+    assert len(rows) == 6 and all(r["seconds"] > 0 for r in rows)
+    assert (tmp_path / "estimate_calibration_quick.png").exists()

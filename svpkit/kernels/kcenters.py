@@ -380,17 +380,102 @@ def greedy_kcenters(
     return KCentersResult(picks, radii)
 
 
+# Time model of estimate_resources, calibrated by benchmarks/estimate_calibration.py (float32,
+# 2-core CPU; float64 counts twice). Plain loop, per pick: a fixed cost, a few passes over the
+# n-vectors and one read of the pool; (low, high) values.
+_PLAIN_PICK_SECONDS = (10e-6, 30e-6)
+_PLAIN_ROW_SECONDS = (0.5e-9, 2.5e-9)  # per row per pick: dot output, subtract, minimum, argmax
+_CACHE_BYTES = 16 << 20  # a pool up to this size is read from cache...
+_PLAIN_CACHE_BANDWIDTH = (150e9, 50e9)
+_PLAIN_MEMORY_BANDWIDTH = (55e9, 15e9)  # ...a larger one from memory (bytes/s)
+# Lazy engine (seconds per unit): passes over the pool (per n*d), a sweep over the n-vectors per
+# rebuild (per row and rebuild), the candidate copies (per pick and M*d) and, per pick, the
+# GEMM updates of a data-dependent share of the rows (per n and per n*d). That share grows
+# with k/n, from k = 0.2% to 1% of n (``frontier_*``), and the updates fragment into smaller
+# GEMM groups past k ~ M/2 (``1 + slope * max(0, k / M - 1/2)``). Fitted (a linear program)
+# so that the low end lies >= 1.25x below i.i.d. Gaussian pools and the high end >= 1.15x
+# above clustered ones (make_embeddings) on 23 measured (n, d, k) from 8k x 512 to
+# 1M x 64 and k = 10 to 10,000; the two kinds differ by 1-4x at the same (n, d, k).
+_LAZY_LOW = {
+    "pool": 0.37e-9,
+    "rebuild_row": 28e-9,
+    "cand_dim": 0.05e-9,
+    "row": 0.043e-9,
+    "row_dim": 0.0,
+    "frontier_row": 0.041e-9,
+    "frontier_row_dim": 0.001e-9,
+    "slope": 5.0,
+}
+_LAZY_HIGH = {  # no coefficient below the low end's: low < high at every size
+    "pool": 0.4e-9,
+    "rebuild_row": 42e-9,
+    "cand_dim": 0.07e-9,
+    "row": 0.045e-9,
+    "row_dim": 0.0081e-9,
+    "frontier_row": 0.6e-9,
+    "frontier_row_dim": 0.0074e-9,
+    "slope": 2.0,
+}
+
+
+def _plain_seconds(n: int, d: int, k: int, itemsize: int) -> tuple[float, float]:
+    """(low, high) seconds of the plain loop: k passes over the pool plus the norms pass."""
+    pool = n * d * itemsize
+    cached = pool <= _CACHE_BYTES
+    out = []
+    for end in (0, 1):
+        read = pool / (_PLAIN_CACHE_BANDWIDTH if cached else _PLAIN_MEMORY_BANDWIDTH)[end]
+        per_pick = _PLAIN_PICK_SECONDS[end] + n * _PLAIN_ROW_SECONDS[end] * itemsize / 4 + read
+        out.append(k * per_pick + read)
+    return out[0], out[1]
+
+
+def _lazy_seconds(n: int, d: int, k: int, itemsize: int) -> tuple[float, float]:
+    """(low, high) seconds of the lazy engine (see :func:`estimate_resources`)."""
+    m = min(n, max(4096, n // 32))  # candidate-list size, as in lazy_traversal
+    frontier = min(1.0, max(0.0, k / n - 0.002) / 0.008)
+    rebuilds = (2 + k / 256, 2 + k / 256 + 5 * k**0.3)  # one per <= 256 picks, or more
+    out = []
+    for c, r in zip((_LAZY_LOW, _LAZY_HIGH), rebuilds, strict=True):
+        rows = (
+            c["row"] + c["row_dim"] * d + frontier * (c["frontier_row"] + c["frontier_row_dim"] * d)
+        )
+        seconds = (
+            c["pool"] * n * d
+            + c["rebuild_row"] * r * n
+            + c["cand_dim"] * k * m * d
+            + k * n * rows * (1 + c["slope"] * max(0.0, k / m - 0.5))
+        )
+        out.append(seconds * itemsize / 4)  # float64: twice the bytes, half the GEMM rate
+    return out[0], out[1]
+
+
 def estimate_resources(
     n_samples: int, n_features: int, n_centers: int, *, dtype: str = "float32"
 ) -> dict[str, float | str]:
-    """Memory and time class of :func:`greedy_kcenters` before running it.
+    """Memory and time bracket of :func:`greedy_kcenters` before running it.
 
     Memory beyond the pool is linear: a few n-vectors, the lazy engine's per-row sync counters,
-    hot-row indices and candidate copy, and fixed-size matrix blocks. Time is modelled from
-    ``benchmarks/kcenters.py`` on a 2-core CPU: the plain loop is bandwidth-bound (one pass per
-    pick at ~45 GB/s); the lazy engine is GEMM-bound and data-dependent, measured at 2e-12 s
-    (Gaussian) to 6e-12 s (clustered) per ``n_samples * n_centers * n_features`` at 500k-1M x
-    512, plus a few dozen passes over the pool. Treat these as orders of magnitude.
+    hot-row indices and candidate copy, and fixed-size matrix blocks.
+
+    Time is a bracket ``[seconds_low, seconds_high]`` for the engine ``algorithm="auto"``
+    picks, calibrated by ``benchmarks/estimate_calibration.py`` on a 2-core CPU (float32;
+    float64 counts twice): the measured time of ``greedy_kcenters`` lay inside it on every
+    point of its grid, for Gaussian and clustered pools.
+
+    - Plain loop, per pick: 10-30 us fixed, 0.5-2.5 ns per row (the passes over the n-vectors)
+      and one read of the pool, at 50-150 GB/s while it fits in cache (16 MiB) and 15-55 GB/s
+      from memory. The bracket is ~3.5x wide.
+    - Lazy engine: a few passes over the pool; a sweep over the n-vectors per rebuild (one per
+      256 picks at least, up to ~``5 k**0.3`` on clustered pools); per pick, copies of the
+      ``M = max(4096, n/32)`` candidates and GEMM updates of a share of the rows that grows
+      with ``k / n`` (from 0.2% to 1%) and costs more per row once k passes ``M / 2``, where
+      the updates fragment into small GEMMs. Its work depends on the data, not only on
+      (n, d, k): clustered pools take 1-4x the time of i.i.d. Gaussian ones of the same size,
+      the low end follows the Gaussian and the high end the clustered ones, so this bracket is
+      wider: 2-10x, ~5.5x typically.
+
+    Times scale with the machine, memory bandwidth above all, and grow on a loaded host.
 
     Parameters
     ----------
@@ -401,9 +486,11 @@ def estimate_resources(
     -------
     estimate : dict
         ``pool_bytes``, ``extra_bytes`` (beyond the pool), ``algorithm`` chosen by ``"auto"``,
-        ``plain_passes``, ``plain_seconds_at_45GBps``, ``lazy_seconds_low`` and
-        ``lazy_seconds_high``, and ``time_class`` (from the chosen engine's estimate, the high
-        end for lazy).
+        ``seconds_low`` and ``seconds_high`` (that engine's bracket), ``plain_seconds_low``,
+        ``plain_seconds_high``, ``lazy_seconds_low`` and ``lazy_seconds_high`` (each engine's),
+        ``plain_passes`` and ``plain_seconds_at_45GBps`` (the plain loop's one-read-per-pick
+        bandwidth bound at 45 GB/s, not a prediction), and ``time_class`` (from
+        ``seconds_high``).
 
     Examples
     --------
@@ -411,6 +498,9 @@ def estimate_resources(
     >>> est = estimate_resources(500_000, 512, 1000)
     >>> est["algorithm"], round(est["pool_bytes"] / 2**30, 2), est["time_class"]
     ('lazy', 0.95, 'seconds')
+    >>> est = estimate_resources(100_000, 128, 10_000)
+    >>> est["algorithm"], round(est["seconds_low"], 1), round(est["seconds_high"], 1)
+    ('lazy', 2.7, 13.7)
     """
     for name, value in (("n_samples", n_samples), ("n_features", n_features)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
@@ -421,37 +511,40 @@ def estimate_resources(
         raise ValueError(f"n_centers={n_centers} must be between 0 and n_samples={n_samples}.")
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
+    n, d, k = int(n_samples), int(n_features), int(n_centers)
     itemsize = np.dtype(dtype).itemsize
-    pool = n_samples * n_features * itemsize
-    candidates = min(n_samples, max(4096, n_samples // 32))
-    vectors = 6 * n_samples * itemsize + n_centers * 16
-    lazy = use_lazy_engine(n_samples, n_features, n_centers)
+    pool = n * d * itemsize
+    candidates = min(n, max(4096, n // 32))
+    vectors = 6 * n * itemsize + k * 16
+    lazy = use_lazy_engine(n, d, k)
     lazy_extra = (
-        n_samples * (4 + 8)  # sync counters (int32) + indices of the rows to update (int64)
-        + candidates * n_features * itemsize  # contiguous copy of the candidate rows
+        n * (4 + 8)  # sync counters (int32) + indices of the rows to update (int64)
+        + candidates * d * itemsize  # contiguous copy of the candidate rows
         + ((1 << 22) + (1 << 20)) * itemsize  # a gathered row chunk and its GEMM block
     )
     extra = vectors + (lazy_extra if lazy else 0)
-    plain_seconds = max(0, n_centers - 1) * pool / 45e9
-    work = n_samples * n_centers * n_features * itemsize / 4  # float64 moves twice the bytes
-    lazy_low = 2e-12 * work
-    lazy_high = 6e-12 * work + 40 * pool / 45e9
-    expected = lazy_high if lazy else plain_seconds
+    plain_low, plain_high = _plain_seconds(n, d, k, itemsize)
+    lazy_low, lazy_high = _lazy_seconds(n, d, k, itemsize)
+    low, high = (lazy_low, lazy_high) if lazy else (plain_low, plain_high)
     time_class = (
         "interactive (< 1 s)"
-        if expected < 1
+        if high < 1
         else "seconds"
-        if expected < 60
+        if high < 60
         else "minutes"
-        if expected < 3600
+        if high < 3600
         else "hours"
     )
     return {
         "pool_bytes": float(pool),
         "extra_bytes": float(extra),
         "algorithm": "lazy" if lazy else "plain",
-        "plain_passes": float(max(0, n_centers - 1)),
-        "plain_seconds_at_45GBps": float(plain_seconds),
+        "seconds_low": float(low),
+        "seconds_high": float(high),
+        "plain_seconds_low": float(plain_low),
+        "plain_seconds_high": float(plain_high),
+        "plain_passes": float(max(0, k - 1)),
+        "plain_seconds_at_45GBps": float(max(0, k - 1) * pool / 45e9),
         "lazy_seconds_low": float(lazy_low),
         "lazy_seconds_high": float(lazy_high),
         "time_class": time_class,
