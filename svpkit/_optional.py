@@ -5,13 +5,24 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+#: Module -> the extra that provides it.
 _EXTRAS = {
-    "faiss": "faiss-cpu (or the 'gpu' extra: pip install 'svpkit[gpu]')",
-    "pandas": "pandas (pip install 'svpkit[bench]')",
-    "matplotlib": "matplotlib (pip install 'svpkit[bench]')",
-    "mlxtend": "mlxtend (pip install 'svpkit[bench]')",
-    "dask": "dask (pip install 'svpkit[dask]')",
+    "faiss": "gpu",
+    "pandas": "bench",
+    "matplotlib": "bench",
+    "mlxtend": "bench",
+    "dask": "dask",
+    "distributed": "dask",
 }
+
+
+def install_hint(extra: str) -> str:
+    """How to install an extra, for how svpkit is installed: from a source checkout (the
+    usual case today: ``pip install -e``) or from a package index."""
+    return (
+        f'pip install -e ".[{extra}]" from the svpkit checkout (or pip install "svpkit[{extra}]" '
+        "where svpkit comes from a package index)"
+    )
 
 
 def import_optional(name: str) -> ModuleType:
@@ -19,8 +30,9 @@ def import_optional(name: str) -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        hint = _EXTRAS.get(name.split(".")[0], name)
-        raise ImportError(f"This feature needs {name}; install {hint}.") from exc
+        top = name.split(".")[0]
+        hint = install_hint(_EXTRAS[top]) if top in _EXTRAS else f"pip install {top}"
+        raise ImportError(f"This feature needs {name}: {hint}.") from exc
 
 
 def faiss_or_none() -> ModuleType | None:

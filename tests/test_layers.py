@@ -14,6 +14,7 @@ LAYERS = {
     "_validation": 0,
     "utils": 0,
     "_optional": 0,
+    "_version": 0,
     "kernels": 1,
     "nn": 2,
     "methods": 3,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import torch
 from numpy.typing import ArrayLike
 
 __all__ = [
@@ -53,6 +52,8 @@ def _chunks(proba: np.ndarray, out: np.ndarray):
     No copy unless a chunk is not C-contiguous; read-only inputs (``np.memmap`` opened with
     ``mode="r"``) are never written, so torch's warning about them does not apply.
     """
+    import torch  # here, not at import: `import svpkit` stays light (torch takes seconds)
+
     out_t = torch.from_numpy(out)
     for rows in _row_chunks(proba.shape[0], proba.shape[1]):
         block = np.ascontiguousarray(proba[rows])
@@ -83,6 +84,8 @@ def least_confidence(proba: ArrayLike) -> np.ndarray:
     """
     proba = _check_proba(proba)
     out = np.empty(proba.shape[0], dtype=proba.dtype)
+    import torch
+
     for block, dest in _chunks(proba, out):
         torch.sub(1.0, block.amax(dim=1), out=dest)
     return out
@@ -115,6 +118,8 @@ def margin(proba: ArrayLike) -> np.ndarray:
     if proba.shape[1] == 1:
         np.subtract(1.0, proba[:, 0], out=out)
         return out
+    import torch
+
     for block, dest in _chunks(proba, out):
         # topk(2) is one memory-bound pass; np.partition or a sort is 4-20x slower.
         top2 = torch.topk(block, 2, dim=1, sorted=True).values
@@ -143,6 +148,8 @@ def entropy(proba: ArrayLike) -> np.ndarray:
     """
     proba = _check_proba(proba)
     out = np.empty(proba.shape[0], dtype=proba.dtype)
+    import torch
+
     for block, dest in _chunks(proba, out):
         # entr is -x log x with entr(0) == 0, so zeros never become NaN.
         torch.sum(torch.special.entr(block), dim=1, out=dest)

@@ -6,29 +6,36 @@ fractions hits the joblib cache and trains the proxy once per fold.
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
 import numpy as np
 import scipy.sparse
 from sklearn.base import clone
-from skorch import NeuralNet
 
 from ..methods import PoolOutputs, methods_not_reading
-from ..nn.callbacks import EpochProgressBar, ForgettingTracker
-from ..nn.net import ProxyNet, predict_proba_and_embed
 from ..utils import fit_seeded
 
 _FORGETTING_CB = "svpkit_forgetting"
 
 
 def is_torch_proxy(proxy: Any) -> bool:
-    return isinstance(proxy, NeuralNet)
+    """A skorch net? Checked without importing skorch: if it was never imported, no object
+    can be one (so a scikit-learn-only user never pays torch's import)."""
+    skorch = sys.modules.get("skorch")
+    return skorch is not None and isinstance(proxy, skorch.NeuralNet)
+
+
+def is_proxy_net(proxy: Any) -> bool:
+    """A :class:`svpkit.nn.ProxyNet`? (same idea as :func:`is_torch_proxy`)."""
+    net = sys.modules.get("svpkit.nn.net")
+    return net is not None and isinstance(proxy, net.ProxyNet)
 
 
 def check_proxy(proxy: Any, needs: frozenset, method: str) -> None:
     """Fail early, naming the fix, when a proxy cannot give the outputs a method reads."""
-    if "forgetting" in needs and not isinstance(proxy, ProxyNet):
+    if "forgetting" in needs and not is_proxy_net(proxy):
         raise ValueError(
             f"method={method!r} counts forgetting events while the proxy trains, which needs a "
             f"svpkit.nn.ProxyNet proxy (or proxy=None); got {type(proxy).__name__}."
@@ -52,7 +59,7 @@ def sparse_embedding_message(proxy: Any) -> str:
     )
 
 
-def _with_callbacks(proxy: NeuralNet, extra: list) -> NeuralNet:
+def _with_callbacks(proxy: Any, extra: list) -> Any:
     callbacks = list(proxy.callbacks or [])
     return proxy.set_params(callbacks=callbacks + extra)
 
@@ -71,6 +78,8 @@ def train_proxy(
     proxy_ = clone(proxy)
     torch_proxy = is_torch_proxy(proxy_)
     extra_callbacks = []
+    if track_forgetting or (verbose and torch_proxy):
+        from ..nn.callbacks import EpochProgressBar, ForgettingTracker
     if track_forgetting:
         extra_callbacks.append((_FORGETTING_CB, ForgettingTracker()))
     if verbose and torch_proxy:
@@ -119,7 +128,7 @@ def train_and_read(
         ``{"proxy_fit": ..., "score": ...}``: wall time of training and of reading outputs.
     """
     if needs == "all":
-        track_forgetting = isinstance(proxy, ProxyNet)
+        track_forgetting = is_proxy_net(proxy)
         needs = ("embedding", "proba")
     else:
         track_forgetting = "forgetting" in needs
@@ -159,6 +168,8 @@ def read_outputs(
     want_embedding = "embedding" in needs
     if proxy_ is not None and is_torch_proxy(proxy_) and (want_proba or want_embedding):
         from tqdm.auto import tqdm
+
+        from ..nn.net import predict_proba_and_embed
 
         # probabilities come with the same pass
         with tqdm(

@@ -29,7 +29,6 @@ from ..methods import (
     run_method,
     runs_blockwise,
 )
-from ..nn.net import make_default_proxy
 from ..pools import Pool, make_pool
 from ..pools.outputs import check_proxy, is_torch_proxy
 from ..utils import derive_seed
@@ -176,7 +175,11 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         return v.n_to_select(self.fraction, self.n_select, n_candidates, what)
 
     def _resolved_proxy(self) -> Any:
-        return make_default_proxy() if self.proxy is None else self.proxy
+        if self.proxy is not None:
+            return self.proxy
+        from ..nn.net import make_default_proxy  # torch only when the default proxy is used
+
+        return make_default_proxy()
 
     def _check_trainable(self, y_enc: np.ndarray, labeled: np.ndarray) -> None:
         """A proxy needs labeled rows of at least two classes."""
