@@ -3,6 +3,7 @@
 from .callbacks import EpochProgressBar, ForgettingTracker, PreciseBatchNorm
 from .modules import MLP, ResNet, SmallCNN
 from .net import ProxyNet, make_default_proxy, make_proxy, predict_proba_and_embed
+from .pruning import DynamicPruning, RandomSubsetEachEpoch
 
 __all__ = [
     "MLP",
@@ -15,4 +16,6 @@ __all__ = [
     "ForgettingTracker",
     "EpochProgressBar",
     "PreciseBatchNorm",
+    "DynamicPruning",
+    "RandomSubsetEachEpoch",
 ]
