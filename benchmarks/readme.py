@@ -251,8 +251,32 @@ def _scoring() -> str:
     )
 
 
+def _dynamic() -> str:
+    data = _load("dynamic")
+    rows = {(r["dataset"], r["arm"]): r for r in data["summary"]}
+    pairs = {(p["dataset"], p["a"], p["b"]): p for p in data["pairs"]}
+    dp7, dp5l = rows[("mnist", "dp-0.7")], rows[("mnist-long", "dp-0.5")]
+    vs, vsl = pairs[("mnist", "dp-0.7", "rs2")], pairs[("mnist-long", "dp-0.7", "rs2")]
+    core = rows[("mnist", "coreset+dp")]
+    return (
+        "- **Dynamic pruning** ([docs/dynamic.md](docs/dynamic.md), `python "
+        "benchmarks/dynamic.py`,\n"
+        f"  {dp7['seeds']} paired seeds): the CNN target on MNIST (12 epochs) with "
+        f"`DynamicPruning(0.7)` trains on\n  {dp7['visits_vs_full']:.0%} of the row visits in "
+        f"{dp7['seconds_vs_full']:.0%} of the time at {dp7['diff_vs_full_pp']:+.2f} pp against "
+        f"full data, {vs['mean_pp']:+.2f} pp over RS2\n  at the same visits "
+        f"({vs['wins']}/{vs['seeds']} seeds). Trained closer to convergence (30 epochs, "
+        f"{dp5l['seeds']} seeds),\n  `DynamicPruning(0.5)` uses {dp5l['visits_vs_full']:.0%} of "
+        f"the visits in {dp5l['seconds_vs_full']:.0%} of the time at "
+        f"{dp5l['diff_vs_full_pp']:+.2f} pp; `0.7` beats RS2 at\n  the same visits by "
+        f"{vsl['mean_pp']:+.2f} pp ({vsl['wins']}/{vsl['seeds']}). A forgetting core-set of "
+        f"70% plus pruning: {core['visits_vs_full']:.0%} of the\n  visits, "
+        f"{core['diff_vs_full_pp']:+.2f} pp.\n"
+    )
+
+
 def _benchmarks() -> str:
-    return _active_learning() + _coreset() + _kcenters() + _scoring()
+    return _active_learning() + _coreset() + _dynamic() + _kcenters() + _scoring()
 
 
 RENDERERS: dict[str, Callable[[], str]] = {

@@ -124,3 +124,20 @@ def test_estimate_calibration_benchmark_quick(tmp_path):
     rows = json.loads((tmp_path / "estimate_calibration_quick.json").read_text())["rows"]
     assert len(rows) == 6 and all(r["seconds"] > 0 for r in rows)
     assert (tmp_path / "estimate_calibration_quick.png").exists()
+
+
+def test_dynamic_benchmark_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    bench = _load("dynamic")
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "dynamic_quick.json").read_text())
+    arms = {s["arm"] for s in result["summary"]}
+    assert arms == set(bench.ARMS)
+    full = next(s for s in result["summary"] if s["arm"] == "full")
+    assert full["visits_vs_full"] == 1.0 and full["diff_vs_full_pp"] == 0.0
+    assert all(s["visits_vs_full"] < 1.0 for s in result["summary"] if s["arm"] != "full")
+    # resumable: a second run finds every (dataset, arm, seed) done and trains nothing
+    runs = (tmp_path / "dynamic_quick_runs.jsonl").read_text()
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "dynamic_quick_runs.jsonl").read_text() == runs
+    assert (tmp_path / "dynamic_quick.png").exists()
