@@ -254,8 +254,9 @@ def plot(summary: list[dict], path: Path) -> None:
             color="0.85",
             label="full ± 0.3 pp",
         )
-        for s in rows:
-            ax.scatter(s["visits_vs_full"], s["accuracy_mean"], label=s["arm"])
+        for s in rows:  # one colour per arm in every panel
+            color = f"C{ARMS.index(s['arm'])}"
+            ax.scatter(s["visits_vs_full"], s["accuracy_mean"], label=s["arm"], color=color)
         ax.set(title=dataset, xlabel="row visits / full", ylabel="test accuracy")
         ax.legend(fontsize=7)
     save_figure(fig, path)
