@@ -141,3 +141,25 @@ def test_dynamic_benchmark_quick(tmp_path):
     assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "dynamic_quick_runs.jsonl").read_text() == runs
     assert (tmp_path / "dynamic_quick.png").exists()
+
+
+def test_online_selection_benchmark_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("mlxtend")
+    bench = _load("online_selection")
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "online_selection_quick.json").read_text())
+    assert {s["arm"] for s in result["summary"]} == set(bench.ARMS)
+    rho = [s for s in result["summary"] if s["arm"].startswith("rho-")]
+    assert all(0.0 <= s["flipped_gradient_share"] <= 1.0 for s in rho)
+    assert (tmp_path / "online_selection_quick.png").exists()
+
+
+def test_flip_labels_moves_the_share_to_other_classes():
+    import numpy as np
+
+    bench = _load("online_selection")
+    y = np.arange(1000) % 10
+    noisy, flipped = bench.flip_labels(y, 0.3, np.random.RandomState(0))
+    assert flipped.sum() == 300
+    assert (noisy[flipped] != y[flipped]).all() and (noisy[~flipped] == y[~flipped]).all()

@@ -4,6 +4,7 @@ from .callbacks import EpochProgressBar, ForgettingTracker, PreciseBatchNorm
 from .modules import MLP, ResNet, SmallCNN
 from .net import ProxyNet, make_default_proxy, make_proxy, predict_proba_and_embed
 from .pruning import DynamicPruning, RandomSubsetEachEpoch
+from .rho_loss import RhoLossSelection
 
 __all__ = [
     "MLP",
@@ -18,4 +19,5 @@ __all__ = [
     "PreciseBatchNorm",
     "DynamicPruning",
     "RandomSubsetEachEpoch",
+    "RhoLossSelection",
 ]

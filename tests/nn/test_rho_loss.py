@@ -1,0 +1,165 @@
+"""RhoLossSelection (RHO-LOSS) on any skorch net: the selected rows are the ones with the largest
+reducible loss and the only ones trained on; irreducible losses; determinism, pickling, grid
+search (issue 20)."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback
+from torch import nn
+
+from svpkit.nn import ProxyNet, RhoLossSelection
+from svpkit.nn import rho_loss as rho_module
+
+
+class SoftmaxNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4, 2)
+
+    def forward(self, X):
+        return torch.softmax(self.linear(X), dim=-1)
+
+
+class BatchSizes(Callback):
+    def initialize(self):
+        self.sizes_ = []
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.sizes_.append(len(batch[1]))
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    """Two separated blobs; 30% of the training labels flipped."""
+    rng = np.random.RandomState(0)
+    y = rng.randint(2, size=600)
+    X = (rng.randn(600, 4) + 2.5 * (2 * y[:, None] - 1)).astype(np.float32)
+    flipped = rng.rand(600) < 0.3
+    return X, y.astype(np.int64), np.where(flipped, 1 - y, y).astype(np.int64), flipped
+
+
+def plain_net(callback, **params):
+    defaults = dict(max_epochs=3, lr=0.1, batch_size=16, train_split=None, verbose=0)
+    return NeuralNetClassifier(
+        SoftmaxNet,
+        callbacks=[("rho", callback), ("sizes", BatchSizes())],
+        **{**defaults, **params},
+    )
+
+
+def test_selects_the_largest_reducible_loss(monkeypatch):
+    callback = RhoLossSelection(0.5)
+    callback.irreducible_loss_ = np.array([0.0, 2.0, 0.0, 0.5, 0.0, 3.0])
+    callback.epoch_counts_ = np.zeros(6, dtype=np.int64)
+    callback.epoch_scored_ = 0
+    training = np.array([1.0, 2.1, 0.2, 1.5, 0.9, 3.0])  # reducible: 1.0 .1 .2 1.0 .9 0
+    monkeypatch.setattr(rho_module, "_per_row_loss", lambda net, ds, rows: training[rows])
+    chosen = callback.select(None, None, np.arange(6))
+    assert sorted(chosen.tolist()) == [0, 3, 4]  # high-loss rows 1 and 5 are irreducible
+    assert callback.epoch_counts_.tolist() == [1, 0, 0, 1, 1, 0]
+
+
+def test_plain_skorch_net_trains_only_on_selected_rows(blobs):
+    X, _, y_noisy, _ = blobs
+    il = LogisticRegression().fit(X, y_noisy)
+    net = plain_net(RhoLossSelection(0.25, irreducible_model=il, random_state=0)).fit(X, y_noisy)
+    sizes = dict(net.callbacks_)["sizes"].sizes_
+    assert all(s == 16 for s in sizes[:9])  # n_b rows per step (an epoch's last step: fewer)
+    assert sum(sizes) == sum(net.history[:, "rows_used"])
+    assert net.history[:, "rows_scored"] == [600, 600, 600]  # every row scored once an epoch
+    assert net.history[:, "steps"] == [10, 10, 10]  # 600 rows / large batches of 64
+    rho = dict(net.callbacks_)["rho"]
+    assert rho.gradient_counts_.sum() == sum(sizes)
+    assert "iterator_train__batch_sampler" not in vars(net)  # the user's net is restored
+
+
+def test_irreducible_loss_from_a_given_model_is_minus_log_p(blobs):
+    X, _, y_noisy, _ = blobs
+    il = LogisticRegression().fit(X, y_noisy)
+    rho = RhoLossSelection(0.5, irreducible_model=il, random_state=0)
+    plain_net(rho, max_epochs=1).fit(X, y_noisy)
+    expected = -np.log(il.predict_proba(X)[np.arange(len(X)), y_noisy])
+    np.testing.assert_allclose(rho.irreducible_loss_, expected, rtol=1e-6)
+    np.testing.assert_array_equal(rho.train_rows_, np.arange(len(X)))
+
+
+def test_default_cross_fits_and_trains_on_every_row(blobs):
+    X, _, y_noisy, flipped = blobs
+    rho = RhoLossSelection(0.5, random_state=0)
+    plain_net(rho, max_epochs=1).fit(X, y_noisy)
+    np.testing.assert_array_equal(rho.train_rows_, np.arange(len(X)))
+    assert np.isfinite(rho.irreducible_loss_).all()
+    # each half is scored by a model of the other half: flipped rows look irreducible
+    assert rho.irreducible_loss_[flipped].mean() > 2 * rho.irreducible_loss_[~flipped].mean()
+
+
+def test_default_model_is_trained_on_a_holdout_that_is_never_trained_on(blobs):
+    X, _, y_noisy, _ = blobs
+    rho = RhoLossSelection(0.5, holdout=0.2, random_state=0)
+    plain_net(rho, max_epochs=2).fit(X, y_noisy)
+    held = np.setdiff1d(np.arange(len(X)), rho.train_rows_)
+    assert len(held) == 120
+    assert rho.gradient_counts_[held].sum() == 0
+
+
+def test_flipped_rows_get_less_than_their_share_of_gradients(blobs):
+    X, y_clean, y_noisy, flipped = blobs
+    il = LogisticRegression().fit(X[:300], y_clean[:300])  # a model of the clean task
+    rho = RhoLossSelection(0.2, irreducible_model=il, random_state=0)
+    plain_net(rho, max_epochs=4).fit(X, y_noisy)
+    share = rho.gradient_counts_[flipped].sum() / rho.gradient_counts_.sum()
+    assert share < 0.5 * flipped.mean()
+
+
+def test_works_on_a_proxynet_and_records_the_noisy_share(blobs):
+    X, _, y_noisy, _ = blobs
+    rho = RhoLossSelection(0.25, random_state=0)
+    net = ProxyNet(max_epochs=2, batch_size=16, callbacks=[("rho", rho)]).fit(X, y_noisy)
+    assert all(0.0 <= share <= 1.0 for share in net.history[:, "noisy_used"])
+    assert sum(net.history[:, "rows_used"]) == rho.gradient_counts_.sum()
+    assert net.get_params()["iterator_train__shuffle"] is True  # ProxyNet's default is back
+
+
+def test_same_random_state_same_training(blobs):
+    X, _, y_noisy, _ = blobs
+
+    def fit():
+        torch.manual_seed(0)
+        net = plain_net(RhoLossSelection(0.25, random_state=1)).fit(X, y_noisy)
+        return dict(net.callbacks_)["rho"].gradient_counts_, net.predict_proba(X)
+
+    (counts_a, proba_a), (counts_b, proba_b) = fit(), fit()
+    np.testing.assert_array_equal(counts_a, counts_b)
+    np.testing.assert_array_equal(proba_a, proba_b)
+
+
+def test_pickles_and_grid_searches_the_ratio(blobs):
+    X, _, y_noisy, _ = blobs
+    net = plain_net(RhoLossSelection(0.5, random_state=0)).fit(X, y_noisy)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(net)).predict(X), net.predict(X))
+    assert "iterator_train__batch_sampler" not in vars(net)  # restored after fit
+    grid = GridSearchCV(
+        plain_net(RhoLossSelection(random_state=0)),
+        {"callbacks__rho__selection_ratio": [0.25, 0.5]},
+        cv=2,
+        error_score="raise",
+    ).fit(X, y_noisy)
+    assert grid.best_params_["callbacks__rho__selection_ratio"] in (0.25, 0.5)
+
+
+def test_bad_parameters_are_refused(blobs):
+    X, _, y_noisy, _ = blobs
+    with pytest.raises(ValueError, match="selection_ratio must be in"):
+        plain_net(RhoLossSelection(0.0)).fit(X, y_noisy)
+    with pytest.raises(ValueError, match="holdout must be None or in"):
+        plain_net(RhoLossSelection(0.5, holdout=1.0)).fit(X, y_noisy)
+    with pytest.raises(ValueError, match="train_split=None"):
+        plain_net(RhoLossSelection(0.5), train_split=5).fit(X, y_noisy)
