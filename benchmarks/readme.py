@@ -276,6 +276,8 @@ def _dynamic() -> str:
 
 
 def _online() -> str:
+    if not (RESULTS / "online_selection.json").exists():  # not measured yet
+        return ""
     rows = {(r["noise"], r["arm"]): r for r in _load("online_selection")["summary"]}
     noisy, clean = rows[(0.3, "rho-0.1")], rows[(0.0, "rho-0.1")]
     mid = rows[(0.1, "rho-0.1")]
