@@ -28,6 +28,28 @@ from torch import nn
 __all__ = ["DynamicPruning", "RandomSubsetEachEpoch"]
 
 
+_MISSING = object()
+
+
+def override_during_fit(net: Any, **params: Any) -> dict[str, Any]:
+    """Set ``iterator_train__*``-style attributes on ``net`` for one fit (skorch reads them when
+    it builds the DataLoader); returns what :func:`restore_after_fit` needs to undo it, so the
+    user's net, its ``get_params`` and ``clone`` are unchanged after training."""
+    saved = {key: net.__dict__.get(key, _MISSING) for key in params}
+    for key, value in params.items():
+        setattr(net, key, value)
+    return saved
+
+
+def restore_after_fit(net: Any, saved: dict[str, Any]) -> None:
+    """Undo :func:`override_during_fit`."""
+    for key, value in saved.items():
+        if value is _MISSING:
+            net.__dict__.pop(key, None)
+        else:
+            setattr(net, key, value)
+
+
 class _EpochSampler(torch.utils.data.Sampler):
     """Yields the row order its callback planned for the current epoch."""
 
@@ -111,12 +133,11 @@ class _EpochSubset(Callback):
         self.n_epochs_ = int(net.max_epochs)
         self.weights_ = np.ones(self.n_rows_, dtype=np.float32)
         self.sampler_ = _EpochSampler()
-        self.saved_params_ = {
-            key: net.__dict__.get(key, _MISSING)
-            for key in ("iterator_train__sampler", "iterator_train__shuffle")
-        }
-        net.iterator_train__sampler = self.sampler_
-        net.iterator_train__shuffle = False  # the sampler shuffles
+        self.saved_params_ = override_during_fit(
+            net,
+            iterator_train__sampler=self.sampler_,
+            iterator_train__shuffle=False,  # the sampler shuffles
+        )
         self.patched_criterion_ = None
         if self._needs_losses():
             self.patched_criterion_ = net.criterion_
@@ -151,11 +172,7 @@ class _EpochSubset(Callback):
         self.epoch_ += 1
 
     def on_train_end(self, net: Any, **kwargs: Any) -> None:
-        for key, value in self.saved_params_.items():
-            if value is _MISSING:
-                net.__dict__.pop(key, None)
-            else:
-                setattr(net, key, value)
+        restore_after_fit(net, self.saved_params_)
         if self.patched_criterion_ is not None:
             del self.patched_criterion_.forward  # back to the class's forward
         self.patched_criterion_ = None
@@ -168,9 +185,6 @@ class _EpochSubset(Callback):
         state = self.__dict__.copy()
         state.pop("patched_criterion_", None)  # a fitted net holds its own criterion
         return state
-
-
-_MISSING = object()
 
 
 class DynamicPruning(_EpochSubset):

@@ -17,9 +17,9 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
-__all__ = ["RhoLossSelection"]
+from .pruning import override_during_fit, restore_after_fit
 
-_MISSING = object()
+__all__ = ["RhoLossSelection"]
 
 
 class _RhoBatchSampler:
@@ -174,17 +174,12 @@ class RhoLossSelection(Callback):
         small = net.get_params_for("iterator_train").get("batch_size", net.batch_size)
         self.small_batch_ = max(1, int(small))
         self.big_batch_ = max(self.small_batch_, round(self.small_batch_ / self.selection_ratio))
-        self.saved_params_ = {
-            key: net.__dict__.get(key, _MISSING)
-            for key in (
-                "iterator_train__batch_sampler",
-                "iterator_train__batch_size",
-                "iterator_train__shuffle",
-            )
-        }
-        net.iterator_train__batch_sampler = _RhoBatchSampler(self, net, dataset)
-        net.iterator_train__batch_size = 1  # DataLoader's value when a batch_sampler is given
-        net.iterator_train__shuffle = False
+        self.saved_params_ = override_during_fit(
+            net,
+            iterator_train__batch_sampler=_RhoBatchSampler(self, net, dataset),
+            iterator_train__batch_size=1,  # DataLoader's value when a batch_sampler is given
+            iterator_train__shuffle=False,
+        )
         self.epoch_counts_ = np.zeros(n, dtype=np.int64)
         self.epoch_scored_ = 0
 
@@ -211,11 +206,7 @@ class RhoLossSelection(Callback):
         self.epoch_scored_ = 0
 
     def on_train_end(self, net: Any, **kwargs: Any) -> None:
-        for key, value in self.saved_params_.items():
-            if value is _MISSING:
-                net.__dict__.pop(key, None)
-            else:
-                setattr(net, key, value)
+        restore_after_fit(net, self.saved_params_)
 
 
 def _minus_log_p(model: Any, X: Any, y: np.ndarray) -> np.ndarray:
