@@ -27,7 +27,6 @@ folder). Writes ``benchmarks/results/dynamic.json``, ``dynamic.png`` and ``docs/
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -37,7 +36,16 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from svpkit import CoresetSelector, SelectThenFit, make_default_proxy
-from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
+from svpkit.benchmarking import (
+    append_run,
+    benchmark_parser,
+    environment,
+    publish,
+    pyplot,
+    read_runs,
+    runs_file,
+    save_figure,
+)
 from svpkit.datasets import load_image_dataset
 from svpkit.nn import DynamicPruning, ProxyNet, RandomSubsetEachEpoch, SmallCNN
 
@@ -122,9 +130,7 @@ ARMS = ("full", *(f"dp-{r}" for r in RATIOS), "rs2", "static-random", "coreset+d
 
 
 def run(settings: dict, runs_path: Path, log=print) -> list[dict]:
-    done = []
-    if runs_path.exists():
-        done = [json.loads(line) for line in runs_path.read_text().splitlines() if line.strip()]
+    done = read_runs(runs_path)
     key = {(r["dataset"], r["arm"], r["seed"]) for r in done}
     records = list(done)
     for dataset in settings["datasets"]:
@@ -150,8 +156,7 @@ def run(settings: dict, runs_path: Path, log=print) -> list[dict]:
                 result = run_arm(arm, data, split, epochs, seed, share)
                 record = {"dataset": dataset, "arm": arm, "seed": seed, **result}
                 records.append(record)
-                with runs_path.open("a") as fh:
-                    fh.write(json.dumps(record) + "\n")
+                append_run(runs_path, record)
                 log(
                     f"{dataset} seed {seed} {arm:<14} acc {result['accuracy']:.4f} "
                     f"visits {result['row_visits']:>7} {result['seconds']:6.1f} s"
@@ -266,15 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = benchmark_parser(__doc__, DOCS, RESULTS, "digits, 2 seeds, 3 epochs")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
-    out = args.out or (None if args.quick else RESULTS)
-    if out is None:
-        import tempfile
-
-        out = Path(tempfile.mkdtemp(prefix=f"svpkit-{NAME}-"))
-        args.out = out
-    out.mkdir(parents=True, exist_ok=True)
-    runs_path = out / (f"{NAME}_quick_runs.jsonl" if args.quick else f"{NAME}_runs.jsonl")
-    records = run(settings, runs_path)
+    records = run(settings, runs_file(args, NAME))
     summary = summarize(records)
     pairs = []
     for dataset in settings["datasets"]:

@@ -22,14 +22,20 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from svpkit import estimate_resources, greedy_kcenters
-from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
+from svpkit.benchmarking import (
+    benchmark_parser,
+    environment,
+    output_dir,
+    publish,
+    pyplot,
+    save_figure,
+)
 from svpkit.datasets import make_embeddings
 
 NAME = "estimate_calibration"
@@ -233,12 +239,10 @@ def write(args, payload: dict, page: str) -> Path:
     if args.docs is not None:
         return publish(args, NAME, payload, page)
     stem = f"{NAME}_quick" if args.quick else NAME
-    if args.out is None:
-        args.out = Path(tempfile.mkdtemp(prefix=f"svpkit-{NAME}-")) if args.quick else args.results
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{stem}.json").write_text(json.dumps(payload, indent=1))
+    out = output_dir(args, NAME)
+    (out / f"{stem}.json").write_text(json.dumps(payload, indent=1))
     print(page)
-    return args.out / stem
+    return out / stem
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,10 +23,8 @@ appended to ``benchmarks/results/online_selection_runs.jsonl`` and skipped when 
 
 from __future__ import annotations
 
-import json
 import math
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +32,16 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback
 
-from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
+from svpkit.benchmarking import (
+    append_run,
+    benchmark_parser,
+    environment,
+    publish,
+    pyplot,
+    read_runs,
+    runs_file,
+    save_figure,
+)
 from svpkit.datasets import load_image_dataset
 from svpkit.nn import DynamicPruning, ProxyNet, RandomSubsetEachEpoch, RhoLossSelection
 
@@ -136,9 +143,7 @@ def steps_to(record: dict, target: float) -> int | None:
 
 
 def run(settings: dict, runs_path: Path, log=print) -> list[dict]:
-    records = []
-    if runs_path.exists():
-        records = [json.loads(line) for line in runs_path.read_text().splitlines() if line]
+    records = read_runs(runs_path)
     done = {(r["noise"], r["arm"], r["seed"]) for r in records}
     data = load_image_dataset("mnist")
     X, X_test, y, y_test = train_test_split(
@@ -156,8 +161,7 @@ def run(settings: dict, runs_path: Path, log=print) -> list[dict]:
                 result = run_arm(arm, X, y_noisy, flipped, X_test, y_test, settings["steps"], seed)
                 record = {"noise": noise, "arm": arm, "seed": seed, **result}
                 records.append(record)
-                with runs_path.open("a") as fh:
-                    fh.write(json.dumps(record) + "\n")
+                append_run(runs_path, record)
                 log(
                     f"noise {noise:.1f} seed {seed} {arm:<9} acc {result['accuracy']:.4f} "
                     f"steps {result['steps']:>5} {result['seconds']:5.1f} s"
@@ -263,11 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = benchmark_parser(__doc__, DOCS, RESULTS, "600 rows, 30% noise, 1 seed, 60 steps")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
-    if args.out is None:
-        args.out = Path(tempfile.mkdtemp(prefix=f"svpkit-{NAME}-")) if args.quick else RESULTS
-    args.out.mkdir(parents=True, exist_ok=True)
-    runs_path = args.out / (f"{NAME}_quick_runs.jsonl" if args.quick else f"{NAME}_runs.jsonl")
-    records = run(settings, runs_path)
+    records = run(settings, runs_file(args, NAME))
     summary = summarize(records)
     command = f"python benchmarks/{NAME}.py" + (" --quick" if args.quick else "")
     env = environment()

@@ -54,6 +54,36 @@ def environment() -> dict[str, Any]:
     }
 
 
+def output_dir(args: Any, name: str) -> Path:
+    """The folder a benchmark writes to (created; also stored in ``args.out``): ``--out``, else
+    a temporary folder for ``--quick`` (smoke runs never touch the committed results), else
+    ``args.results``."""
+    if args.out is None:
+        args.out = Path(tempfile.mkdtemp(prefix=f"svpkit-{name}-")) if args.quick else args.results
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args.out
+
+
+def runs_file(args: Any, name: str) -> Path:
+    """The append-only JSON-lines file of a resumable benchmark's finished runs."""
+    return output_dir(args, name) / (
+        f"{name}_quick_runs.jsonl" if args.quick else f"{name}_runs.jsonl"
+    )
+
+
+def read_runs(path: Path) -> list[dict[str, Any]]:
+    """Every run recorded in ``path`` so far (none when it does not exist yet)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def append_run(path: Path, record: dict[str, Any]) -> None:
+    """Record one finished run, so an interrupted benchmark resumes after it."""
+    with path.open("a") as fh:
+        fh.write(json.dumps(record) + "\n")
+
+
 def publish(args: Any, name: str, payload: dict[str, Any], page: str) -> Path:
     """Write ``<out>/<name>[_quick].json``, the docs page (full runs only) and print the page.
 
@@ -61,10 +91,8 @@ def publish(args: Any, name: str, payload: dict[str, Any], page: str) -> Path:
     the script's plots.
     """
     stem = f"{name}_quick" if args.quick else name
-    if args.out is None:
-        args.out = Path(tempfile.mkdtemp(prefix=f"svpkit-{name}-")) if args.quick else args.results
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{stem}.json").write_text(json.dumps(payload, indent=1))
+    out = output_dir(args, name)
+    (out / f"{stem}.json").write_text(json.dumps(payload, indent=1))
     if not args.quick:
         args.docs.write_text(page)
     print(page)

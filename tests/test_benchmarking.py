@@ -3,7 +3,15 @@
 import json
 from pathlib import Path
 
-from svpkit.benchmarking import benchmark_parser, environment, peak_rss_during, publish
+from svpkit.benchmarking import (
+    append_run,
+    benchmark_parser,
+    environment,
+    peak_rss_during,
+    publish,
+    read_runs,
+    runs_file,
+)
 
 
 def test_quick_publish_goes_to_a_temporary_folder(tmp_path):
@@ -27,3 +35,15 @@ def test_environment_and_rss():
     assert env["versions"]["svpkit"] and env["cpu_count"] >= 1
     value, grown = peak_rss_during(lambda: bytearray(50 * 2**20))
     assert len(value) == 50 * 2**20 and (grown == -1 or grown > 10 * 2**20)
+
+
+def test_runs_file_resumes_what_was_appended(tmp_path):
+    args = benchmark_parser("Bench.", tmp_path / "p.md", tmp_path / "results").parse_args([])
+    path = runs_file(args, "demo")
+    assert path == tmp_path / "results" / "demo_runs.jsonl" and read_runs(path) == []
+    append_run(path, {"seed": 0, "acc": 0.5})
+    append_run(path, {"seed": 1, "acc": 0.7})
+    assert read_runs(path) == [{"seed": 0, "acc": 0.5}, {"seed": 1, "acc": 0.7}]
+    quick = benchmark_parser("Bench.", tmp_path / "p.md", tmp_path / "r").parse_args(["--quick"])
+    assert runs_file(quick, "demo").name == "demo_quick_runs.jsonl"
+    assert not (tmp_path / "r").exists()  # smoke runs never write into the results folder
