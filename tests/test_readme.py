@@ -10,7 +10,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
 
 def test_readme_has_the_examples():
-    assert len(BLOCKS) == 4
+    assert len(BLOCKS) == 5
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
@@ -27,9 +27,49 @@ def test_readme_example_runs(index, tmp_path, monkeypatch):
         assert len(namespace["to_label"]) == 50
         assert (namespace["y_partial"] != -1).sum() == 150
     if index == 2:
+        assert len(namespace["kept"]) == 100 and isinstance(namespace["kept"][0], str)
+        assert type(namespace["sel"].proxy_).__name__ == "TextProxyNet"
+    if index == 3:
         history = namespace["loop"].history_
         assert [r["n_labeled"] for r in history] == [28, 140, 280, 420, 560, 700]
         assert (tmp_path / "al-run").exists()
-    if index == 3:
+    if index == 4:
         assert namespace["grid"].best_params_["selectthenfit__selector__fraction"] <= 1.0
         assert (tmp_path / "svp-cache").exists()
+
+
+SHELL_BLOCKS = re.findall(r"```bash\n(.*?)```", README.read_text(), re.S)
+
+
+def test_readme_command_line_examples_run(tmp_path):
+    """The select and query blocks, line by line, with an oracle answering in between."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    blocks = [b for b in SHELL_BLOCKS if "svpkit select" in b or "svpkit query" in b]
+    assert len(blocks) == 2
+    for line in "\n".join(blocks).splitlines():
+        if not line.strip():
+            continue
+        if line.startswith("# label the rows"):  # the oracle: true labels from data.csv
+            truth = pd.read_csv(tmp_path / "data.csv")["label"]
+            rows = pd.read_csv(tmp_path / "to_label.csv")["row"]
+            pd.DataFrame({"row": rows, "label": truth[rows].to_numpy()}).to_csv(
+                tmp_path / "answers.csv", index=False
+            )
+            continue
+        argv = line.split(" ", 1)
+        if argv[0] == "python":
+            command = [sys.executable, "-c", line.split(" -c ", 1)[1].strip('"')]
+        else:
+            command = [sys.executable, "-m", "svpkit.cli", *argv[1].split(), "--quiet"]
+            command += ["--proxy-epochs", "2"]
+        subprocess.run(command, cwd=tmp_path, check=True, capture_output=True, text=True)
+    manifest = pd.read_csv(tmp_path / "selection.csv")
+    assert len(manifest) == 1797 and manifest["selected"].sum() == 540  # 30%, rounded up
+    asked = set(pd.read_csv(tmp_path / "to_label.csv")["row"])
+    asked_next = set(pd.read_csv(tmp_path / "next.csv")["row"])
+    assert len(asked) == len(asked_next) == 50 and not asked & asked_next
+    assert min(asked | asked_next) >= 100  # only unlabeled rows are proposed

@@ -1,13 +1,17 @@
-"""The ``svpkit`` command line.
+"""The ``svpkit`` command line (argparse: in the standard library, so the CLI adds no
+dependency, and parsing imports nothing heavy).
 
-Parsing imports nothing heavy (no torch, no scikit-learn): ``svpkit --help``, ``--version`` and
-usage errors answer at once; a command imports what it needs when it runs.
+``svpkit --help``, ``--version`` and usage errors answer at once; a command imports torch and
+scikit-learn only when it runs. Every user error (bad argument, missing file or column, no
+labels, one class, an unwritable output) ends with exit status 2 and one line on stderr, never
+a traceback (``--verbose`` shows it for a bug report).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from .._version import __version__
@@ -15,6 +19,19 @@ from .._version import __version__
 #: The built-in core-set methods, for help and choices without importing the registry (a test
 #: checks this equals ``available_methods()``).
 BUILTIN_METHODS = ("entropy", "forgetting", "kcenters", "least_confidence", "margin", "random")
+#: Methods for active learning (forgetting needs every row labeled).
+QUERY_METHODS = tuple(m for m in BUILTIN_METHODS if m != "forgetting")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (argparse prints the whole usage block first)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _one_line(message: str) -> str:
+    return re.sub(r"\s+", " ", str(message)).strip()
 
 
 def _share(text: str) -> float:
@@ -26,6 +43,21 @@ def _share(text: str) -> float:
     if not 0.0 < value <= 1.0:
         raise argparse.ArgumentTypeError(f"{text} is not a share in (0, 1], e.g. 0.5")
     return value
+
+
+def _count(text: str) -> int:
+    """argparse type for row counts: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a count >= 1")
+    return value
+
+
+def _columns(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -54,10 +86,140 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+SELECT_EXAMPLES = """examples:
+  svpkit select data.csv --labels label --fraction 0.3 --out selection.csv
+  svpkit select pool.npy --labels labels.npy --n-select 1000 --method kcenters --out sel.csv
+  svpkit select images.npz --labels y --proxy cnn --image-shape 1,28,28 --fraction 0.5 --out s.csv
+  svpkit select reviews.csv --labels sentiment --text-column text --fraction 0.5 --out s.csv
+
+The manifest has one row per pool row (row, selected, score, rank, and weight for k-centers);
+a JSON summary (method, proxy, seed, seconds per stage, versions, input hash) is written
+beside it. The same command with the same --random-state writes the same manifest."""
+
+QUERY_EXAMPLES = """examples:
+  svpkit query pool.csv --labels label --budget 50 --state al/ --out to_label.csv
+  (label the rows of to_label.csv; write answers.csv with columns row,label)
+  svpkit query pool.csv --labels label --state al/ --merge answers.csv --budget 50 --out next.csv
+
+Unlabeled rows have an empty label, NaN, or the --missing-label value. --state keeps the
+rounds and the merged answers; a query while a round is unanswered writes that round again."""
+
+
+def _add_pool_options(cmd: argparse.ArgumentParser, methods: tuple[str, ...], default: str) -> None:
+    cmd.add_argument("pool", help="CSV, Parquet, .npy or .npz file; one row per sample")
+    cmd.add_argument(
+        "--labels",
+        required=True,
+        metavar="COLUMN|FILE",
+        help="label column of a table, array name in an .npz, or a .npy / one-column CSV file",
+    )
+    cmd.add_argument("--method", choices=methods, default=default, help=f"default: {default}")
+    cmd.add_argument(
+        "--proxy",
+        choices=("mlp", "cnn", "resnet", "text"),
+        help="proxy model (default: mlp; text with --text-column)",
+    )
+    cmd.add_argument("--proxy-epochs", type=_count, help="training epochs of the proxy")
+    cmd.add_argument(
+        "--image-shape", type=_shape, metavar="C,H,W", help="for --proxy cnn/resnet on flat rows"
+    )
+    cmd.add_argument(
+        "--feature-columns",
+        type=_columns,
+        metavar="A,B,...",
+        help="feature columns (default: every numeric column except the labels)",
+    )
+    cmd.add_argument("--text-column", help="a column of texts: the pool is text (proxy: text)")
+    cmd.add_argument(
+        "--class-balance",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="rank inside each class and take each class's share (default: off)",
+    )
+    cmd.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
+    cmd.add_argument(
+        "--missing-label",
+        metavar="VALUE",
+        help="label value that marks unlabeled rows (empty cells and NaN always do)",
+    )
+    _add_verbosity(cmd)
+
+
+def _add_verbosity(cmd: argparse.ArgumentParser) -> None:
+    group = cmd.add_mutually_exclusive_group()
+    group.add_argument("--quiet", action="store_true", help="no progress bars, no summary line")
+    group.add_argument(
+        "--verbose", action="store_true", help="progress bars always; tracebacks on errors"
+    )
+
+
+def _shape(text: str):
+    from .select import parse_shape  # imports numpy only
+
+    return parse_shape(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="svpkit", description="Selection via Proxy.")
+    parser = _Parser(
+        prog="svpkit",
+        description="Selection via Proxy: choose which rows to "
+        "train on (select) or to label next (query).",
+    )
     parser.add_argument("--version", action="version", version=f"svpkit {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    select = sub.add_parser(
+        "select", help="core-set selection from a file", epilog=SELECT_EXAMPLES, formatter_class=fmt
+    )
+    _add_pool_options(select, BUILTIN_METHODS, "least_confidence")
+    size = select.add_mutually_exclusive_group(required=True)
+    size.add_argument("--fraction", type=_share, help="share of rows kept, in (0, 1]")
+    size.add_argument("--n-select", type=_count, help="number of rows kept")
+    select.add_argument("--out", required=True, help="manifest CSV to write")
+    select.add_argument("--summary", help="JSON summary (default: the manifest with .json)")
+    select.set_defaults(func="select")
+
+    query = sub.add_parser(
+        "query",
+        help="the next rows to label (active learning)",
+        epilog=QUERY_EXAMPLES,
+        formatter_class=fmt,
+    )
+    _add_pool_options(query, QUERY_METHODS, "least_confidence")
+    query.add_argument("--budget", type=_count, help="rows to propose this round")
+    query.add_argument("--out", help="CSV of the rows to label (row, score, rank)")
+    query.add_argument("--state", metavar="DIR", help="folder that keeps rounds and answers")
+    query.add_argument("--merge", metavar="ANSWERS.csv", help="answers to add (row, label)")
+    query.set_defaults(func="query")
+
+    estimate = sub.add_parser(
+        "estimate",
+        help="time and memory bracket of k-centers",
+        epilog="example:\n  svpkit estimate --rows 10000000 --dim 128 --k 10000",
+        formatter_class=fmt,
+    )
+    estimate.add_argument("--rows", type=_count, required=True)
+    estimate.add_argument("--dim", type=_count, required=True)
+    estimate.add_argument("--k", type=_count, required=True, help="centers to pick")
+    estimate.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    _add_verbosity(estimate)
+    estimate.set_defaults(func="estimate")
+
+    bench = sub.add_parser(
+        "bench",
+        help="run one of the repository's benchmarks",
+        epilog="examples:\n  svpkit bench kcenters --quick\n"
+        "  svpkit bench coreset --out results/ -- --seeds 5",
+        formatter_class=fmt,
+    )
+    bench.add_argument("name", help="a script of benchmarks/ (kcenters, coreset, ...)")
+    bench.add_argument("--quick", action="store_true", help="the benchmark's small smoke run")
+    bench.add_argument("--out", metavar="DIR", help="results folder")
+    bench.set_defaults(extra=[])  # what follows "--" is passed on to the script
+    _add_verbosity(bench)
+    bench.set_defaults(func="bench")
+
     demo = sub.add_parser("demo", help="core-set selection with a proxy vs a CNN target")
     demo.add_argument("--dataset", choices=["digits", "mnist"], default="digits")
     demo.add_argument("--method", choices=BUILTIN_METHODS, default="forgetting")
@@ -68,19 +230,58 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--json", help="also write the results to this JSON file")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
-    demo.set_defaults(func=_demo)
+    demo.set_defaults(func="demo", verbose=False)
     return parser
 
 
+def _command(name: str):
+    if name == "select":
+        from .select import run_select
+
+        return run_select
+    if name == "query":
+        from .query import run_query
+
+        return run_query
+    if name in ("estimate", "bench"):
+        from . import tools
+
+        return tools.run_estimate if name == "estimate" else tools.run_bench
+    return lambda args, verbose: _demo(args)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if argv[:1] == ["bench"] and "--" in argv:  # svpkit bench NAME [options] -- SCRIPT ARGS
+        at = argv.index("--")
+        argv, extra = argv[:at], argv[at + 1 :]
     args = parser.parse_args(argv)
+    if extra:
+        args.extra = extra
+    prog = f"svpkit {args.command}"
+    # Progress bars: asked for (--verbose), or by default on a terminal; never with --quiet.
+    verbose = bool(args.verbose) or (not args.quiet and sys.stderr.isatty())
+    from .io import UserError
+
     try:
-        return args.func(args)
-    except ImportError as exc:  # a missing optional extra: one line that says what to install
-        if "This feature needs" not in str(exc):
+        return _command(args.func)(args, verbose)
+    except KeyboardInterrupt:
+        parser.exit(130, f"{prog}: interrupted\n")
+    except Exception as exc:
+        if args.verbose:
             raise
-        parser.exit(1, f"svpkit {args.command}: {exc}\n")
+        if isinstance(exc, ImportError) and "This feature needs" in str(exc):
+            parser.exit(1, f"{prog}: {_one_line(exc)}\n")
+        if isinstance(exc, (UserError, ValueError, OSError, ImportError)):
+            parser.exit(2, f"{prog}: error: {_one_line(exc)}\n")
+        parser.exit(
+            1,
+            f"{prog}: internal error: {type(exc).__name__}: {_one_line(exc)} (rerun with "
+            "--verbose for the traceback, and please report it)\n",
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,7 @@ from .modules import MLP, ResNet, SmallCNN
 from .net import ProxyNet, make_default_proxy, make_proxy, predict_proba_and_embed
 from .pruning import DynamicPruning, RandomSubsetEachEpoch
 from .rho_loss import RhoLossSelection
+from .text import TextBag, TextProxyNet, hash_ngrams, make_text_proxy
 
 __all__ = [
     "MLP",
@@ -20,4 +21,8 @@ __all__ = [
     "DynamicPruning",
     "RandomSubsetEachEpoch",
     "RhoLossSelection",
+    "TextBag",
+    "TextProxyNet",
+    "make_text_proxy",
+    "hash_ngrams",
 ]

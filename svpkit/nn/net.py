@@ -162,8 +162,13 @@ class ProxyNet(NeuralNetClassifier):
             self.requested_device_ = None
         return super().set_params(**kwargs)
 
+    def as_module_input(self, X: Any) -> Any:
+        """``X`` as the module reads it: float32 here (subclasses convert other inputs, e.g.
+        :class:`~svpkit.nn.TextProxyNet` hashes strings into n-gram ids)."""
+        return _to_float32(X)
+
     def get_dataset(self, X: Any, y: Any = None):
-        X = _to_float32(X)
+        X = self.as_module_input(X)
         if isinstance(X, Mapping) and self.dataset is Dataset and _has_sparse(X):
             return _SparseRowsDataset(X, y)  # row ids beside a sparse pool (forgetting)
         return super().get_dataset(X, y)
@@ -209,7 +214,7 @@ class ProxyNet(NeuralNetClassifier):
         """Fit on ``X`` (any float-convertible array) and labels ``y`` of any type."""
         if y is None:
             raise ValueError("ProxyNet.fit needs labels y.")
-        X = _to_float32(X)
+        X = self.as_module_input(X)
         y = np.asarray(y)
         self.label_encoder_ = LabelEncoder().fit(y)
         y_enc = self.label_encoder_.transform(y).astype(np.int64)
@@ -357,7 +362,9 @@ def _inference_batches(net: NeuralNetClassifier, X: Any, progress: Any = None):
             rows = X[start : start + batch]
             # a copy per batch: read-only (memory-mapped) pools cannot back a torch tensor
             rows = rows.toarray() if sparse else np.array(rows, copy=True)
-            yield net.infer(torch.from_numpy(rows.astype(np.float32, copy=False)).to(net.device))
+            if rows.dtype.kind == "f":  # integer input (text n-gram ids) stays integer
+                rows = rows.astype(np.float32, copy=False)
+            yield net.infer(torch.from_numpy(rows).to(net.device))
             if progress is not None:
                 progress(len(rows))
 
@@ -420,7 +427,8 @@ def predict_proba_and_embed(
     # the caller's random stream untouched by scoring.
     with torch.random.fork_rng(devices=[]):
         try:
-            for out in _inference_batches(net, _to_float32(X), progress):
+            module_input = getattr(net, "as_module_input", _to_float32)
+            for out in _inference_batches(net, module_input(X), progress):
                 if isinstance(out, (tuple, list)):
                     logits, e = out[0], out[1]
                 else:

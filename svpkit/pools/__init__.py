@@ -2,6 +2,7 @@
 
 - :class:`~svpkit.pools.memory.InMemoryPool`: numpy arrays and memory maps, in this process;
 - :class:`~svpkit.pools.sparse.SparsePool`: scipy sparse matrices (text features);
+- :class:`~svpkit.pools.text.TextPool`: lists, arrays or Series of strings;
 - :class:`~svpkit.pools.dask.DaskPool`: ``dask.array`` pools, blockwise on the workers.
 
 :func:`make_pool` picks the strategy from the input's type; selectors never name one.
@@ -15,8 +16,9 @@ from .base import Pool, Readout
 from .dask import DaskPool, is_dask_array
 from .memory import InMemoryPool
 from .sparse import SparsePool, is_sparse
+from .text import TextPool, is_text
 
-__all__ = ["Pool", "Readout", "InMemoryPool", "SparsePool", "DaskPool", "make_pool"]
+__all__ = ["Pool", "Readout", "InMemoryPool", "SparsePool", "TextPool", "DaskPool", "make_pool"]
 
 
 def make_pool(X: Any, estimator: Any, *, reset: bool) -> Pool:
@@ -25,4 +27,6 @@ def make_pool(X: Any, estimator: Any, *, reset: bool) -> Pool:
         return DaskPool(X, estimator)
     if is_sparse(X):
         return SparsePool(X, estimator, reset=reset)
+    if is_text(X):
+        return TextPool(X, estimator, reset=reset)
     return InMemoryPool(X, estimator, reset=reset)

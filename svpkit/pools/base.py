@@ -88,6 +88,12 @@ class Pool(ABC):
         for every row. With ``blockwise`` (the method has a blockwise variant), a distributed
         pool returns its blocks instead of gathering the outputs."""
 
+    def default_proxy(self) -> Any:
+        """The proxy used when the selector has ``proxy=None`` (an MLP for arrays)."""
+        from ..nn.net import make_default_proxy  # torch only when the default proxy is used
+
+        return make_default_proxy()
+
     def labels(self, y: Any) -> np.ndarray:
         """``y`` checked as class labels, one per row of this pool."""
         y = check_labels(y)

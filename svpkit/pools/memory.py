@@ -49,9 +49,21 @@ class InMemoryPool(Pool):
         self.n_rows = len(self.X)
         self.fingerprint = (self.X.shape, joblib.hash(self.X))
 
+    def embedding_refusal(self, proxy: Any) -> str | None:
+        """Why ``proxy`` cannot give this pool's embeddings (None: it can). Pools whose input
+        features are no distance space (sparse, text) refuse unless a torch proxy embeds."""
+        return None
+
+    def _check_embeddings(self, proxy: Any, needs: frozenset) -> None:
+        if "embedding" in needs:
+            reason = self.embedding_refusal(proxy)
+            if reason is not None:
+                raise ValueError(reason)
+
     def proxy_outputs(
         self, proxy, needs, y_enc, train_rows, seed, *, blockwise=False, memory=None, verbose=False
     ):
+        self._check_embeddings(proxy, needs)  # before any training is spent
         if proxy is None:
             start = time.perf_counter()
             outputs = read_outputs(None, self.X, needs)
@@ -68,6 +80,7 @@ class InMemoryPool(Pool):
         return Readout(proxy_, outputs, seconds=seconds)
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
+        self._check_embeddings(proxy_, needs)
         return read_outputs(proxy_, self.X, needs)
 
     def take(self, X, rows):

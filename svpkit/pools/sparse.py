@@ -57,26 +57,5 @@ class SparsePool(InMemoryPool):
         self.n_rows = X.shape[0]
         self.fingerprint = (X.shape, joblib.hash((X.data, X.indices, X.indptr)))
 
-    @staticmethod
-    def _check_embeddings(proxy: Any, needs: frozenset) -> None:
-        if "embedding" in needs and (proxy is None or not is_torch_proxy(proxy)):
-            raise ValueError(sparse_embedding_message(proxy))
-
-    def proxy_outputs(
-        self, proxy, needs, y_enc, train_rows, seed, *, blockwise=False, memory=None, verbose=False
-    ):
-        self._check_embeddings(proxy, needs)  # before any training is spent
-        return super().proxy_outputs(
-            proxy,
-            needs,
-            y_enc,
-            train_rows,
-            seed,
-            blockwise=blockwise,
-            memory=memory,
-            verbose=verbose,
-        )
-
-    def fitted_outputs(self, proxy_, needs):
-        self._check_embeddings(proxy_, needs)
-        return super().fitted_outputs(proxy_, needs)
+    def embedding_refusal(self, proxy: Any) -> str | None:
+        return None if is_torch_proxy(proxy) else sparse_embedding_message(proxy)

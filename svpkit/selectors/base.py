@@ -174,12 +174,8 @@ class BaseSelector(TransformerMixin, BaseEstimator):
     def _n_to_select(self, n_candidates: int, what: str) -> int:
         return v.n_to_select(self.fraction, self.n_select, n_candidates, what)
 
-    def _resolved_proxy(self) -> Any:
-        if self.proxy is not None:
-            return self.proxy
-        from ..nn.net import make_default_proxy  # torch only when the default proxy is used
-
-        return make_default_proxy()
+    def _resolved_proxy(self, pool: Pool) -> Any:
+        return self.proxy if self.proxy is not None else pool.default_proxy()
 
     def _check_trainable(self, y_enc: np.ndarray, labeled: np.ndarray) -> None:
         """A proxy needs labeled rows of at least two classes."""
@@ -233,7 +229,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         proxy = None
         if method.needs_proxy(len(labeled)) or (needs - method.needs):
             self._check_trainable(y_enc, labeled)
-            proxy = self._resolved_proxy()
+            proxy = self._resolved_proxy(pool)
             check_proxy(proxy, needs, self.method)
         readout = pool.proxy_outputs(
             proxy,

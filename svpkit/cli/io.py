@@ -1,0 +1,250 @@
+"""Files in and out for the command line: pools and labels from CSV, Parquet, ``.npy`` and
+``.npz``; outputs written atomically; user errors as one-line messages."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".parquet", ".pq")
+ARRAY_SUFFIXES = (".npy", ".npz")
+
+
+class UserError(Exception):
+    """A mistake in the command's input: printed as one line, exit status 2, no traceback."""
+
+
+@dataclass
+class PoolFile:
+    """What a command reads: the rows, the label column (raw), and where they came from."""
+
+    path: Path
+    X: Any
+    labels: Any  # pandas Series (tables) or 1-D ndarray
+    kind: str  # "table", "text" or "array"
+    columns: list[str] = field(default_factory=list)  # feature columns used, for the summary
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.labels)
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in (*TABLE_SUFFIXES, *ARRAY_SUFFIXES):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def check_input(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"no such file: {path}")
+    if path.is_dir():
+        raise UserError(
+            f"{path} is a directory; pass a file ({', '.join(TABLE_SUFFIXES + ARRAY_SUFFIXES)})"
+        )
+    if _suffix(path) not in TABLE_SUFFIXES + ARRAY_SUFFIXES:
+        raise UserError(
+            f"cannot read {path.name}: use one of {', '.join(TABLE_SUFFIXES + ARRAY_SUFFIXES)}"
+        )
+    return path
+
+
+def read_table(path: Path) -> Any:
+    """A CSV or Parquet file as a DataFrame."""
+    import pandas as pd
+
+    suffix = _suffix(path)
+    try:
+        if suffix in (".parquet", ".pq"):
+            try:
+                import pyarrow  # noqa: F401  (pandas' Parquet engine)
+            except ImportError:
+                raise UserError(
+                    "reading Parquet needs pyarrow: pip install pyarrow (or the 'parquet' extra)"
+                ) from None
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    except UserError:
+        raise
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise UserError(f"cannot read {path}: {exc}") from None
+
+
+def _column(frame: Any, name: str, path: Path, what: str) -> Any:
+    if name not in frame.columns:
+        shown = ", ".join(map(str, frame.columns[:20]))
+        more = ", ..." if len(frame.columns) > 20 else ""
+        raise UserError(f"no {what} column {name!r} in {path}; its columns are: {shown}{more}")
+    return frame[name]
+
+
+def _labels_file(spec: str, n_rows: int) -> np.ndarray:
+    """Labels from their own file: ``.npy``, or a one-column (or ``label``-column) CSV."""
+    path = check_input(spec)
+    if _suffix(path) == ".npy":
+        labels = np.load(path, allow_pickle=False)
+    elif _suffix(path) in TABLE_SUFFIXES:
+        frame = read_table(path)
+        if frame.shape[1] == 1:
+            labels = frame.iloc[:, 0].to_numpy()
+        else:
+            labels = _column(frame, "label", path, "label").to_numpy()
+    else:
+        raise UserError(f"labels file {path.name}: use .npy or a one-column CSV")
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise UserError(f"labels in {path} must be 1-D, got shape {labels.shape}")
+    if len(labels) != n_rows:
+        raise UserError(f"{path} holds {len(labels)} labels but the pool has {n_rows} rows")
+    return labels
+
+
+def load_pool(
+    path: str | os.PathLike,
+    labels: str,
+    *,
+    feature_columns: Sequence[str] | None = None,
+    text_column: str | None = None,
+) -> PoolFile:
+    """Read a pool and its labels.
+
+    Tables (CSV, Parquet): ``labels`` names a column (or a labels file, if no such column);
+    the features are ``text_column`` (a text pool), or ``feature_columns``, or every numeric
+    column except the labels. Arrays: ``.npy`` (memory-mapped, never read whole) with a labels
+    file, or ``.npz`` whose ``labels`` is one of its arrays (or a file) and whose rows are the
+    array ``X`` (or its only other array).
+    """
+    path = check_input(path)
+    suffix = _suffix(path)
+    if suffix in TABLE_SUFFIXES:
+        frame = read_table(path)
+        if len(frame) == 0:
+            raise UserError(f"{path} has no rows")
+        if labels in frame.columns:
+            y = frame[labels]
+        elif Path(labels).suffix and Path(labels).exists():
+            y = _labels_file(labels, len(frame))
+        else:
+            _column(frame, labels, path, "label")  # raises with the column list
+        if text_column is not None:
+            texts = _column(frame, text_column, path, "text").fillna("").astype(str)
+            return PoolFile(path, texts.to_numpy(dtype=object), y, "text", [text_column])
+        if feature_columns:
+            for name in feature_columns:
+                _column(frame, name, path, "feature")
+            features = frame[list(feature_columns)]
+            bad = [c for c in features.columns if features[c].dtype.kind not in "biuf"]
+            if bad:
+                raise UserError(
+                    f"feature columns {bad} in {path} are not numeric; for a text column pass "
+                    "--text-column"
+                )
+        else:
+            features = frame.drop(columns=[labels], errors="ignore").select_dtypes("number")
+            if features.shape[1] == 0:
+                raise UserError(
+                    f"{path} has no numeric feature columns besides {labels!r}; name them with "
+                    "--feature-columns, or pass --text-column for text"
+                )
+        X = features.to_numpy(dtype=np.float32)
+        return PoolFile(path, X, y, "table", [str(c) for c in features.columns])
+    if text_column is not None or feature_columns:
+        raise UserError("--text-column and --feature-columns apply to CSV and Parquet pools")
+    if suffix == ".npy":
+        X = np.load(path, mmap_mode="r", allow_pickle=False)
+        return PoolFile(path, X, _labels_file(labels, len(X)), "array")
+    with np.load(path, allow_pickle=False) as archive:
+        names = list(archive.files)
+        if labels in names:
+            y = archive[labels]
+            rest = [n for n in names if n != labels]
+        else:
+            y, rest = None, names
+        key = "X" if "X" in rest else (rest[0] if len(rest) == 1 else None)
+        if key is None:
+            raise UserError(
+                f"{path} holds arrays {names}: name the rows 'X' (and pass the labels' array "
+                "name to --labels)"
+            )
+        X = archive[key]
+    if y is None:
+        y = _labels_file(labels, len(X))
+    if len(y) != len(X):
+        raise UserError(f"{path}: {len(y)} labels for {len(X)} rows")
+    return PoolFile(path, X, y, "array")
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Fail before any work when ``path`` cannot be written."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UserError(f"cannot write {path}: it is a directory")
+    if not parent.is_dir():
+        raise UserError(f"cannot write {path}: no such directory {parent}")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UserError(f"cannot write {path}: permission denied")
+    return path
+
+
+def write_atomic(path: Path, write: Callable[[Any], None], *, binary: bool = False) -> None:
+    """Write through a temporary file in the same folder, then rename over ``path``: a crash
+    or an error never leaves a partial file behind."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb" if binary else "w", newline="" if not binary else None) as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def split_labels(raw: Any, missing_label: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(labels, unlabeled)``: labels normalised to one type, and which rows have none.
+
+    A row is unlabeled when its value is empty or NaN, or equals ``missing_label`` (compared
+    as text, since a CSV cell has no type). Labeled values become integers when they all are
+    whole numbers (a CSV column with blanks reads as floats: ``3.0`` is class ``3``), floats
+    when they are all numbers, else strings; unlabeled rows hold ``None``.
+    """
+    import pandas as pd
+
+    values = pd.Series(np.asarray(raw, dtype=object))
+    unlabeled = values.isna().to_numpy(copy=True)
+    if missing_label is not None:
+        unlabeled |= (values.astype(str) == str(missing_label)).to_numpy()
+        marker = pd.to_numeric(pd.Series([missing_label]), errors="coerce")[0]
+        if not np.isnan(marker):  # -1 also matches -1.0 (a CSV column with blanks is float)
+            unlabeled |= (pd.to_numeric(values, errors="coerce") == marker).to_numpy()
+    known = values[~unlabeled]
+    numeric = pd.to_numeric(known, errors="coerce")
+    if len(known) and not numeric.isna().any():
+        as_float = numeric.to_numpy(dtype=float)
+        whole = np.all(as_float == np.round(as_float))
+        converted = as_float.astype(np.int64) if whole else as_float
+    else:
+        converted = known.astype(str).to_numpy()
+    y = np.empty(len(values), dtype=object)
+    y[~unlabeled] = list(converted)
+    y[unlabeled] = None
+    return y, unlabeled

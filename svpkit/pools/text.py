@@ -1,0 +1,69 @@
+"""Pools of texts: a list, array or pandas Series of strings, one row per text.
+
+The rows stay strings; the proxy turns them into what its model reads (the default text proxy,
+:func:`svpkit.nn.make_text_proxy`, hashes word n-grams; a scikit-learn pipeline such as
+``make_pipeline(TfidfVectorizer(), LogisticRegression())`` vectorizes them itself). Embeddings
+for k-centers must come from a torch proxy: strings are not a space to measure distances in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import joblib
+import numpy as np
+
+from .._validation import is_text
+from .memory import InMemoryPool
+from .outputs import is_torch_proxy
+
+__all__ = ["TextPool", "is_text"]
+
+
+def text_embedding_message(proxy: Any) -> str:
+    has = "no proxy" if proxy is None else f"proxy {type(proxy).__name__}"
+    return (
+        f"this method reads embeddings, and with {has} they would be the raw strings of a text "
+        "pool. Use a torch text proxy (svpkit.nn.make_text_proxy(), the default for text when "
+        "rows are labeled), or a method that reads probabilities."
+    )
+
+
+class TextPool(InMemoryPool):
+    """A pool whose rows are strings.
+
+    Parameters
+    ----------
+    X : list, tuple, ndarray or pandas Series of str
+    estimator : estimator
+        Its ``n_features_in_`` (from an earlier fit on an array) is dropped: texts have no
+        feature count.
+    reset : bool
+        True in ``fit``; False in ``transform``.
+    """
+
+    def __init__(self, X: Any, estimator: Any, *, reset: bool) -> None:  # noqa: D107
+        values = X.to_numpy() if hasattr(X, "to_numpy") else X
+        texts = np.empty(len(values), dtype=object)
+        texts[:] = list(values)
+        not_str = np.fromiter((not isinstance(t, str) for t in texts), bool, count=len(texts))
+        if not_str.any():
+            first = int(np.flatnonzero(not_str)[0])
+            raise ValueError(
+                f"X is a text pool, but {int(not_str.sum())} of its {len(texts)} rows are not "
+                f"strings (first: row {first}, {texts[first]!r}). Fill missing texts with '' "
+                "or drop those rows."
+            )
+        if reset and hasattr(estimator, "n_features_in_"):
+            del estimator.n_features_in_
+        self.X = texts
+        self.n_rows = len(texts)
+        self.fingerprint = ("text", self.n_rows, joblib.hash(texts))
+
+    def default_proxy(self) -> Any:
+        from ..nn.text import make_text_proxy
+
+        return make_text_proxy()
+
+    def embedding_refusal(self, proxy: Any) -> str | None:
+        return None if is_torch_proxy(proxy) else text_embedding_message(proxy)
