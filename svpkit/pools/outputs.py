@@ -48,14 +48,22 @@ def check_proxy(proxy: Any, needs: frozenset, method: str) -> None:
         )
 
 
-def sparse_embedding_message(proxy: Any) -> str:
-    """Why a sparse pool cannot give input-feature embeddings, and the fixes."""
+def no_embedding_message(proxy: Any, features: str, fixes: str) -> str:
+    """Why a pool's input features cannot stand in for embeddings (no torch proxy embeds),
+    and the fixes."""
     has = "no proxy" if proxy is None else f"proxy {type(proxy).__name__}"
     return (
-        f"this method reads embeddings, and with {has} they would be the input features of a "
-        "sparse pool: k-centers needs dense vectors. Use a torch proxy (svpkit.nn.ProxyNet or "
-        "proxy=None with labeled rows; its embeddings are dense), or reduce the features first "
-        "(sklearn.decomposition.TruncatedSVD), or a method that reads probabilities."
+        f"this method reads embeddings, and with {has} they would be {features}. {fixes}, or "
+        "use a method that reads probabilities."
+    )
+
+
+def sparse_embedding_message(proxy: Any) -> str:
+    return no_embedding_message(
+        proxy,
+        "the input features of a sparse pool: k-centers needs dense vectors",
+        "Use a torch proxy (svpkit.nn.ProxyNet or proxy=None with labeled rows; its embeddings "
+        "are dense), or reduce the features first (sklearn.decomposition.TruncatedSVD)",
     )
 
 

@@ -15,17 +15,17 @@ import numpy as np
 
 from .._validation import is_text
 from .memory import InMemoryPool
-from .outputs import is_torch_proxy
+from .outputs import is_torch_proxy, no_embedding_message
 
 __all__ = ["TextPool", "is_text"]
 
 
 def text_embedding_message(proxy: Any) -> str:
-    has = "no proxy" if proxy is None else f"proxy {type(proxy).__name__}"
-    return (
-        f"this method reads embeddings, and with {has} they would be the raw strings of a text "
-        "pool. Use a torch text proxy (svpkit.nn.make_text_proxy(), the default for text when "
-        "rows are labeled), or a method that reads probabilities."
+    return no_embedding_message(
+        proxy,
+        "the raw strings of a text pool",
+        "Use a torch text proxy (svpkit.nn.make_text_proxy(), the default for text when rows "
+        "are labeled)",
     )
 
 
