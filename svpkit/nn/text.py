@@ -7,7 +7,7 @@ hashing users know, no vocabulary to fit), each row becomes the bucket ids of it
 (repeated as often as they occur), and :class:`torch.nn.EmbeddingBag` averages their vectors.
 The embedding table is sparse-gradient, so a step costs the rows a batch touches, not the
 whole table: with a dense table and Adam a step on 2**18 buckets took 148 ms here, with
-sparse gradients and SGD 5 ms.
+sparse gradients 5-7 ms (SGD, Adagrad).
 """
 
 from __future__ import annotations
@@ -107,8 +107,8 @@ class TextBag(nn.Module):
     embedding_dim : int, default=64
         Size of the averaged embedding (what k-centers reads).
     sparse : bool, default=True
-        Sparse gradients for the table (pair with SGD or Adagrad, as :func:`make_text_proxy`
-        does): a step then touches only the rows in the batch.
+        Sparse gradients for the table (pair with Adagrad or SGD, which accept them, as
+        :func:`make_text_proxy` does): a step then touches only the rows in the batch.
 
     Examples
     --------
@@ -135,6 +135,10 @@ class TextBag(nn.Module):
         nn.init.uniform_(self.bag.weight, -1.0 / embedding_dim, 1.0 / embedding_dim)
         with torch.no_grad():
             self.bag.weight[PAD].zero_()
+        if sparse and not torch.sparse.check_sparse_tensor_invariants.is_enabled():
+            # Adagrad's sparse update warns unless the (default, off) setting is made explicit:
+            # this keeps torch's default and only silences the warning.
+            torch.sparse.check_sparse_tensor_invariants.disable()
 
     def forward(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         emb = self.bag(X.long())
@@ -204,17 +208,18 @@ class TextProxyNet(ProxyNet):
 def make_text_proxy(**params: Any) -> TextProxyNet:
     """The default text proxy: fastText-style (hashed word uni- and bigrams, 64-d mean, linear).
 
-    Trained with plain SGD on sparse gradients at a high learning rate (the mean over a text's
-    n-grams divides each vector's gradient by its length; on the Rotten Tomatoes reviews,
-    ``lr=5`` for 10 epochs reached 76.0% test accuracy in 5 s, ``lr=0.5`` 61.5%, and a
-    TF-IDF + logistic regression pipeline 73.8%). A list of strings (or a pandas Series of
-    them) is then a pool for every method.
+    Trained with Adagrad on sparse gradients (fastText uses SGD at a high learning rate;
+    Adagrad's per-parameter steps are as good and stay stable on batches of hard rows, such as
+    :class:`~svpkit.nn.RhoLossSelection` picks, where SGD at ``lr=5`` diverged). On the
+    Rotten Tomatoes reviews (70/30 split, 2 seeds) the defaults reached 77.4% test accuracy in
+    4 s; SGD ``lr=5`` for 10 epochs 76.7% in 7 s; a TF-IDF + logistic regression pipeline
+    73.8%. A list of strings (or a pandas Series of them) is then a pool for every method.
 
     Parameters
     ----------
     **params
-        Overrides of the defaults (``max_epochs=10``, ``lr=5.0``, ``batch_size=32``,
-        ``optimizer=torch.optim.SGD``, ``n_buckets=2**18``, ``ngram_range=(1, 2)``,
+        Overrides of the defaults (``max_epochs=5``, ``lr=0.1``, ``batch_size=32``,
+        ``optimizer=torch.optim.Adagrad``, ``n_buckets=2**18``, ``ngram_range=(1, 2)``,
         ``module__embedding_dim=64``).
 
     Returns
@@ -233,10 +238,10 @@ def make_text_proxy(**params: Any) -> TextProxyNet:
     20
     """
     defaults: dict[str, Any] = {
-        "max_epochs": 10,
-        "lr": 5.0,
+        "max_epochs": 5,
+        "lr": 0.1,
         "batch_size": 32,
-        "optimizer": torch.optim.SGD,
+        "optimizer": torch.optim.Adagrad,
         "module__embedding_dim": 64,
     }
     defaults.update(params)

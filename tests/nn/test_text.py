@@ -84,7 +84,7 @@ def test_text_proxy_is_deterministic_picklable_and_clonable():
     np.testing.assert_array_equal(loaded.predict_proba(texts), a.predict_proba(texts))
     twin = clone(a)
     assert isinstance(twin, TextProxyNet) and twin.n_buckets == a.n_buckets
-    assert twin.get_params()["lr"] == 5.0
+    assert twin.get_params()["lr"] == 0.1
 
 
 def test_text_proxy_hashing_parameters_are_grid_searchable():
