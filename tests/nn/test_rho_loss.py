@@ -163,3 +163,66 @@ def test_bad_parameters_are_refused(blobs):
         plain_net(RhoLossSelection(0.5, holdout=1.0)).fit(X, y_noisy)
     with pytest.raises(ValueError, match="train_split=None"):
         plain_net(RhoLossSelection(0.5), train_split=5).fit(X, y_noisy)
+    with pytest.raises(ValueError, match="anneal must be in"):
+        plain_net(RhoLossSelection(0.5, anneal=1.5)).fit(X, y_noisy)
+
+
+def test_an_unfitted_model_is_cross_fitted_on_halves(blobs):
+    X, _, y_noisy, _ = blobs
+    template = LogisticRegression()
+    rho = RhoLossSelection(0.5, irreducible_model=template, random_state=0)
+    plain_net(rho, max_epochs=1).fit(X, y_noisy)
+    assert not hasattr(template, "coef_")  # cloned, never fitted itself
+    # a row's loss comes from the half it is not in: not from a model that saw it
+    seen = -np.log(LogisticRegression().fit(X, y_noisy).predict_proba(X)[np.arange(600), y_noisy])
+    assert not np.allclose(rho.irreducible_loss_, seen)
+    np.testing.assert_array_equal(rho.train_rows_, np.arange(len(X)))
+
+
+def test_a_text_net_gets_a_text_irreducible_model():
+    from svpkit.nn import make_text_proxy
+    from tests.nn.test_text import _sentiment
+
+    texts, y = _sentiment(300)
+    rho = RhoLossSelection(0.25, random_state=0)
+    net = make_text_proxy(max_epochs=20, random_state=0, callbacks=[("rho", rho)])
+    net.fit(texts, y)
+    # a text model read the n-gram ids: its cross-fitted losses beat chance (log 2)
+    assert np.isfinite(rho.irreducible_loss_).all() and rho.irreducible_loss_.mean() < 0.5
+    assert net.history[-1, "rows_used"] == 75
+    assert (net.predict(texts) == y).mean() > 0.8
+
+
+def test_annealed_epochs_step_on_random_rows_without_scoring(blobs, monkeypatch):
+    X, _, y_noisy, _ = blobs
+    il = LogisticRegression().fit(X, y_noisy)
+    scored_in_epoch = []
+    real = rho_module._per_row_loss
+
+    def counting(net, dataset, rows):
+        scored_in_epoch.append(len(net.history))
+        return real(net, dataset, rows)
+
+    monkeypatch.setattr(rho_module, "_per_row_loss", counting)
+    rho = RhoLossSelection(0.25, irreducible_model=il, anneal=0.5, random_state=0)
+    net = plain_net(rho, max_epochs=4).fit(X, y_noisy)
+    assert set(scored_in_epoch) == {1, 2}  # epochs 3 and 4 (the last half) score nothing
+    assert net.history[:, "steps"] == [10, 10, 10, 10]  # the same steps, annealed or not
+    assert net.history[:, "rows_used"] == [150, 150, 150, 150]
+    # annealed epochs take the (random) large batch's first rows: flipped rows get their share
+    no_anneal = RhoLossSelection(0.25, irreducible_model=il, anneal=0.0, random_state=0)
+    plain_net(no_anneal, max_epochs=4).fit(X, y_noisy)
+    assert len(scored_in_epoch) == 20 + 40
+
+
+def test_annealing_trains_on_the_rows_selection_skips(blobs):
+    """On noisy labels selection starves the flipped rows; annealed epochs do not."""
+    X, y_clean, y_noisy, flipped = blobs
+    il = LogisticRegression().fit(X[:300], y_clean[:300])  # a model of the clean task
+    share = {}
+    for anneal in (0.0, 1.0):
+        rho = RhoLossSelection(0.25, irreducible_model=il, anneal=anneal, random_state=0)
+        plain_net(rho, max_epochs=4).fit(X, y_noisy)
+        share[anneal] = rho.gradient_counts_[flipped].sum() / rho.gradient_counts_.sum()
+    assert share[0.0] < 0.5 * flipped.mean()
+    assert abs(share[1.0] - flipped.mean()) < 0.08  # anneal=1: plain random batches
