@@ -69,7 +69,7 @@ def build_proxy(args: argparse.Namespace, pool: PoolFile) -> Any:
     from ..nn import ProxyNet, ResNet, SmallCNN
 
     module = SmallCNN if name == "cnn" else ResNet
-    params: dict[str, Any] = {"max_epochs": args.proxy_epochs or 10, "lr": 1e-3}
+    params: dict[str, Any] = dict(epochs)
     if shape is not None:
         params["module__image_shape"] = shape
     if name == "resnet":

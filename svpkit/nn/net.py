@@ -17,6 +17,7 @@ from skorch import NeuralNetClassifier
 from skorch.dataset import Dataset
 from torch import nn
 
+from .._validation import is_text
 from ..utils import derive_seed, resolve_device, torch_seed_scope
 from .callbacks import SAMPLE_IDX_KEY, ForgettingTracker, PreciseBatchNorm
 from .modules import MLP
@@ -347,9 +348,15 @@ def _inference_batches(net: NeuralNetClassifier, X: Any, progress: Any = None):
     into contiguous batches (sparse ones densified one batch at a time): skorch's DataLoader
     gathers rows one by one, which is slow on large pools. Anything else (dicts, tensors,
     datasets) goes through skorch's own ``forward_iter``. ``progress(n_rows)`` is called after
-    each sliced batch.
+    each sliced batch. Each batch becomes module input on its own (float32, or a text net's
+    n-gram ids), so a memory-mapped float64 pool or a list of texts is never converted whole.
     """
+    module_input = getattr(net, "as_module_input", _to_float32)
+    if is_text(X) and not isinstance(X, np.ndarray):
+        X = np.array(list(X), dtype=object)  # sliced below, hashed batch by batch
     sparse = scipy.sparse.issparse(X)
+    if not (isinstance(X, np.ndarray) or sparse):
+        X = module_input(X)  # e.g. a DataFrame becomes an array
     if not (isinstance(X, np.ndarray) or sparse):
         yield from net.forward_iter(X, training=False)
         return
@@ -362,9 +369,7 @@ def _inference_batches(net: NeuralNetClassifier, X: Any, progress: Any = None):
             rows = X[start : start + batch]
             # a copy per batch: read-only (memory-mapped) pools cannot back a torch tensor
             rows = rows.toarray() if sparse else np.array(rows, copy=True)
-            if rows.dtype.kind == "f":  # integer input (text n-gram ids) stays integer
-                rows = rows.astype(np.float32, copy=False)
-            yield net.infer(torch.from_numpy(rows).to(net.device))
+            yield net.infer(torch.from_numpy(module_input(rows)).to(net.device))
             if progress is not None:
                 progress(len(rows))
 
@@ -427,8 +432,7 @@ def predict_proba_and_embed(
     # the caller's random stream untouched by scoring.
     with torch.random.fork_rng(devices=[]):
         try:
-            module_input = getattr(net, "as_module_input", _to_float32)
-            for out in _inference_batches(net, module_input(X), progress):
+            for out in _inference_batches(net, X, progress):
                 if isinstance(out, (tuple, list)):
                     logits, e = out[0], out[1]
                 else:

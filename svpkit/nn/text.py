@@ -78,7 +78,7 @@ def hash_ngrams(
         lowercase=lowercase,
         token_pattern=TOKEN_PATTERN,
         dtype=np.float32,
-    ).transform(list(texts) if not hasattr(texts, "__array__") else np.asarray(texts))
+    ).transform(texts)
     counts.sort_indices()
     n = counts.shape[0]
     repeats = counts.data.astype(np.int64)
