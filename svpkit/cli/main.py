@@ -18,9 +18,25 @@ from .._version import __version__
 
 #: The built-in core-set methods, for help and choices without importing the registry (a test
 #: checks this equals ``available_methods()``).
-BUILTIN_METHODS = ("entropy", "forgetting", "kcenters", "least_confidence", "margin", "random")
-#: Methods for active learning (forgetting needs every row labeled).
-QUERY_METHODS = tuple(m for m in BUILTIN_METHODS if m != "forgetting")
+BUILTIN_METHODS = (
+    "aum",
+    "auto",
+    "d2",
+    "dual",
+    "dyn_unc",
+    "el2n",
+    "entropy",
+    "forgetting",
+    "grand",
+    "kcenters",
+    "least_confidence",
+    "margin",
+    "moderate",
+    "random",
+    "tdds",
+)
+#: Methods for active learning (the others need every row labeled).
+QUERY_METHODS = ("entropy", "kcenters", "least_confidence", "margin", "random")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,7 +121,9 @@ Unlabeled rows have an empty label, NaN, or the --missing-label value. --state k
 rounds and the merged answers; a query while a round is unanswered writes that round again."""
 
 
-def _add_pool_options(cmd: argparse.ArgumentParser, methods: tuple[str, ...], default: str) -> None:
+def _add_pool_options(
+    cmd: argparse.ArgumentParser, methods: tuple[str, ...], default: str, *, balance: bool
+) -> None:
     cmd.add_argument("pool", help="CSV, Parquet, .npy or .npz file; one row per sample")
     cmd.add_argument(
         "--labels",
@@ -133,8 +151,16 @@ def _add_pool_options(cmd: argparse.ArgumentParser, methods: tuple[str, ...], de
     cmd.add_argument(
         "--class-balance",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="rank inside each class and take each class's share (default: off)",
+        default=balance,
+        help="rank inside each class and take each class's share "
+        f"(default: {'on' if balance else 'off'})",
+    )
+    cmd.add_argument(
+        "--sampler",
+        choices=("topk", "ccs", "beta"),
+        default="topk",
+        help="how kept rows are drawn from the scores: top-k, CCS strata, DUAL's Beta "
+        "(default: topk)",
     )
     cmd.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     cmd.add_argument(
@@ -172,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     select = sub.add_parser(
         "select", help="core-set selection from a file", epilog=SELECT_EXAMPLES, formatter_class=fmt
     )
-    _add_pool_options(select, BUILTIN_METHODS, "least_confidence")
+    _add_pool_options(select, BUILTIN_METHODS, "least_confidence", balance=True)
     size = select.add_mutually_exclusive_group(required=True)
     size.add_argument("--fraction", type=_share, help="share of rows kept, in (0, 1]")
     size.add_argument("--n-select", type=_count, help="number of rows kept")
@@ -186,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=QUERY_EXAMPLES,
         formatter_class=fmt,
     )
-    _add_pool_options(query, QUERY_METHODS, "least_confidence")
+    _add_pool_options(query, QUERY_METHODS, "least_confidence", balance=False)
     query.add_argument("--budget", type=_count, help="rows to propose this round")
     query.add_argument("--out", help="CSV of the rows to label (row, score, rank)")
     query.add_argument("--state", metavar="DIR", help="folder that keeps rounds and answers")

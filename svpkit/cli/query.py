@@ -190,6 +190,7 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
         method=args.method,
         n_select=budget,
         class_balance=args.class_balance,
+        sampler=args.sampler,
         random_state=args.random_state,
         missing_label=None,
         verbose=verbose,

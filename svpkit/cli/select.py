@@ -173,6 +173,7 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
         fraction=args.fraction,
         n_select=args.n_select,
         class_balance=args.class_balance,
+        sampler=args.sampler,
         random_state=args.random_state,
         verbose=verbose,
     )
@@ -198,6 +199,8 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
         "n_select": args.n_select,
         "n_selected": int(selector.n_selected_),
         "class_balance": bool(args.class_balance),
+        "sampler": args.sampler,
+        "chosen_method": selector.method_,
         "proxy": describe_proxy(selector.proxy_) if selector.proxy_ is not None else None,
         "random_state": args.random_state,
         "seconds": {"read": read_seconds, **selector.fit_seconds_, "write": write_seconds},

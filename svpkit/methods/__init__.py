@@ -2,7 +2,10 @@
 
 - :mod:`~svpkit.methods.uncertainty`: least confidence, entropy, margin (``{"proba"}``);
 - :mod:`~svpkit.methods.diversity`: k-centers (``{"embedding"}``), with a blockwise variant;
-- :mod:`~svpkit.methods.dynamics`: forgetting events (``{"forgetting"}``, all rows labeled);
+- :mod:`~svpkit.methods.dynamics`: training-dynamics scores (forgetting, EL2N, GraNd, AUM,
+  Dyn-Unc, TDDS, DUAL; all rows labeled);
+- :mod:`~svpkit.methods.coverage`: ``moderate`` and ``d2`` on the proxy's embeddings;
+- :mod:`~svpkit.methods.samplers`: from scores to kept rows (top-k, CCS, DUAL's Beta);
 - :mod:`~svpkit.methods.random`: uniform random (reads nothing);
 - :mod:`~svpkit.methods.balance`: class balance, one wrapper around any method.
 
@@ -10,9 +13,17 @@ A new method is one function of a :class:`RankContext` plus :func:`register_meth
 ``docs/methods.md``.
 """
 
-from . import diversity, dynamics, random, uncertainty  # noqa: F401  (register the built-ins)
+from . import (  # noqa: F401  (built-ins)
+    auto,
+    coverage,
+    diversity,
+    dynamics,
+    random,
+    uncertainty,
+)
 from ._registry import (
     OUTPUTS,
+    TRAINING_OUTPUTS,
     BlockMap,
     PoolOutputs,
     RankContext,
@@ -27,9 +38,16 @@ from ._registry import (
     register_method,
 )
 from ._run import outputs_read, run_method, runs_blockwise
+from .samplers import SAMPLERS, BetaSampler, CCSSampler, Sampler, resolve_sampler
 
 __all__ = [
     "OUTPUTS",
+    "TRAINING_OUTPUTS",
+    "SAMPLERS",
+    "Sampler",
+    "CCSSampler",
+    "BetaSampler",
+    "resolve_sampler",
     "BlockMap",
     "PoolOutputs",
     "RankContext",

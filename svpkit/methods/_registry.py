@@ -32,10 +32,13 @@ __all__ = [
 ]
 
 #: The proxy outputs a method may read. ``embedding`` falls back to the (flattened) input
-#: features when no proxy can be trained or the proxy has no learned embedding.
-OUTPUTS = frozenset({"proba", "embedding", "forgetting"})
+#: features when no proxy can be trained or the proxy has no learned embedding; ``dynamics``
+#: and ``forgetting`` are recorded while the proxy trains (one run serves every method).
+OUTPUTS = frozenset({"proba", "embedding", "forgetting", "dynamics"})
 #: Outputs that only a trained proxy can give.
-PROXY_OUTPUTS = frozenset({"proba", "forgetting"})
+PROXY_OUTPUTS = frozenset({"proba", "forgetting", "dynamics"})
+#: Outputs recorded during training, which only a pool seen in fit has.
+TRAINING_OUTPUTS = frozenset({"forgetting", "dynamics"})
 
 
 @dataclass
@@ -50,11 +53,15 @@ class PoolOutputs:
         Penultimate-layer embeddings, or the (flattened) input features when the proxy has none.
     forgetting : ndarray of shape (n_rows,) or None
         Forgetting scores of the rows the proxy trained on (NaN elsewhere).
+    dynamics : svpkit.kernels.dynamics.TrainingDynamics or None
+        Per-epoch training dynamics of the rows the proxy trained on (``dynamics.take(rows)``
+        gives the columns of pool rows).
     """
 
     proba: np.ndarray | None = None
     embedding: np.ndarray | None = None
     forgetting: np.ndarray | None = None
+    dynamics: Any = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,14 @@ class RankContext:
         the same share inside every class); None when a count was asked for.
     verbose : bool
         Whether the selector asked for progress; long methods show it with :meth:`progress`.
+    sampler : svpkit.methods.Sampler or None
+        How the kept rows are drawn from the scores (None: the top of the ranking); applied by
+        :func:`run_method`, inside each class under class balance.
+    evaluate : callable or None
+        ``evaluate(train_rows, test_rows, seed, steps_of_rows) -> accuracy``: trains a fresh
+        clone of the proxy on ``train_rows`` (seeded; a skorch proxy for as many gradient steps
+        as an epoch budget on ``steps_of_rows`` rows) and scores it on ``test_rows`` (what
+        ``method="auto"`` validates with).
     """
 
     outputs: PoolOutputs
@@ -97,6 +112,8 @@ class RankContext:
     class_balance: bool = False
     share: float | None = None
     verbose: bool = False
+    sampler: Any = None
+    evaluate: Callable[..., float] | None = None
 
     def progress(self, total: int, desc: str) -> Any:
         """A tqdm bar for a long step (disabled unless ``verbose``); use it as a context
@@ -131,11 +148,21 @@ class Ranking:
         One score per entry of ``ctx.candidates`` (larger = keep first; NaN = not ranked).
     covering_radius : float or None
         For k-centers run blockwise: the covering radius achieved (measured).
+    chosen : str or None
+        For a method that chooses among others (``auto``): the choice.
+    choice_scores : dict or None
+        For ``auto``: the validation score of every candidate.
+    n_kept : int or None
+        How many leading rows of ``order`` are kept, when a method decides it itself
+        (``whole_context``: class balance may round the share up in every class).
     """
 
     order: np.ndarray
     scores: np.ndarray
     covering_radius: float | None = None
+    chosen: str | None = None
+    choice_scores: dict | None = None
+    n_kept: int | None = None
 
 
 class BlockMap(Protocol):
@@ -180,13 +207,13 @@ class SelectionMethod:
     Attributes
     ----------
     name : str
-    needs : frozenset of {"proba", "embedding", "forgetting"}
+    needs : frozenset of {"proba", "embedding", "forgetting", "dynamics"}
         The proxy outputs the method reads (a string or any iterable is turned into a set).
     rank : callable
         ``rank(ctx: RankContext) -> (order, scores)`` (or a :class:`Ranking`).
     needs_all_labels : bool
-        True when the method needs every row labeled and the proxy's training dynamics over
-        them (forgetting): offered by selectors for fully labeled pools only.
+        True when the method needs every row labeled (and usually the proxy's training dynamics
+        over them): offered by selectors for fully labeled pools only.
     weigh : callable or None
         ``weigh(ctx, selected) -> weights``: one weight per selected row (e.g. k-centers cluster
         sizes, usable as ``sample_weight``), or None when the method has no natural weighting.
@@ -194,6 +221,9 @@ class SelectionMethod:
         ``blockwise(ctx, blocks: BlockMap) -> Ranking``: a variant that runs where the blocks of
         a distributed pool live, with ``ctx.outputs`` empty (k-centers' two-round algorithm).
         Without one, a distributed pool gathers ``needs`` and ``rank`` runs in process.
+    whole_context : bool
+        True when ``rank`` applies class balance and the sampler itself and returns the kept
+        rows first (``auto``, which runs other methods through :func:`run_method`).
     """
 
     name: str
@@ -202,6 +232,7 @@ class SelectionMethod:
     needs_all_labels: bool = False
     weigh: Callable[[RankContext, np.ndarray], np.ndarray] | None = None
     blockwise: Callable[[RankContext, BlockMap], Ranking] | None = None
+    whole_context: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "needs", _as_needs(self.needs))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._registry import BlockMap, RankContext, Ranking, SelectionMethod, as_ranking
 from .balance import rank_balanced
+from .samplers import keep
 
 __all__ = ["run_method", "outputs_read", "runs_blockwise"]
 
@@ -18,24 +21,32 @@ def run_method(
     ``selected`` are the kept rows (unsorted). With ``blocks`` (a distributed pool, and
     :func:`runs_blockwise` true), the method's blockwise variant runs where the blocks live.
     """
+    if method.whole_context:
+        ranking = as_ranking(method, method.rank(ctx), len(ctx.candidates))
+        n_kept = ranking.n_kept if ranking.n_kept is not None else ctx.n_select
+        return ranking, ranking.order[:n_kept]
     if ctx.class_balance:
         return rank_balanced(method, ctx)
     if blocks is not None:
         ranking = as_ranking(method, method.blockwise(ctx, blocks), len(ctx.candidates))
+        return ranking, ranking.order[: ctx.n_select]
     else:
         ranking = as_ranking(method, method.rank(ctx), len(ctx.candidates))
-    return ranking, ranking.order[: ctx.n_select]
+    return keep(ctx, ranking, method.name)
 
 
-def outputs_read(method: SelectionMethod, *, class_balance: bool, labels_known: bool) -> frozenset:
-    """Outputs a pool must provide: the method's, plus probabilities when class balance has to
-    predict the classes of unlabeled candidates."""
+def outputs_read(
+    method: SelectionMethod, *, class_balance: bool, labels_known: bool, sampler: Any = None
+) -> frozenset:
+    """Outputs a pool must provide: the method's and the sampler's, plus probabilities when
+    class balance has to predict the classes of unlabeled candidates."""
+    needs = method.needs | getattr(sampler, "needs", frozenset())
     if class_balance and not labels_known:
-        return method.needs | {"proba"}
-    return method.needs
+        return needs | {"proba"}
+    return needs
 
 
-def runs_blockwise(method: SelectionMethod, *, class_balance: bool) -> bool:
-    """Whether a distributed pool runs the method's blockwise variant (class balance ranks each
-    class in process, from gathered outputs)."""
-    return method.blockwise is not None and not class_balance
+def runs_blockwise(method: SelectionMethod, *, class_balance: bool, sampler: Any = None) -> bool:
+    """Whether a distributed pool runs the method's blockwise variant (class balance and
+    samplers rank in process, from gathered outputs)."""
+    return method.blockwise is not None and not class_balance and sampler is None

@@ -2,9 +2,9 @@
 
 Candidates are grouped by their label where it is known and, where it is not (active
 learning), by the class the proxy predicts. The method ranks each class on its own (with that
-class's existing rows as existing centers); a share is rounded inside each class by the same
-rule as everywhere (:func:`svpkit._validation.rows_for_share`), a count is split in proportion
-to the class sizes (largest remainder). The combined ranking interleaves the classes by
+class's existing rows as existing centers); the number of rows kept is the same as without
+class balance, split in proportion to the class sizes (largest remainder), so a share is the
+same share inside every class up to one row. The combined ranking interleaves the classes by
 relative rank within their class.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import rows_for_share
 from ._registry import RankContext, Ranking, SelectionMethod, as_ranking
+from .samplers import keep
 
 __all__ = ["rank_balanced", "candidate_classes", "allocate"]
 
@@ -55,20 +55,21 @@ def rank_balanced(method: SelectionMethod, ctx: RankContext) -> tuple[Ranking, n
     """Rank every class with ``method``; keep each class's quota. Returns ``(ranking, kept)``."""
     classes = candidate_classes(ctx)
     present, sizes = np.unique(classes, return_counts=True)
-    if ctx.share is not None:
-        quotas = np.array([rows_for_share(ctx.share, int(n)) for n in sizes])
-    else:
-        quotas = allocate(ctx.n_select, sizes)
+    # The same total as without class balance (fraction=0.5 keeps ceil(n / 2) rows either way),
+    # split in proportion to the class sizes.
+    quotas = allocate(ctx.n_select, sizes)
     existing_classes = ctx.y[ctx.existing]
     scores = np.full(len(ctx.candidates), np.nan)
     orders, keys, kept = [], [], []
     for cls, n_cls, k in zip(present, sizes, quotas, strict=True):
         members = ctx.candidates[classes == cls]
         sub = ctx.restricted(members, ctx.existing[existing_classes == cls], int(k))
-        ranking = as_ranking(method, method.rank(sub), len(members))
+        ranking, kept_cls = keep(
+            sub, as_ranking(method, method.rank(sub), len(members)), method.name
+        )
         scores[np.searchsorted(ctx.candidates, members)] = ranking.scores
         orders.append(ranking.order)
         keys.append((np.arange(len(ranking.order)) + 1) / n_cls)  # relative rank in the class
-        kept.append(ranking.order[:k])
+        kept.append(kept_cls)
     order = np.concatenate(orders)[np.argsort(np.concatenate(keys), kind="stable")]
     return Ranking(order, scores), np.concatenate(kept)

@@ -1,6 +1,6 @@
 """Layer 2, proxy nets: skorch classifiers for proxies and targets, their modules and callbacks."""
 
-from .callbacks import EpochProgressBar, ForgettingTracker, PreciseBatchNorm
+from .callbacks import DynamicsRecorder, EpochProgressBar, ForgettingTracker, PreciseBatchNorm
 from .modules import MLP, ResNet, SmallCNN
 from .net import ProxyNet, make_default_proxy, make_proxy, predict_proba_and_embed
 from .pruning import DynamicPruning, RandomSubsetEachEpoch
@@ -16,6 +16,7 @@ __all__ = [
     "make_proxy",
     "predict_proba_and_embed",
     "ForgettingTracker",
+    "DynamicsRecorder",
     "EpochProgressBar",
     "PreciseBatchNorm",
     "DynamicPruning",

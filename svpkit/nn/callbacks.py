@@ -1,4 +1,5 @@
-"""skorch callbacks: forgetting events during training, and an epoch progress bar."""
+"""skorch callbacks: training dynamics (and forgetting events), an epoch progress bar, precise
+BatchNorm statistics."""
 
 from __future__ import annotations
 
@@ -6,27 +7,133 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
-from ..kernels.scoring import ForgettingCounter
+from ..kernels.dynamics import BYTES_PER_ROW_EPOCH, CHANNELS, TrainingDynamics, forgetting_counter
 
-__all__ = ["ForgettingTracker", "EpochProgressBar", "PreciseBatchNorm"]
+__all__ = ["DynamicsRecorder", "ForgettingTracker", "EpochProgressBar", "PreciseBatchNorm"]
 
 #: Key under which :class:`~svpkit.nn.ProxyNet` passes row ids through skorch's batching.
 SAMPLE_IDX_KEY = "sample_idx"
 
 
-class ForgettingTracker(Callback):
+class DynamicsRecorder(Callback):
+    """Record every training row's dynamics, epoch by epoch, while a skorch net trains.
+
+    For each presentation (the training mini-batch's own forward pass, train mode) it stores the
+    true-class probability, the margin to the best other class, the EL2N error norm and the KL
+    step from the row's previous presentation (:mod:`svpkit.kernels.dynamics`): 8 bytes per row
+    per epoch in float16, plus one float16 probability vector per row for the KL step. Every
+    dynamics score (forgetting, EL2N, AUM, Dyn-Unc, TDDS, DUAL) is computed from one such run.
+    Row ids reach the callback because :class:`~svpkit.nn.ProxyNet` wraps ``X`` as
+    ``{"X": X, "sample_idx": ids}`` whenever a recorder is attached.
+
+    Parameters
+    ----------
+    scratch_dir : str or None, default=None
+        Where to keep the channels as memmaps when they exceed ``max_memory_bytes`` (None: the
+        system's temporary directory).
+    max_memory_bytes : int, default=1 << 29
+        Above this many bytes (512 MiB) the channels live in memmaps instead of memory.
+
+    Attributes
+    ----------
+    dynamics_ : svpkit.kernels.dynamics.TrainingDynamics
+        The recorded channels, trimmed to the epochs that ran.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.nn import DynamicsRecorder, make_default_proxy
+    >>> X = np.random.RandomState(0).randn(60, 4).astype("float32"); y = (X[:, 0] > 0)
+    >>> net = make_default_proxy(max_epochs=3, callbacks=[("dyn", DynamicsRecorder())])
+    >>> dict(net.fit(X, y).callbacks_)["dyn"].dynamics_.p_true.shape
+    (3, 60)
+    """
+
+    def __init__(self, scratch_dir: str | None = None, max_memory_bytes: int = 1 << 29) -> None:
+        self.scratch_dir = scratch_dir
+        self.max_memory_bytes = max_memory_bytes
+
+    def initialize(self) -> DynamicsRecorder:
+        self.dynamics_ = None
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs) -> None:
+        if not isinstance(X, dict) or SAMPLE_IDX_KEY not in X:
+            raise RuntimeError(
+                f"{type(self).__name__} needs row ids in the batches; use it with "
+                "svpkit.nn.ProxyNet, which adds them, or pass X as "
+                "{'X': X, 'sample_idx': np.arange(len(X))}."
+            )
+        n_rows = len(X[SAMPLE_IDX_KEY])
+        n_epochs = int(net.max_epochs)
+        directory = None
+        if n_epochs * n_rows * BYTES_PER_ROW_EPOCH > self.max_memory_bytes:
+            import tempfile
+
+            directory = self.scratch_dir or tempfile.gettempdir()
+        self._record = TrainingDynamics.empty(n_epochs, n_rows, directory=directory)
+        self._previous = None  # last probabilities per row, for the KL step
+        self._epoch = -1
+
+    def on_epoch_begin(self, net, **kwargs) -> None:
+        self._epoch += 1
+        if self._epoch >= self._record.n_epochs:  # fit past max_epochs (partial_fit): grow
+            extra = TrainingDynamics.empty(self._record.n_epochs, self._record.n_rows)
+            self._record = TrainingDynamics(
+                *(np.concatenate([getattr(self._record, c), getattr(extra, c)]) for c in CHANNELS)
+            )
+
+    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs) -> None:
+        if not training or getattr(self, "_record", None) is None:
+            return
+        Xi, yi = batch
+        logits = y_pred[0] if isinstance(y_pred, (tuple, list)) else y_pred
+        with torch.no_grad():
+            proba = torch.softmax(logits.detach().float(), dim=1).cpu()
+            yi = yi.to("cpu").long()
+            rows = torch.arange(len(yi))
+            p_true = proba[rows, yi]
+            others = proba.clone()
+            others[rows, yi] = -1.0
+            margin = p_true - others.max(dim=1).values if proba.shape[1] > 1 else p_true
+            onehot = torch.zeros_like(proba)
+            onehot[rows, yi] = 1.0
+            error = torch.linalg.vector_norm(proba - onehot, dim=1)
+        ids = np.asarray(Xi[SAMPLE_IDX_KEY].cpu(), dtype=np.int64)
+        epoch, record = self._epoch, self._record
+        record.p_true[epoch, ids] = p_true.numpy()
+        record.margin[epoch, ids] = margin.numpy()
+        record.error[epoch, ids] = error.numpy()
+        proba_np = proba.numpy()
+        if self._previous is None:
+            self._previous = np.full((record.n_rows, proba_np.shape[1]), np.nan, np.float16)
+        previous = self._previous[ids].astype(np.float32)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_ratio = np.log(proba_np + 1e-8) - np.log(previous + 1e-8)
+            record.kl_step[epoch, ids] = np.abs((proba_np * log_ratio).sum(axis=1))
+        self._previous[ids] = proba_np
+
+    def on_train_end(self, net, **kwargs) -> None:
+        record = getattr(self, "_record", None)
+        if record is not None:
+            self.dynamics_ = record.first_epochs(self._epoch + 1)
+        self._record = self._previous = None
+
+
+class ForgettingTracker(DynamicsRecorder):
     """Count forgetting events per training example while a skorch net trains.
 
-    Correctness is read from each training mini-batch's own forward pass (train mode), i.e. at
-    the example's *presentation*, as in Toneva et al. (2019) and the SVP paper. Row ids reach the
-    callback because :class:`~svpkit.nn.ProxyNet` wraps ``X`` as ``{"X": X, "sample_idx": ids}``
-    whenever this callback is attached; the net strips the ids before calling the module.
+    A :class:`DynamicsRecorder` whose margins give the correctness at each presentation, as in
+    Toneva et al. (2019) and the SVP paper (correct means the true class has the largest
+    probability).
 
     Attributes
     ----------
     counter_ : svpkit.kernels.scoring.ForgettingCounter
-        Running counts; ``counter_.scores()`` gives the forgetting scores (``inf`` = never
+        The counts; ``counter_.scores()`` gives the forgetting scores (``inf`` = never
         learned).
+    dynamics_ : svpkit.kernels.dynamics.TrainingDynamics
+        Everything else that was recorded.
 
     Examples
     --------
@@ -40,24 +147,14 @@ class ForgettingTracker(Callback):
     """
 
     def initialize(self) -> ForgettingTracker:
+        super().initialize()
         self.counter_ = None
         return self
 
-    def on_train_begin(self, net, X=None, y=None, **kwargs) -> None:
-        if not isinstance(X, dict) or SAMPLE_IDX_KEY not in X:
-            raise RuntimeError(
-                "ForgettingTracker needs row ids in the batches; use it with svpkit.nn.ProxyNet, "
-                "which adds them, or pass X as {'X': X, 'sample_idx': np.arange(len(X))}."
-            )
-        self.counter_ = ForgettingCounter(len(X[SAMPLE_IDX_KEY]))
-
-    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs) -> None:
-        if not training or self.counter_ is None:
-            return
-        Xi, yi = batch
-        logits = y_pred[0] if isinstance(y_pred, (tuple, list)) else y_pred
-        correct = (logits.argmax(dim=1) == yi.to(logits.device)).cpu().numpy()
-        self.counter_.update(np.asarray(Xi[SAMPLE_IDX_KEY].cpu()), correct)
+    def on_train_end(self, net, **kwargs) -> None:
+        super().on_train_end(net, **kwargs)
+        if self.dynamics_ is not None:
+            self.counter_ = forgetting_counter(self.dynamics_)
 
 
 class EpochProgressBar(Callback):

@@ -19,7 +19,7 @@ from torch import nn
 
 from .._validation import is_text
 from ..utils import derive_seed, resolve_device, torch_seed_scope
-from .callbacks import SAMPLE_IDX_KEY, ForgettingTracker, PreciseBatchNorm
+from .callbacks import SAMPLE_IDX_KEY, DynamicsRecorder, PreciseBatchNorm
 from .modules import MLP
 
 __all__ = ["ProxyNet", "make_default_proxy", "make_proxy", "predict_proba_and_embed"]
@@ -72,8 +72,9 @@ class ProxyNet(NeuralNetClassifier):
       with the same seed give the same net;
     - training batches are shuffled (skorch's default is not to), and BatchNorm statistics are
       recomputed with the final weights after training (:class:`~svpkit.nn.PreciseBatchNorm`);
-    - with a :class:`~svpkit.nn.ForgettingTracker` callback, row ids are threaded through the
-      batches so forgetting events can be counted per example.
+    - with a :class:`~svpkit.nn.DynamicsRecorder` (or :class:`~svpkit.nn.ForgettingTracker`)
+      callback, row ids are threaded through the batches so training dynamics can be recorded
+      per example.
 
     Parameters
     ----------
@@ -176,7 +177,7 @@ class ProxyNet(NeuralNetClassifier):
 
     def infer(self, x: Any, **fit_params: Any):
         if isinstance(x, Mapping) and SAMPLE_IDX_KEY in x:
-            x = x["X"]  # row ids are for the ForgettingTracker, not the module
+            x = x["X"]  # row ids are for the DynamicsRecorder, not the module
         return super().infer(x, **fit_params)
 
     def get_loss(self, y_pred: Any, y_true: Any, X: Any = None, training: bool = False):
@@ -187,7 +188,7 @@ class ProxyNet(NeuralNetClassifier):
     def _tracks_forgetting(self) -> bool:
         for cb in self.callbacks or []:
             cb = cb[1] if isinstance(cb, tuple) else cb
-            if isinstance(cb, ForgettingTracker):
+            if isinstance(cb, DynamicsRecorder):
                 return True
         return False
 

@@ -88,6 +88,24 @@ class Pool(ABC):
         for every row. With ``blockwise`` (the method has a blockwise variant), a distributed
         pool returns its blocks instead of gathering the outputs."""
 
+    def holdout_accuracy(
+        self,
+        proxy: Any,
+        y_enc: np.ndarray,
+        train_rows: np.ndarray,
+        test_rows: np.ndarray,
+        seed: int,
+        *,
+        steps_of_rows: int | None = None,
+    ) -> float:
+        """Accuracy on ``test_rows`` of a clone of ``proxy`` trained on ``train_rows`` (how
+        ``method="auto"`` validates a candidate selection). With ``steps_of_rows``, a skorch
+        proxy's epochs are scaled (at most 10x) to the gradient steps of that many rows."""
+        raise ValueError(
+            f"method='auto' trains the proxy on candidate selections, which {type(self).__name__} "
+            "does not support; compute the pool in memory or choose a method."
+        )
+
     def default_proxy(self) -> Any:
         """The proxy used when the selector has ``proxy=None`` (an MLP for arrays)."""
         from ..nn.net import make_default_proxy  # torch only when the default proxy is used

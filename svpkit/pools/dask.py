@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..methods import PoolOutputs
+from ..methods import TRAINING_OUTPUTS, PoolOutputs
 from .base import Pool, Readout, check_pool_array
 from .outputs import read_outputs, train_proxy
 
@@ -107,9 +107,9 @@ class DaskPool(Pool):
     ):
         import dask
 
-        if "forgetting" in needs:
+        if needs & TRAINING_OUTPUTS:
             raise ValueError(
-                "forgetting events need the proxy's training dynamics over every row; compute "
+                "this method needs the proxy's training dynamics over every row; compute "
                 "the pool (X.compute()) and fit on the in-memory array."
             )
         start = time.perf_counter()

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_memory, validate_data
 from .. import _validation as v
 from ..methods import PoolOutputs
 from .base import Pool, Readout, check_finite, check_pool_array
-from .outputs import read_outputs, train_and_read
+from .outputs import is_torch_proxy, read_outputs, train_and_read, train_proxy
 
 
 class InMemoryPool(Pool):
@@ -78,6 +78,16 @@ class InMemoryPool(Pool):
             clone(proxy), self.X, y_enc, train_rows, seed, key_needs, bool(verbose)
         )
         return Readout(proxy_, outputs, seconds=seconds)
+
+    def holdout_accuracy(
+        self, proxy, y_enc, train_rows, test_rows, seed, *, steps_of_rows=None
+    ) -> float:
+        proxy = clone(proxy)
+        if steps_of_rows is not None and is_torch_proxy(proxy):
+            scale = min(10.0, steps_of_rows / max(1, len(train_rows)))
+            proxy.set_params(max_epochs=max(1, int(round(proxy.max_epochs * scale))))
+        proxy_ = train_proxy(proxy, self.X[train_rows], y_enc[train_rows], seed)
+        return float(np.mean(proxy_.predict(self.X[test_rows]) == y_enc[test_rows]))
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
         self._check_embeddings(proxy_, needs)

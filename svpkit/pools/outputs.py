@@ -14,10 +14,10 @@ import numpy as np
 import scipy.sparse
 from sklearn.base import clone
 
-from ..methods import PoolOutputs, methods_not_reading
+from ..methods import TRAINING_OUTPUTS, PoolOutputs, methods_not_reading
 from ..utils import fit_seeded
 
-_FORGETTING_CB = "svpkit_forgetting"
+_DYNAMICS_CB = "svpkit_dynamics"
 
 
 def is_torch_proxy(proxy: Any) -> bool:
@@ -35,10 +35,11 @@ def is_proxy_net(proxy: Any) -> bool:
 
 def check_proxy(proxy: Any, needs: frozenset, method: str) -> None:
     """Fail early, naming the fix, when a proxy cannot give the outputs a method reads."""
-    if "forgetting" in needs and not is_proxy_net(proxy):
+    if needs & TRAINING_OUTPUTS and not is_proxy_net(proxy):
         raise ValueError(
-            f"method={method!r} counts forgetting events while the proxy trains, which needs a "
-            f"svpkit.nn.ProxyNet proxy (or proxy=None); got {type(proxy).__name__}."
+            f"method={method!r} reads the proxy's training dynamics (recorded while it trains), "
+            f"which needs a svpkit.nn.ProxyNet proxy (or proxy=None); got "
+            f"{type(proxy).__name__}."
         )
     if "proba" in needs and not hasattr(proxy, "predict_proba"):
         raise ValueError(
@@ -78,18 +79,18 @@ def train_proxy(
     y_train: np.ndarray,
     seed: int,
     *,
-    track_forgetting: bool = False,
+    track_dynamics: bool = False,
     verbose: bool = False,
 ) -> Any:
     """Fit a clone of ``proxy`` reproducibly (torch seeded in a scope; ``random_state`` set
-    when the proxy leaves it unset), optionally counting forgetting events."""
+    when the proxy leaves it unset), optionally recording its training dynamics."""
     proxy_ = clone(proxy)
     torch_proxy = is_torch_proxy(proxy_)
     extra_callbacks = []
-    if track_forgetting or (verbose and torch_proxy):
-        from ..nn.callbacks import EpochProgressBar, ForgettingTracker
-    if track_forgetting:
-        extra_callbacks.append((_FORGETTING_CB, ForgettingTracker()))
+    if track_dynamics or (verbose and torch_proxy):
+        from ..nn.callbacks import DynamicsRecorder, EpochProgressBar
+    if track_dynamics:
+        extra_callbacks.append((_DYNAMICS_CB, DynamicsRecorder()))
     if verbose and torch_proxy:
         extra_callbacks.append(("svpkit_progress", EpochProgressBar("proxy")))
     if extra_callbacks:
@@ -121,10 +122,10 @@ def train_and_read(
     seed : int
         Seeds torch (in a scope that restores the caller's RNG) and, when the proxy leaves it
         unset, its ``random_state``.
-    needs : tuple of {"proba", "embedding", "forgetting"}, or "all"
+    needs : tuple of {"proba", "embedding", "forgetting", "dynamics"}, or "all"
         What to read out (a sorted tuple: it is part of the cache key). ``"all"`` reads
-        everything the proxy can give (forgetting counts for a ProxyNet, probabilities,
-        embeddings), so one cached training serves every method.
+        everything the proxy can give (training dynamics and forgetting counts for a ProxyNet,
+        probabilities, embeddings), so one cached training serves every method.
     verbose : bool
         Show an epoch progress bar for torch proxies.
 
@@ -136,25 +137,30 @@ def train_and_read(
         ``{"proxy_fit": ..., "score": ...}``: wall time of training and of reading outputs.
     """
     if needs == "all":
-        track_forgetting = is_proxy_net(proxy)
+        track_dynamics = is_proxy_net(proxy)
         needs = ("embedding", "proba")
     else:
-        track_forgetting = "forgetting" in needs
+        track_dynamics = bool(set(needs) & TRAINING_OUTPUTS)
     start = time.perf_counter()
     proxy_ = train_proxy(
         proxy,
         X[train_rows],
         y_enc[train_rows],
         seed,
-        track_forgetting=track_forgetting,
+        track_dynamics=track_dynamics,
         verbose=verbose,
     )
     fitted = time.perf_counter()
 
-    outputs = read_outputs(proxy_, X, frozenset(needs) - {"forgetting"}, verbose=verbose)
-    if track_forgetting:  # counted during training: reading them is free
+    outputs = read_outputs(proxy_, X, frozenset(needs) - TRAINING_OUTPUTS, verbose=verbose)
+    if track_dynamics:  # recorded during training: reading them is free
+        from ..kernels.dynamics import forgetting_from_dynamics
+
+        dynamics = dict(proxy_.callbacks_)[_DYNAMICS_CB].dynamics_
+        dynamics.rows = np.asarray(train_rows, dtype=np.int64)
+        outputs.dynamics = dynamics
         outputs.forgetting = np.full(X.shape[0], np.nan)
-        outputs.forgetting[train_rows] = dict(proxy_.callbacks_)[_FORGETTING_CB].counter_.scores()
+        outputs.forgetting[train_rows] = forgetting_from_dynamics(dynamics)
     seconds = {"proxy_fit": fitted - start, "score": time.perf_counter() - fitted}
     return proxy_, outputs, seconds
 
@@ -165,11 +171,12 @@ def read_outputs(
     """Outputs of an already fitted proxy (or of none: embeddings are then the features).
 
     With ``verbose``, a torch proxy's inference shows a progress bar over the rows."""
-    if "forgetting" in needs:
+    if needs & TRAINING_OUTPUTS:
         raise ValueError(
-            "forgetting events are counted while the proxy trains on the pool, so they cannot "
-            "be read for a pool that was not passed to fit. Call fit (or fit_resample) on this "
-            "pool, or use a method that reads probabilities or embeddings."
+            "training dynamics (forgetting events, EL2N, AUM, ...) are recorded while the proxy "
+            "trains on the pool, so they cannot be read for a pool that was not passed to fit. "
+            "Call fit (or fit_resample) on this pool, or use a method that reads probabilities "
+            "or embeddings."
         )
     outputs = PoolOutputs()
     want_proba = "proba" in needs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
@@ -26,6 +27,7 @@ from ..methods import (
     get_method,
     methods_without_proxy,
     outputs_read,
+    resolve_sampler,
     run_method,
     runs_blockwise,
 )
@@ -73,6 +75,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         "fraction": [Interval(Real, 0, 1, closed="right"), None],
         "n_select": [Interval(Integral, 1, None, closed="left"), None],
         "class_balance": ["boolean"],
+        "sampler": [str, HasMethods(["sample"])],
         "random_state": ["random_state"],
         "memory": [None, str, HasMethods(["cache"])],
         "verbose": ["verbose"],
@@ -86,6 +89,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         *,
         n_select: int | None = None,
         class_balance: bool = False,
+        sampler: Any = "topk",
         random_state: int | np.random.RandomState | None = None,
         memory: Any = None,
         verbose: bool = False,
@@ -95,6 +99,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         self.fraction = fraction
         self.n_select = n_select
         self.class_balance = class_balance
+        self.sampler = sampler
         self.random_state = random_state
         self.memory = memory
         self.verbose = verbose
@@ -169,6 +174,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
     def _check_params(self) -> SelectionMethod:
         """Every parameter check, in one place; returns the method."""
         self._validate_params()
+        resolve_sampler(self.sampler)
         return get_method(self.method, all_labeled=self.all_rows_labeled)
 
     def _n_to_select(self, n_candidates: int, what: str) -> int:
@@ -215,6 +221,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         self
         """
         method = get_method(self.method, all_labeled=self.all_rows_labeled)
+        sampler = resolve_sampler(self.sampler)
         pool = make_pool(X, self, reset=True)
         y = pool.labels(y)
         labeled, candidates = self._split_rows(y)
@@ -224,8 +231,10 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         seed = derive_seed(rng)
 
         labels_known = bool((y_enc[candidates] >= 0).all())
-        needs = outputs_read(method, class_balance=self.class_balance, labels_known=labels_known)
-        blockwise = runs_blockwise(method, class_balance=self.class_balance)
+        needs = outputs_read(
+            method, class_balance=self.class_balance, labels_known=labels_known, sampler=sampler
+        )
+        blockwise = runs_blockwise(method, class_balance=self.class_balance, sampler=sampler)
         proxy = None
         if method.needs_proxy(len(labeled)) or (needs - method.needs):
             self._check_trainable(y_enc, labeled)
@@ -241,7 +250,16 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             memory=self.memory,
             verbose=self.verbose,
         )
-        ctx = self._context(readout.outputs, candidates, labeled, y_enc, classes, n_select, rng)
+        ctx = self._context(
+            readout.outputs, candidates, labeled, y_enc, classes, n_select, rng, sampler
+        )
+        if proxy is not None:  # methods that validate selections (auto) train fresh proxies
+            ctx = replace(
+                ctx,
+                evaluate=lambda train, test, s, rows: pool.holdout_accuracy(
+                    proxy, y_enc, train, test, s, steps_of_rows=rows
+                ),
+            )
         start = time.perf_counter()
         ranking, selected = run_method(method, ctx, readout.blocks)
         select_seconds = time.perf_counter() - start
@@ -253,6 +271,8 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         # Every fitted attribute is set at once, after everything succeeded: a failed fit keeps
         # the previous results intact.
         self.proxy_ = readout.proxy_
+        self.method_ = ranking.chosen or self.method
+        self.method_scores_ = ranking.choice_scores
         self.fit_seconds_ = {**readout.seconds, "select": select_seconds}
         self.classes_ = classes
         self.scores_ = np.full(pool.n_rows, np.nan)
@@ -266,7 +286,9 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         self.pool_fingerprint_ = pool.fingerprint
         return self
 
-    def _context(self, outputs, candidates, labeled, y_enc, classes, n_select, rng) -> RankContext:
+    def _context(
+        self, outputs, candidates, labeled, y_enc, classes, n_select, rng, sampler=None
+    ) -> RankContext:
         return RankContext(
             outputs=outputs,
             candidates=candidates,
@@ -278,6 +300,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             class_balance=bool(self.class_balance),
             share=v.share_of(self.fraction, self.n_select),
             verbose=bool(self.verbose),
+            sampler=sampler,
         )
 
     # -- outputs -----------------------------------------------------------------------------
@@ -306,14 +329,19 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         """Rank a pool not seen in fit with the fitted proxy; every row is an unlabeled
         candidate (class balance goes by the classes the proxy predicts)."""
         method = self._check_params()
+        sampler = resolve_sampler(self.sampler)
         candidates = np.arange(pool.n_rows)
         n_select = self._n_to_select(len(candidates), "rows of the new pool")
-        needs = outputs_read(method, class_balance=self.class_balance, labels_known=False)
+        needs = outputs_read(
+            method, class_balance=self.class_balance, labels_known=False, sampler=sampler
+        )
         outputs = pool.fitted_outputs(self.proxy_, needs)
         y_unknown = np.full(pool.n_rows, -1, dtype=np.int64)
         rng = check_random_state(self.random_state)
         empty = np.empty(0, dtype=np.int64)
-        ctx = self._context(outputs, candidates, empty, y_unknown, self.classes_, n_select, rng)
+        ctx = self._context(
+            outputs, candidates, empty, y_unknown, self.classes_, n_select, rng, sampler
+        )
         _, selected = run_method(method, ctx)
         return np.sort(selected)
 

@@ -38,6 +38,10 @@ default="least_confidence"
         Select the same share inside every class: labeled candidates by their label,
         unlabeled ones by the class the proxy predicts. Works with every method that trains a
         proxy.
+    sampler : {"topk", "ccs", "beta"} or svpkit.methods.Sampler, default="topk"
+        How the kept rows are drawn from the scores: the top of the ranking, CCS's
+        coverage-centric strata (:class:`svpkit.methods.CCSSampler`) or DUAL's Beta sampling
+        (:class:`svpkit.methods.BetaSampler`, core-set only: it reads training dynamics).
     missing_label : scalar, str, None or np.nan, default=-1
         The value of ``y`` that marks an unlabeled row (scikit-activeml's convention). Use
         ``None`` or ``np.nan`` for object and float labels, or a string for string labels.
@@ -112,6 +116,7 @@ default="least_confidence"
         *,
         n_select: int | None = None,
         class_balance: bool = False,
+        sampler: Any = "topk",
         missing_label: Any = -1,
         random_state: int | np.random.RandomState | None = None,
         memory: Any = None,
@@ -123,6 +128,7 @@ default="least_confidence"
             fraction,
             n_select=n_select,
             class_balance=class_balance,
+            sampler=sampler,
             random_state=random_state,
             memory=memory,
             verbose=verbose,

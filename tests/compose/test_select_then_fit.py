@@ -30,7 +30,9 @@ def test_fits_the_estimator_on_the_selected_rows_with_sliced_weights(digits):
     X, y = digits
     weights = np.arange(len(X), dtype=float)
     model = SelectThenFit(
-        CoresetSelector(logreg(), method="margin", fraction=0.4, random_state=0),
+        CoresetSelector(
+            logreg(), method="margin", fraction=0.4, class_balance=False, random_state=0
+        ),
         RecordingClassifier(max_iter=300),
     ).fit(X, y, sample_weight=weights)
     idx = model.selector_.sample_indices_
@@ -51,13 +53,14 @@ def test_classes_come_from_the_full_y_even_if_selection_drops_one(digits):
         for s in range(100)
         if 9
         not in y_pool[
-            CoresetSelector(method="random", n_select=20, random_state=s)
+            CoresetSelector(method="random", n_select=20, class_balance=False, random_state=s)
             .fit(X_pool, y_pool)
             .sample_indices_
         ]
     )
     model = SelectThenFit(
-        CoresetSelector(method="random", n_select=20, random_state=seed), logreg()
+        CoresetSelector(method="random", n_select=20, class_balance=False, random_state=seed),
+        logreg(),
     )
     model.fit(X_pool, y_pool)
     np.testing.assert_array_equal(model.classes_, np.unique(y_pool))

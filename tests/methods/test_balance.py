@@ -5,6 +5,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from svpkit import CoresetSelector, ProxySelector
+from svpkit._validation import rows_for_share
 from svpkit.kernels.scoring import least_confidence
 from svpkit.methods.balance import allocate
 from tests.helpers import logreg
@@ -17,7 +18,9 @@ def test_class_balance_keeps_the_same_share_of_every_class(digits):
             logreg(), method=method, fraction=0.2, class_balance=True, random_state=0
         ).fit(X, y)
         counts = np.bincount(y[sel.sample_indices_], minlength=10)
-        np.testing.assert_array_equal(counts, np.ceil(0.2 * np.bincount(y)).astype(int))
+        # as many rows as without balance, split in proportion to the class sizes
+        assert sel.n_selected_ == rows_for_share(0.2, len(y))
+        np.testing.assert_array_equal(counts, allocate(rows_for_share(0.2, len(y)), np.bincount(y)))
     # an int count is split in proportion to class sizes
     sel.set_params(fraction=None, n_select=100).fit(X, y)
     assert sel.n_selected_ == 100
@@ -29,9 +32,10 @@ def test_class_balance_within_class_is_the_class_top_k(digits):
     sel = CoresetSelector(
         logreg(), method="entropy", fraction=0.3, class_balance=True, random_state=0
     ).fit(X, y)
+    quotas = allocate(rows_for_share(0.3, len(y)), np.bincount(y))
     for c in range(10):
         members = np.flatnonzero(y == c)
-        k = int(np.ceil(0.3 * len(members)))
+        k = quotas[c]
         top = members[np.argsort(-sel.scores_[members], kind="stable")[:k]]
         assert set(top) == set(sel.sample_indices_) & set(members)
 
@@ -44,7 +48,7 @@ def test_class_balanced_transform_on_a_new_pool_balances_predicted_classes(digit
     ).fit(X, y)
     out = sel.transform(X_new)
     predicted = sel.proxy_.predict(X_new.astype(np.float32))
-    expected = np.ceil(0.2 * np.bincount(predicted, minlength=10)).astype(int)
+    expected = allocate(rows_for_share(0.2, len(X_new)), np.bincount(predicted, minlength=10))
     rows = [np.flatnonzero((X_new == r).all(axis=1))[0] for r in out]
     np.testing.assert_array_equal(np.bincount(predicted[rows], minlength=10), expected)
     with pytest.raises(ValueError, match="fit_resample"):
@@ -69,11 +73,15 @@ def test_proxy_selector_balances_unlabeled_rows_by_predicted_class(digits):
     unlabeled = np.flatnonzero(y_partial == -1)
     predicted = sel.proxy_.predict(X[unlabeled])  # encoded classes: the proxy trained on codes
     picked = np.isin(unlabeled, sel.sample_indices_)
-    # Each predicted class keeps ceil(10%) of its rows, and they are its most uncertain rows.
+    # Each predicted class keeps its share (10%, split by largest remainder) of its rows, and
+    # they are its most uncertain rows.
     scores = least_confidence(sel.proxy_.predict_proba(X[unlabeled]))
-    for cls in np.unique(predicted):
+    present, sizes = np.unique(predicted, return_counts=True)
+    quotas = allocate(rows_for_share(0.1, len(unlabeled)), sizes)
+    quotas = dict(zip(present, quotas, strict=True))
+    for cls in present:
         members = predicted == cls
-        k = int(np.ceil(0.1 * members.sum()))
+        k = quotas[cls]
         assert picked[members].sum() == k
         top = np.sort(unlabeled[members][np.argsort(-scores[members], kind="stable")[:k]])
         np.testing.assert_array_equal(np.sort(unlabeled[members & picked]), top)

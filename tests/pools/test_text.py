@@ -20,13 +20,13 @@ def corpus():
 def test_every_method_selects_from_a_list_of_strings(corpus, method):
     texts, y = corpus
     sel = CoresetSelector(
-        make_text_proxy(max_epochs=2), method=method, fraction=0.5, random_state=0
+        make_text_proxy(max_epochs=3), method=method, fraction=0.5, random_state=0
     )
     kept = sel.fit_transform(texts, y)
     assert isinstance(kept, list) and len(kept) == 60
     assert kept == [texts[i] for i in sel.sample_indices_]
     again = CoresetSelector(
-        make_text_proxy(max_epochs=2), method=method, fraction=0.5, random_state=0
+        make_text_proxy(max_epochs=3), method=method, fraction=0.5, random_state=0
     ).fit(texts, y)
     np.testing.assert_array_equal(sel.sample_indices_, again.sample_indices_)
 
@@ -34,7 +34,11 @@ def test_every_method_selects_from_a_list_of_strings(corpus, method):
 def test_least_confidence_on_text_ranks_the_least_confident_first(corpus):
     texts, y = corpus
     sel = CoresetSelector(
-        make_text_proxy(max_epochs=3), method="least_confidence", fraction=0.25, random_state=0
+        make_text_proxy(max_epochs=3),
+        method="least_confidence",
+        fraction=0.25,
+        class_balance=False,
+        random_state=0,
     ).fit(texts, y)
     confidence = sel.proxy_.predict_proba(texts).max(axis=1)
     chosen = sel.sample_indices_

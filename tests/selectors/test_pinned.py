@@ -18,6 +18,9 @@ from svpkit import CoresetSelector, ProxySelector
 from svpkit.nn import make_default_proxy
 
 PINS = json.loads((Path(__file__).parent / "data" / "selections_0_1_0.json").read_text())
+# Selections changed on purpose since, each with its reason (the old pin is kept beside it).
+CHANGED = json.loads((Path(__file__).parent / "data" / "selections_changed_0_3_0.json").read_text())
+PINS.update({key: {"n": pin["n"], "sha256": pin["sha256"]} for key, pin in CHANGED["pins"].items()})
 
 
 @pytest.fixture(scope="module")

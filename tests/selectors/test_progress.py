@@ -11,7 +11,12 @@ from tests.helpers import small_proxy
 def _fit(digits, verbose, method="kcenters"):
     X, y = digits
     CoresetSelector(
-        small_proxy(), method=method, fraction=0.2, random_state=0, verbose=verbose
+        small_proxy(),
+        method=method,
+        fraction=0.2,
+        class_balance=False,
+        random_state=0,
+        verbose=verbose,
     ).fit(X, y)
 
 

@@ -1,0 +1,133 @@
+"""``method="auto"``: a proxy-validated choice among methods (core-set selection).
+
+Which core-set method beats random depends on the data, the fraction and the target
+(``docs/coreset_quality.md``): on the digits k-centers wins at every fraction, on the MNIST
+sample it loses 8 points at 10% where typicality-leaning choices win. So ``auto`` measures, in
+the spirit of BWS (Choi et al., ICML 2024): it holds out a stratified 20% of the rows, selects
+the user's share of the other 80% with every candidate in :data:`AUTO_CANDIDATES` (class
+balanced, from the same proxy outputs: the recorded dynamics are reused, not recomputed),
+trains a fresh clone of the *proxy* on each selection (the same seed for all, so the
+comparison is paired, and as many gradient steps as a training on all 80%: epochs scaled up,
+at most 10x) and scores it on the holdout. Class-balanced random is kept unless a
+candidate beats it on the holdout by more than :data:`AUTO_MARGIN` (the validation's noise is
+about a point on a thousand-row holdout, and random is the choice that is never clearly
+wrong). The winner then selects from the whole pool.
+
+Cost: one proxy training per candidate, on the selected share of 80% of the rows. The choice
+is recorded in the selector's ``method_`` and the validation accuracies in
+``method_scores_``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .._validation import rows_for_share
+from ..utils import derive_seed
+from ._registry import RankContext, Ranking, SelectionMethod, get_method, register_method
+from ._run import run_method
+from .samplers import resolve_sampler
+
+__all__ = ["AUTO_CANDIDATES", "AUTO_MARGIN", "AUTO_HOLDOUT"]
+
+#: name -> (method, sampler); every candidate runs class-balanced.
+AUTO_CANDIDATES = {
+    "random": ("random", "topk"),
+    "kcenters": ("kcenters", "topk"),
+    "least_confidence": ("least_confidence", "topk"),
+    "least_confidence+ccs": ("least_confidence", "ccs"),
+    "forgetting+ccs": ("forgetting", "ccs"),
+    "d2": ("d2", "topk"),
+    "moderate": ("moderate", "topk"),
+    "dyn_unc": ("dyn_unc", "topk"),
+    "dual+beta": ("dual", "beta"),
+}
+#: Validation accuracy (a share, 0.005 = half a point) a candidate must gain over random.
+AUTO_MARGIN = 0.005
+#: Share of the rows held out for validation.
+AUTO_HOLDOUT = 0.2
+
+
+#: Every output some candidate reads (a test checks it covers them all). Stated, not computed
+#: at import, so this module does not depend on the import order of the others.
+AUTO_NEEDS = frozenset({"proba", "embedding", "dynamics", "forgetting"})
+
+
+def candidate_needs() -> frozenset:
+    """The outputs the candidates read, from the registry."""
+    needs = set()
+    for method, sampler in AUTO_CANDIDATES.values():
+        needs |= get_method(method).needs | getattr(resolve_sampler(sampler), "needs", set())
+    return frozenset(needs)
+
+
+def _stratified_holdout(ctx: RankContext) -> tuple[np.ndarray, np.ndarray]:
+    y = ctx.y[ctx.candidates]
+    held = np.zeros(len(y), dtype=bool)
+    for cls in np.unique(y):
+        members = np.flatnonzero(y == cls)
+        n_held = int(round(AUTO_HOLDOUT * len(members)))
+        if len(members) - n_held >= 1:
+            held[ctx.rng.choice(members, n_held, replace=False)] = True
+    return ctx.candidates[~held], ctx.candidates[held]
+
+
+def _candidate_ctx(ctx: RankContext, sampler: str, candidates: np.ndarray, share: float):
+    return replace(
+        ctx,
+        candidates=candidates,
+        n_select=rows_for_share(share, len(candidates)),
+        class_balance=True,
+        sampler=resolve_sampler(sampler),
+        share=share,
+    )
+
+
+def _rank_auto(ctx: RankContext) -> Ranking:
+    if ctx.evaluate is None:
+        raise ValueError("method='auto' needs a selector that can train its proxy (evaluate).")
+    share = ctx.share if ctx.share is not None else ctx.n_select / len(ctx.candidates)
+    if share >= 1.0:
+        everything = _candidate_ctx(ctx, "topk", ctx.candidates, 1.0)
+        ranking, kept = run_method(get_method("random"), everything)
+        return Ranking(
+            ranking.order, ranking.scores, chosen="random", choice_scores={}, n_kept=len(kept)
+        )
+    fit_rows, holdout = _stratified_holdout(ctx)
+    seed = derive_seed(ctx.rng)  # one proxy seed for every candidate: a paired comparison
+    scores = {}
+    with ctx.progress(len(AUTO_CANDIDATES), "auto: validating methods") as bar:
+        for name, (method, sampler) in AUTO_CANDIDATES.items():
+            sub = _candidate_ctx(ctx, sampler, fit_rows, share)
+            _, kept = run_method(get_method(method), sub)
+            # As many gradient steps as a training on all fit rows: a proxy trained for a fixed
+            # number of epochs on a small selection is underfit and favours easy rows.
+            scores[name] = float(ctx.evaluate(np.sort(kept), holdout, seed, len(fit_rows)))
+            bar.update(1)
+    best = max(scores, key=scores.get)
+    if scores[best] - scores["random"] <= AUTO_MARGIN:
+        best = "random"
+    method, sampler = AUTO_CANDIDATES[best]
+    full = replace(
+        _candidate_ctx(ctx, sampler, ctx.candidates, share), n_select=ctx.n_select, share=ctx.share
+    )
+    ranking, kept = run_method(get_method(method), full)
+    # The kept rows lead the ranking, so the selector's cut at n_select keeps exactly them.
+    rest = ranking.order[~np.isin(ranking.order, kept)]
+    return Ranking(
+        np.concatenate([kept, rest]),
+        ranking.scores,
+        ranking.covering_radius,
+        chosen=best,
+        choice_scores=scores,
+        n_kept=len(kept),
+    )
+
+
+register_method(
+    SelectionMethod(
+        "auto", needs=AUTO_NEEDS, rank=_rank_auto, needs_all_labels=True, whole_context=True
+    )
+)

@@ -1,0 +1,98 @@
+"""moderate and d2 against references; method='auto' chooses by validation and keeps random
+unless something beats it."""
+
+import numpy as np
+import pytest
+
+from svpkit import CoresetSelector, ProxySelector
+from svpkit.kernels.dynamics import el2n_scores
+from svpkit.kernels.graph import d2_forward, d2_select, knn_graph
+from svpkit.methods import auto
+from svpkit.nn import DynamicsRecorder
+from tests.helpers import logreg, small_proxy
+
+
+def test_moderate_keeps_rows_nearest_each_class_median_distance(digits):
+    X, y = digits
+    sel = CoresetSelector(
+        logreg(), method="moderate", fraction=0.3, class_balance=False, random_state=0
+    ).fit(X, y)
+    # logistic regression has no embedding: moderate reads the input features
+    expected = np.empty(len(y))
+    for c in np.unique(y):
+        m = y == c
+        d = np.linalg.norm(X[m] - X[m].mean(0), axis=1)
+        expected[m] = -np.abs(d - np.median(d))
+    np.testing.assert_allclose(sel.scores_, expected, rtol=1e-6, atol=1e-9)
+    kept = sel.sample_indices_
+    assert expected[kept].min() >= np.sort(expected)[::-1][len(kept) - 1] - 1e-12
+
+
+def test_d2_equals_the_kernels_on_the_proxy_outputs(digits):
+    from svpkit.nn.net import predict_proba_and_embed
+
+    X, y = digits
+    sel = CoresetSelector(
+        small_proxy(random_state=0),
+        method="d2",
+        fraction=0.2,
+        class_balance=False,
+        random_state=0,
+    ).fit(X, y)
+    rec = DynamicsRecorder()
+    net = small_proxy(random_state=0, callbacks=[("d", rec)]).fit(X.astype(np.float32), y)
+    _, emb = predict_proba_and_embed(net, X.astype(np.float32))
+    nbrs, dist = knn_graph(emb, 10)
+    forward = d2_forward(el2n_scores(dict(net.callbacks_)["d"].dynamics_), nbrs, dist)
+    picks = d2_select(forward, nbrs, dist, sel.n_selected_, rng=np.random.RandomState(0))
+    assert len(np.intersect1d(np.sort(picks), sel.sample_indices_)) >= 0.95 * len(picks)
+
+
+def test_auto_records_its_choice_and_keeps_random_without_a_clear_winner(digits, monkeypatch):
+    X, y = digits
+    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
+    assert sel.method_ in auto.AUTO_CANDIDATES
+    assert set(sel.method_scores_) == set(auto.AUTO_CANDIDATES)
+    best = max(sel.method_scores_.values())
+    if best - sel.method_scores_["random"] <= auto.AUTO_MARGIN:
+        assert sel.method_ == "random"
+    else:
+        assert sel.method_scores_[sel.method_] == best
+    assert sel.n_selected_ == int(np.ceil(0.3 * len(y)))
+    again = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(again.sample_indices_, sel.sample_indices_)
+    assert again.method_ == sel.method_
+
+    # with a huge margin random always wins the tie-break
+    monkeypatch.setattr(auto, "AUTO_MARGIN", 1.0)
+    forced = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0)
+    assert forced.fit(X, y).method_ == "random"
+
+
+def test_auto_selects_like_its_choice_class_balanced_and_the_same_count(digits, tmp_path):
+    X, y = digits
+    sel = CoresetSelector(
+        small_proxy(), method="auto", fraction=0.2, random_state=1, memory=str(tmp_path)
+    ).fit(X, y)
+    method, sampler = auto.AUTO_CANDIDATES[sel.method_]
+    counts = np.bincount(y[sel.sample_indices_], minlength=10)
+    assert counts.max() - counts.min() <= 3  # class balanced
+    direct = CoresetSelector(
+        small_proxy(),
+        method=method,
+        sampler=sampler,
+        fraction=0.2,
+        random_state=1,
+        memory=str(tmp_path),
+    ).fit(X, y)
+    assert len(direct.sample_indices_) == len(sel.sample_indices_)
+
+
+def test_auto_is_coreset_only(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="needs every row labeled"):
+        ProxySelector(method="auto").fit(X, y)
+
+
+def test_auto_reads_every_output_its_candidates_read():
+    assert auto.candidate_needs() <= auto.AUTO_NEEDS
