@@ -191,6 +191,8 @@ def run(args, path: Path, log) -> None:
                                 "n_pool": len(y_tr),
                                 "n_selected": int(len(rows)),
                                 "accuracy": acc,
+                                "chosen": sel.method_,
+                                "choice_scores": sel.method_scores_,
                                 "proxy_seconds": sel.fit_seconds_["proxy_fit"],
                                 "select_seconds": select_seconds,
                                 "target_seconds": target_seconds,

@@ -152,6 +152,9 @@ class Ranking:
         For a method that chooses among others (``auto``): the choice.
     choice_scores : dict or None
         For ``auto``: the validation score of every candidate.
+    chosen_spec : tuple or None
+        For ``auto``: ``(method, sampler)`` of the choice, which ``transform`` on a new pool
+        reuses.
     n_kept : int or None
         How many leading rows of ``order`` are kept, when a method decides it itself
         (``whole_context``: class balance may round the share up in every class).
@@ -163,6 +166,7 @@ class Ranking:
     chosen: str | None = None
     choice_scores: dict | None = None
     n_kept: int | None = None
+    chosen_spec: tuple | None = None
 
 
 class BlockMap(Protocol):
@@ -221,6 +225,9 @@ class SelectionMethod:
         ``blockwise(ctx, blocks: BlockMap) -> Ranking``: a variant that runs where the blocks of
         a distributed pool live, with ``ctx.outputs`` empty (k-centers' two-round algorithm).
         Without one, a distributed pool gathers ``needs`` and ``rank`` runs in process.
+    optional_needs : frozenset
+        Training outputs read when the proxy can record them (a :class:`svpkit.nn.ProxyNet`)
+        and left empty otherwise (``auto`` then skips the candidates that need them).
     whole_context : bool
         True when ``rank`` applies class balance and the sampler itself and returns the kept
         rows first (``auto``, which runs other methods through :func:`run_method`).
@@ -233,9 +240,11 @@ class SelectionMethod:
     weigh: Callable[[RankContext, np.ndarray], np.ndarray] | None = None
     blockwise: Callable[[RankContext, BlockMap], Ranking] | None = None
     whole_context: bool = False
+    optional_needs: frozenset = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "needs", _as_needs(self.needs))
+        object.__setattr__(self, "optional_needs", _as_needs(self.optional_needs))
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"a method needs a non-empty string name; got {self.name!r}.")
         if not callable(self.rank):

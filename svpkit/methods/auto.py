@@ -51,8 +51,11 @@ AUTO_HOLDOUT = 0.2
 
 
 #: Every output some candidate reads (a test checks it covers them all). Stated, not computed
-#: at import, so this module does not depend on the import order of the others.
-AUTO_NEEDS = frozenset({"proba", "embedding", "dynamics", "forgetting"})
+#: at import, so this module does not depend on the import order of the others. The training
+#: outputs are optional: with a proxy that is not a ProxyNet the candidates that read them are
+#: skipped.
+AUTO_NEEDS = frozenset({"proba", "embedding"})
+AUTO_OPTIONAL_NEEDS = frozenset({"dynamics", "forgetting"})
 
 
 def candidate_needs() -> frozenset:
@@ -61,6 +64,12 @@ def candidate_needs() -> frozenset:
     for method, sampler in AUTO_CANDIDATES.values():
         needs |= get_method(method).needs | getattr(resolve_sampler(sampler), "needs", set())
     return frozenset(needs)
+
+
+def _readable(ctx: RankContext, method: str, sampler: str) -> bool:
+    """Whether the outputs a candidate reads were computed (dynamics need a ProxyNet)."""
+    needs = get_method(method).needs | getattr(resolve_sampler(sampler), "needs", set())
+    return all(getattr(ctx.outputs, need) is not None for need in needs)
 
 
 def _stratified_holdout(ctx: RankContext) -> tuple[np.ndarray, np.ndarray]:
@@ -93,13 +102,19 @@ def _rank_auto(ctx: RankContext) -> Ranking:
         everything = _candidate_ctx(ctx, "topk", ctx.candidates, 1.0)
         ranking, kept = run_method(get_method("random"), everything)
         return Ranking(
-            ranking.order, ranking.scores, chosen="random", choice_scores={}, n_kept=len(kept)
+            ranking.order,
+            ranking.scores,
+            chosen="random",
+            choice_scores={},
+            n_kept=len(kept),
+            chosen_spec=("random", "topk"),
         )
     fit_rows, holdout = _stratified_holdout(ctx)
     seed = derive_seed(ctx.rng)  # one proxy seed for every candidate: a paired comparison
     scores = {}
-    with ctx.progress(len(AUTO_CANDIDATES), "auto: validating methods") as bar:
-        for name, (method, sampler) in AUTO_CANDIDATES.items():
+    available = {name: spec for name, spec in AUTO_CANDIDATES.items() if _readable(ctx, *spec)}
+    with ctx.progress(len(available), "auto: validating methods") as bar:
+        for name, (method, sampler) in available.items():
             sub = _candidate_ctx(ctx, sampler, fit_rows, share)
             _, kept = run_method(get_method(method), sub)
             # As many gradient steps as a training on all fit rows: a proxy trained for a fixed
@@ -123,11 +138,17 @@ def _rank_auto(ctx: RankContext) -> Ranking:
         chosen=best,
         choice_scores=scores,
         n_kept=len(kept),
+        chosen_spec=(method, sampler),
     )
 
 
 register_method(
     SelectionMethod(
-        "auto", needs=AUTO_NEEDS, rank=_rank_auto, needs_all_labels=True, whole_context=True
+        "auto",
+        needs=AUTO_NEEDS,
+        optional_needs=AUTO_OPTIONAL_NEEDS,
+        rank=_rank_auto,
+        needs_all_labels=True,
+        whole_context=True,
     )
 )

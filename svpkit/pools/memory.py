@@ -87,7 +87,10 @@ class InMemoryPool(Pool):
             scale = min(10.0, steps_of_rows / max(1, len(train_rows)))
             proxy.set_params(max_epochs=max(1, int(round(proxy.max_epochs * scale))))
         proxy_ = train_proxy(proxy, self.X[train_rows], y_enc[train_rows], seed)
-        return float(np.mean(proxy_.predict(self.X[test_rows]) == y_enc[test_rows]))
+        # Read probabilities the way selection does (no DataLoader draws from torch's RNG).
+        proba = read_outputs(proxy_, self.X[test_rows], frozenset({"proba"})).proba
+        predicted = np.asarray(proxy_.classes_)[np.asarray(proba).argmax(axis=1)]
+        return float(np.mean(predicted == y_enc[test_rows]))
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
         self._check_embeddings(proxy_, needs)

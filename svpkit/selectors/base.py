@@ -32,7 +32,7 @@ from ..methods import (
     runs_blockwise,
 )
 from ..pools import Pool, make_pool
-from ..pools.outputs import check_proxy, is_torch_proxy
+from ..pools.outputs import check_proxy, is_proxy_net, is_torch_proxy
 from ..utils import derive_seed
 
 
@@ -239,6 +239,8 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         if method.needs_proxy(len(labeled)) or (needs - method.needs):
             self._check_trainable(y_enc, labeled)
             proxy = self._resolved_proxy(pool)
+            if is_proxy_net(proxy):  # outputs a method reads when the proxy can record them
+                needs = needs | method.optional_needs
             check_proxy(proxy, needs, self.method)
         readout = pool.proxy_outputs(
             proxy,
@@ -272,6 +274,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         # the previous results intact.
         self.proxy_ = readout.proxy_
         self.method_ = ranking.chosen or self.method
+        self.chosen_spec_ = ranking.chosen_spec
         self.method_scores_ = ranking.choice_scores
         self.fit_seconds_ = {**readout.seconds, "select": select_seconds}
         self.classes_ = classes
@@ -330,10 +333,17 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         candidate (class balance goes by the classes the proxy predicts)."""
         method = self._check_params()
         sampler = resolve_sampler(self.sampler)
+        class_balance = self.class_balance
+        if getattr(self, "chosen_spec_", None) is not None:  # auto: reuse the fitted choice
+            method, sampler = (
+                get_method(self.chosen_spec_[0]),
+                resolve_sampler(self.chosen_spec_[1]),
+            )
+            class_balance = True
         candidates = np.arange(pool.n_rows)
         n_select = self._n_to_select(len(candidates), "rows of the new pool")
         needs = outputs_read(
-            method, class_balance=self.class_balance, labels_known=False, sampler=sampler
+            method, class_balance=class_balance, labels_known=False, sampler=sampler
         )
         outputs = pool.fitted_outputs(self.proxy_, needs)
         y_unknown = np.full(pool.n_rows, -1, dtype=np.int64)
@@ -342,6 +352,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         ctx = self._context(
             outputs, candidates, empty, y_unknown, self.classes_, n_select, rng, sampler
         )
+        ctx = replace(ctx, class_balance=bool(class_balance))
         _, selected = run_method(method, ctx)
         return np.sort(selected)
 

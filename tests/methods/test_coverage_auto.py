@@ -95,4 +95,11 @@ def test_auto_is_coreset_only(digits):
 
 
 def test_auto_reads_every_output_its_candidates_read():
-    assert auto.candidate_needs() <= auto.AUTO_NEEDS
+    assert auto.candidate_needs() <= auto.AUTO_NEEDS | auto.AUTO_OPTIONAL_NEEDS
+
+
+def test_auto_with_a_scikit_learn_proxy_skips_the_dynamics_candidates(digits):
+    X, y = digits
+    sel = CoresetSelector(logreg(), method="auto", fraction=0.3, random_state=0).fit(X, y)
+    assert "forgetting+ccs" not in sel.method_scores_ and "d2" not in sel.method_scores_
+    assert {"random", "kcenters", "least_confidence"} <= set(sel.method_scores_)

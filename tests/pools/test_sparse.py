@@ -82,6 +82,8 @@ def test_nan_in_a_sparse_pool_is_refused(text_pool):
 
 
 def test_sparse_tag_follows_the_method_and_proxy():
-    assert CoresetSelector(logreg()).__sklearn_tags__().input_tags.sparse
+    assert CoresetSelector(logreg(), method="margin").__sklearn_tags__().input_tags.sparse
+    # auto has embedding candidates: with a scikit-learn proxy they would be sparse features
+    assert not CoresetSelector(logreg()).__sklearn_tags__().input_tags.sparse
     assert CoresetSelector(method="kcenters").__sklearn_tags__().input_tags.sparse
     assert not CoresetSelector(logreg(), method="kcenters").__sklearn_tags__().input_tags.sparse

@@ -55,7 +55,9 @@ def test_fit_resample_equals_the_selector(digits):
     X_view, y_view = sel.as_sampler().fit_resample(X, y)
     np.testing.assert_array_equal(X_view, X_sel)
     np.testing.assert_array_equal(y_view, y_sel)
-    view = CoresetSampler(proxy=logreg(), fraction=0.25, random_state=0).fit(X, y)
+    view = CoresetSampler(
+        proxy=logreg(), method="least_confidence", fraction=0.25, random_state=0
+    ).fit(X, y)
     np.testing.assert_array_equal(view.get_support(indices=True), sel.sample_indices_)
 
 
