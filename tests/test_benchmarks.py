@@ -163,3 +163,24 @@ def test_flip_labels_moves_the_share_to_other_classes():
     noisy, flipped = bench.flip_labels(y, 0.3, np.random.RandomState(0))
     assert flipped.sum() == 300
     assert (noisy[flipped] != y[flipped]).all() and (noisy[~flipped] == y[~flipped]).all()
+
+
+def test_coreset_quality_benchmark_quick_resumes_and_pairs(tmp_path):
+    pytest.importorskip("matplotlib")
+    bench = _load("coreset_quality")
+    args = ["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]
+    bench.main(args)
+    runs = (tmp_path / "coreset_quality_quick_runs.jsonl").read_text().splitlines()
+    # 2 seeds x 2 fractions x 5 arms, plus full data per seed
+    assert len(runs) == 2 * 2 * 5 + 2
+    bench.main(args)  # a second run skips what is there
+    assert len((tmp_path / "coreset_quality_quick_runs.jsonl").read_text().splitlines()) == 22
+    result = json.loads((tmp_path / "coreset_quality_quick.json").read_text())
+    cells = {(r["arm"], r["fraction"]): r for r in result["summary"]}
+    assert cells[("random_cb", 0.1)]["diff_pp"] == 0.0  # the baseline against itself
+    assert cells[("el2n+ccs", 0.5)]["n_paired"] == 2
+    assert (tmp_path / "coreset_quality_quick.png").exists()
+    page = bench.page(
+        bench.summarise(bench.read_runs(tmp_path / "coreset_quality_quick_runs.jsonl")), "cmd"
+    )
+    assert "## Choosing a method" in page and "| random_cb (accuracy) |" in page
