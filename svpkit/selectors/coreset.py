@@ -31,7 +31,7 @@ class CoresetSelector(BaseSelector):
         method (``svpkit.methods.available_methods()``). ``"auto"`` is the default because no
         single method is safe: in ``docs/coreset_quality.md`` k-centers beats class-balanced
         random at every fraction on the digits but loses 8 points at 10% on the MNIST sample,
-        and every score-based method loses 10-35 points at 10% somewhere. ``auto`` holds out
+        and every score-based method loses 10-50 points at 10% somewhere. ``auto`` holds out
         20% of the rows, selects the rest with each candidate of
         :data:`svpkit.methods.auto.AUTO_CANDIDATES`, trains the proxy on each selection,
         keeps class-balanced random unless a candidate beats it on the holdout by more than
@@ -47,7 +47,7 @@ class CoresetSelector(BaseSelector):
         split in proportion to the class sizes, and rows are ranked within their class. Works
         with every method. On by default for core-sets because a method ranked across classes
         can empty a class: in ``docs/coreset_quality.md`` least confidence at 10% kept loses
-        33.7 points to class-balanced random on the digits without balance and 11.8 with it.
+        33.6 points to class-balanced random on the digits without balance and 12.7 with it.
     sampler : {"topk", "ccs", "beta"} or svpkit.methods.Sampler, default="topk"
         How the kept rows are drawn from the scores: the top of the ranking, CCS's
         coverage-centric strata (:class:`svpkit.methods.CCSSampler`: drops the hardest share
