@@ -88,8 +88,8 @@ class RankContext:
         Whether the selector asked for the same share in every class (handled by
         :func:`run_method`: a method sees one class at a time).
     share : float or None
-        The share of candidates asked for, when it was given as a share (class balance rounds
-        the same share inside every class); None when a count was asked for.
+        The share of candidates asked for, when it was given as a share; None when a count was
+        asked for (``n_select`` is the count either way).
     verbose : bool
         Whether the selector asked for progress; long methods show it with :meth:`progress`.
     sampler : svpkit.methods.Sampler or None
@@ -155,9 +155,6 @@ class Ranking:
     chosen_spec : tuple or None
         For ``auto``: ``(method, sampler)`` of the choice, which ``transform`` on a new pool
         reuses.
-    n_kept : int or None
-        How many leading rows of ``order`` are kept, when a method decides it itself
-        (``whole_context``: class balance may round the share up in every class).
     """
 
     order: np.ndarray
@@ -165,7 +162,6 @@ class Ranking:
     covering_radius: float | None = None
     chosen: str | None = None
     choice_scores: dict | None = None
-    n_kept: int | None = None
     chosen_spec: tuple | None = None
 
 
@@ -229,8 +225,9 @@ class SelectionMethod:
         Training outputs read when the proxy can record them (a :class:`svpkit.nn.ProxyNet`)
         and left empty otherwise (``auto`` then skips the candidates that need them).
     whole_context : bool
-        True when ``rank`` applies class balance and the sampler itself and returns the kept
-        rows first (``auto``, which runs other methods through :func:`run_method`).
+        True when ``rank`` applies class balance and the sampler itself and returns its
+        ``n_select`` kept rows first (``auto``, which runs other methods through
+        :func:`run_method`).
     """
 
     name: str

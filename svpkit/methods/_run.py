@@ -21,17 +21,14 @@ def run_method(
     ``selected`` are the kept rows (unsorted). With ``blocks`` (a distributed pool, and
     :func:`runs_blockwise` true), the method's blockwise variant runs where the blocks live.
     """
-    if method.whole_context:
-        ranking = as_ranking(method, method.rank(ctx), len(ctx.candidates))
-        n_kept = ranking.n_kept if ranking.n_kept is not None else ctx.n_select
-        return ranking, ranking.order[:n_kept]
-    if ctx.class_balance:
+    if ctx.class_balance and not method.whole_context:
         return rank_balanced(method, ctx)
     if blocks is not None:
         ranking = as_ranking(method, method.blockwise(ctx, blocks), len(ctx.candidates))
         return ranking, ranking.order[: ctx.n_select]
-    else:
-        ranking = as_ranking(method, method.rank(ctx), len(ctx.candidates))
+    ranking = as_ranking(method, method.rank(ctx), len(ctx.candidates))
+    if method.whole_context:  # it sampled itself: its kept rows lead the order
+        return ranking, ranking.order[: ctx.n_select]
     return keep(ctx, ranking, method.name)
 
 

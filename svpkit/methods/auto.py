@@ -28,7 +28,7 @@ from .._validation import rows_for_share
 from ..utils import derive_seed
 from ._registry import RankContext, Ranking, SelectionMethod, get_method, register_method
 from ._run import run_method
-from .samplers import resolve_sampler
+from .samplers import kept_first, resolve_sampler
 
 __all__ = ["AUTO_CANDIDATES", "AUTO_MARGIN", "AUTO_HOLDOUT"]
 
@@ -83,14 +83,13 @@ def _stratified_holdout(ctx: RankContext) -> tuple[np.ndarray, np.ndarray]:
     return ctx.candidates[~held], ctx.candidates[held]
 
 
-def _candidate_ctx(ctx: RankContext, sampler: str, candidates: np.ndarray, share: float):
+def _candidate_ctx(ctx: RankContext, sampler: str, candidates: np.ndarray, n_select: int):
     return replace(
         ctx,
         candidates=candidates,
-        n_select=rows_for_share(share, len(candidates)),
+        n_select=n_select,
         class_balance=True,
         sampler=resolve_sampler(sampler),
-        share=share,
     )
 
 
@@ -98,48 +97,44 @@ def _rank_auto(ctx: RankContext) -> Ranking:
     if ctx.evaluate is None:
         raise ValueError("method='auto' needs a selector that can train its proxy (evaluate).")
     share = ctx.share if ctx.share is not None else ctx.n_select / len(ctx.candidates)
-    if share >= 1.0:
-        everything = _candidate_ctx(ctx, "topk", ctx.candidates, 1.0)
-        ranking, kept = run_method(get_method("random"), everything)
-        return Ranking(
-            ranking.order,
-            ranking.scores,
-            chosen="random",
-            choice_scores={},
-            n_kept=len(kept),
-            chosen_spec=("random", "topk"),
-        )
+    scores = {}
+    if share < 1.0:  # keeping everything leaves nothing to choose: random
+        scores = _validate(ctx, share)
+    best = max(scores, key=scores.get) if scores else "random"
+    if scores and scores[best] - scores["random"] <= AUTO_MARGIN:
+        best = "random"
+    method, sampler = AUTO_CANDIDATES[best]
+    full = _candidate_ctx(ctx, sampler, ctx.candidates, ctx.n_select)
+    ranking, kept = run_method(get_method(method), full)
+    # The kept rows lead the ranking, so the selector's cut at n_select keeps exactly them
+    # (when everything is kept, the cut is everything and the method's order stays).
+    order = kept_first(ranking.order, kept) if share < 1.0 else ranking.order
+    return Ranking(
+        order,
+        ranking.scores,
+        ranking.covering_radius,
+        chosen=best,
+        choice_scores=scores,
+        chosen_spec=(method, sampler),
+    )
+
+
+def _validate(ctx: RankContext, share: float) -> dict[str, float]:
+    """Every readable candidate's holdout accuracy (a proxy trained on its selection)."""
     fit_rows, holdout = _stratified_holdout(ctx)
+    n_fit_select = rows_for_share(share, len(fit_rows))
     seed = derive_seed(ctx.rng)  # one proxy seed for every candidate: a paired comparison
     scores = {}
     available = {name: spec for name, spec in AUTO_CANDIDATES.items() if _readable(ctx, *spec)}
     with ctx.progress(len(available), "auto: validating methods") as bar:
         for name, (method, sampler) in available.items():
-            sub = _candidate_ctx(ctx, sampler, fit_rows, share)
+            sub = _candidate_ctx(ctx, sampler, fit_rows, n_fit_select)
             _, kept = run_method(get_method(method), sub)
             # As many gradient steps as a training on all fit rows: a proxy trained for a fixed
             # number of epochs on a small selection is underfit and favours easy rows.
             scores[name] = float(ctx.evaluate(np.sort(kept), holdout, seed, len(fit_rows)))
             bar.update(1)
-    best = max(scores, key=scores.get)
-    if scores[best] - scores["random"] <= AUTO_MARGIN:
-        best = "random"
-    method, sampler = AUTO_CANDIDATES[best]
-    full = replace(
-        _candidate_ctx(ctx, sampler, ctx.candidates, share), n_select=ctx.n_select, share=ctx.share
-    )
-    ranking, kept = run_method(get_method(method), full)
-    # The kept rows lead the ranking, so the selector's cut at n_select keeps exactly them.
-    rest = ranking.order[~np.isin(ranking.order, kept)]
-    return Ranking(
-        np.concatenate([kept, rest]),
-        ranking.scores,
-        ranking.covering_radius,
-        chosen=best,
-        choice_scores=scores,
-        n_kept=len(kept),
-        chosen_spec=(method, sampler),
-    )
+    return scores
 
 
 register_method(

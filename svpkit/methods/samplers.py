@@ -203,6 +203,11 @@ def resolve_sampler(sampler: Any) -> Sampler | None:
     )
 
 
+def kept_first(order: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """``order`` rearranged so that the ``kept`` rows lead (in their own order)."""
+    return np.concatenate([kept, order[~np.isin(order, kept)]])
+
+
 def keep(ctx: RankContext, ranking: Ranking, method_name: str) -> tuple[Ranking, np.ndarray]:
     """The rows kept from a ranking: its prefix, or what ``ctx.sampler`` draws."""
     if ctx.sampler is None:
@@ -216,5 +221,4 @@ def keep(ctx: RankContext, ranking: Ranking, method_name: str) -> tuple[Ranking,
             "forgetting, least_confidence, ...)."
         )
     kept = np.asarray(ctx.sampler.sample(ctx, _finite(scores)), dtype=np.int64)
-    rest = ranking.order[~np.isin(ranking.order, kept)]
-    return Ranking(np.concatenate([kept, rest]), scores, ranking.covering_radius), kept
+    return Ranking(kept_first(ranking.order, kept), scores, ranking.covering_radius), kept

@@ -171,11 +171,11 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         if not self.all_rows_labeled:
             v.check_missing_label(self.missing_label)
 
-    def _check_params(self) -> SelectionMethod:
-        """Every parameter check, in one place; returns the method."""
+    def _check_params(self) -> tuple[SelectionMethod, Any]:
+        """Every parameter check, in one place; returns the method and the sampler."""
         self._validate_params()
-        resolve_sampler(self.sampler)
-        return get_method(self.method, all_labeled=self.all_rows_labeled)
+        sampler = resolve_sampler(self.sampler)
+        return get_method(self.method, all_labeled=self.all_rows_labeled), sampler
 
     def _n_to_select(self, n_candidates: int, what: str) -> int:
         return v.n_to_select(self.fraction, self.n_select, n_candidates, what)
@@ -331,8 +331,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
     def _select_from_new_pool(self, pool: Pool) -> np.ndarray:
         """Rank a pool not seen in fit with the fitted proxy; every row is an unlabeled
         candidate (class balance goes by the classes the proxy predicts)."""
-        method = self._check_params()
-        sampler = resolve_sampler(self.sampler)
+        method, sampler = self._check_params()
         class_balance = self.class_balance
         if getattr(self, "chosen_spec_", None) is not None:  # auto: reuse the fitted choice
             method, sampler = (
