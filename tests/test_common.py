@@ -32,6 +32,9 @@ ESTIMATORS = [
     CoresetSelector(_proxy(), random_state=0),
     CoresetSelector(_proxy(), method="kcenters", class_balance=True, random_state=0),
     ProxySelector(_proxy(), method="entropy", random_state=0),
+    ProxySelector(_proxy(), method="badge", random_state=0),
+    ProxySelector(method="maxherding", random_state=0),  # no proxy: coverage of the features
+    ProxySelector(method="typiclust", random_state=0),
     # Class balance keeps every class in the core-set (the checks fit 3 tight blobs, where a
     # margin-ranked half could drop a whole class).
     SelectThenFit(

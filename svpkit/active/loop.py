@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import joblib
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .. import _validation as v
 from .._validation import check_size, rows_for_share, take_rows
@@ -25,7 +25,10 @@ __all__ = ["ActiveLearningLoop", "PAPER_SCHEDULE", "warm_started"]
 PAPER_SCHEDULE: dict[str, Any] = {
     "initial_size": 0.02,
     "round_sizes": (0.08, 0.10, 0.10, 0.10, 0.10),
+    "initial": "random",
 }
+#: How round 0 (no label yet) picks its rows.
+INITIAL_CHOICES = ("auto", "random", "selector")
 
 Oracle = Callable[[np.ndarray], Any]
 
@@ -59,18 +62,22 @@ def warm_started(template: Any, fitted: Any) -> Any:
 class ActiveLearningLoop(BaseEstimator):
     """Run rounds of active learning with a selector, an oracle, and (optionally) a target.
 
-    Round 0 labels ``initial_size`` random rows. Each later round fits a clone of ``selector`` on
-    the rows labeled so far (the rest marked ``missing_label``) and asks the oracle for the next
-    ``round_sizes[r]`` rows it selects. After each round, when ``estimator`` and a test set are
+    Round 0 labels ``initial_size`` rows picked with no label known (``initial``: by the
+    selector when its method needs no label, e.g. the default ``auto``'s cold start, else at
+    random). Each later round fits a clone of ``selector`` on the rows labeled so far (the rest
+    marked ``missing_label``) and asks the oracle for the next ``round_sizes[r]`` rows it
+    selects. After each round, when ``estimator`` and a test set are
     given, a clone of the estimator is trained on all labels so far and scored.
 
     Parameters
     ----------
-    selector : ProxySelector
+    selector : ProxySelector, default=None
         Template; its ``n_select`` (the round's size), ``random_state`` and ``missing_label``
-        are set per round.
+        are set per round. ``None`` means ``ProxySelector()``, whose budget-aware
+        ``method="auto"`` covers the pool while labels are scarce and then ranks by margin
+        (``history_`` records which ran in each round).
     initial_size : int or float
-        Rows labeled at random before the first selection (a float is a share of the pool).
+        Rows labeled in round 0, before any label is known (a float is a share of the pool).
     round_sizes : sequence of int or float
         Rows to add in each round (floats are shares of the pool).
     estimator : classifier, default=None
@@ -83,6 +90,12 @@ class ActiveLearningLoop(BaseEstimator):
     warm_start : bool, default=False
         Start each round's (skorch) proxy from the previous round's weights instead of from
         scratch (falls back to a cold start when a new class appears).
+    initial : {"auto", "random", "selector"}, default="auto"
+        How round 0 picks: ``"selector"`` fits the selector with every row unlabeled (its
+        method must need no label: a cold-start method, ``kcenters`` on the input features,
+        or ``auto``); ``"random"`` draws uniformly (the SVP paper's protocol,
+        :meth:`with_paper_schedule`); ``"auto"`` uses the selector when it can run with no
+        label, else random.
     missing_label : scalar, str, None or np.nan, default=-1
         The value that marks the rows not labeled yet in the labels handed to the selector
         (``None`` or ``np.nan`` when -1 is a real label). The oracle may not answer it.
@@ -100,7 +113,9 @@ class ActiveLearningLoop(BaseEstimator):
     labels_ : ndarray
         The oracle's labels, aligned with ``labeled_indices_``.
     history_ : list of dict
-        One record per round: ``round``, ``n_new``, ``n_labeled``, ``proxy_fit_seconds``,
+        One record per round: ``round``, ``n_new``, ``n_labeled``, ``strategy`` (the method
+        that picked the round's rows: ``"random"`` or the selector's ``method_``),
+        ``proxy_fit_seconds``,
         ``score_seconds``, ``select_seconds``, ``selection_seconds`` (their sum),
         ``oracle_seconds``, ``target_fit_seconds`` and ``test_accuracy`` (None without a
         target). ``pandas.DataFrame(loop.history_)`` gives a table.
@@ -126,13 +141,14 @@ class ActiveLearningLoop(BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "selector": [HasMethods(["fit", "set_params"])],
+        "selector": [HasMethods(["fit", "set_params"]), None],
         "initial_size": "no_validation",  # count or share: checked with the pool size
         "round_sizes": "no_validation",
         "estimator": [HasMethods(["fit", "score"]), None],
         "checkpoint_dir": [str, os.PathLike, None],
         "baseline": ["boolean"],
         "warm_start": ["boolean"],
+        "initial": [StrOptions(set(INITIAL_CHOICES))],
         "missing_label": "no_validation",  # v.check_missing_label
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
         "verbose": ["verbose"],
@@ -140,7 +156,7 @@ class ActiveLearningLoop(BaseEstimator):
 
     def __init__(
         self,
-        selector: Any,
+        selector: Any = None,
         *,
         initial_size: int | float,
         round_sizes: Sequence[int | float],
@@ -148,6 +164,7 @@ class ActiveLearningLoop(BaseEstimator):
         checkpoint_dir: Any = None,
         baseline: bool = False,
         warm_start: bool = False,
+        initial: str = "auto",
         missing_label: Any = -1,
         random_state: int | None = None,
         verbose: bool = True,
@@ -159,6 +176,7 @@ class ActiveLearningLoop(BaseEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.baseline = baseline
         self.warm_start = warm_start
+        self.initial = initial
         self.missing_label = missing_label
         self.random_state = random_state
         self.verbose = verbose
@@ -190,8 +208,30 @@ class ActiveLearningLoop(BaseEstimator):
             )
         return sizes
 
+    def _template(self) -> Any:
+        if self.selector is not None:
+            return self.selector
+        from ..selectors import ProxySelector
+
+        return ProxySelector()
+
+    def _selects_round_zero(self, n_pool: int, n_new: int) -> bool:
+        """Whether round 0 is picked by the selector (see ``initial``)."""
+        if self.initial != "auto":
+            return self.initial == "selector"
+        from ..methods import Regime, get_method, resolve_method
+
+        params = self._template().get_params(deep=False)
+        try:
+            method = get_method(params.get("method"), all_labeled=False)
+        except (ValueError, TypeError):
+            return False  # the selector's own fit reports a bad method later
+        regime = Regime(0, 0, n_pool, n_new, candidates_labeled=False)
+        resolved = resolve_method(method, regime)
+        return not resolved.needs_proxy(0) and not params.get("class_balance", False)
+
     def _round_selector(self, seed: int, n_new: int, labels: np.ndarray) -> Any:
-        selector = clone(self.selector)
+        selector = clone(self._template())
         if self.baseline:
             if self.estimator is None:
                 raise ValueError("baseline=True uses the target as the proxy: pass estimator=.")
@@ -323,7 +363,8 @@ class ActiveLearningLoop(BaseEstimator):
         self, r: int, seed: int, n_new: int, X: Any, oracle: Any, n_pool: int
     ) -> dict[str, Any]:
         timings = {"proxy_fit": 0.0, "score": 0.0, "select": 0.0}
-        if r == 0:
+        strategy = "random"
+        if r == 0 and not self._selects_round_zero(n_pool, n_new):
             start = time.perf_counter()
             picked = np.sort(np.random.RandomState(seed).choice(n_pool, n_new, replace=False))
             timings["select"] = time.perf_counter() - start
@@ -335,6 +376,7 @@ class ActiveLearningLoop(BaseEstimator):
             selector.fit(X, y_partial)
             picked = selector.sample_indices_
             timings = dict(selector.fit_seconds_)
+            strategy = getattr(selector, "method_", None) or str(selector.get_params()["method"])
             self.selector_ = selector
             if self.warm_start and is_torch_proxy(selector.proxy_):
                 self._warm_proxy = (selector.proxy_, np.unique(self.labels_))
@@ -349,6 +391,7 @@ class ActiveLearningLoop(BaseEstimator):
             "round": r,
             "n_new": len(picked),
             "n_labeled": len(self.labeled_indices_),
+            "strategy": strategy,
             "proxy_fit_seconds": timings["proxy_fit"],
             "score_seconds": timings["score"],
             "select_seconds": timings["select"],
@@ -433,7 +476,9 @@ def _partial_labels(
 ) -> np.ndarray:
     """The pool's labels with ``missing_label`` for rows not labeled yet (object array unless
     both the labels and the marker are numbers)."""
-    if labels.dtype.kind in "iu" and v.is_number(missing_label):
+    if len(labels) == 0 and v.is_number(missing_label):  # round 0: nothing labeled yet
+        dtype = np.float64 if isinstance(missing_label, float) else np.int64
+    elif labels.dtype.kind in "iu" and v.is_number(missing_label):
         dtype = np.float64 if isinstance(missing_label, float) else np.int64
     else:
         dtype = object

@@ -21,6 +21,7 @@ from .._version import __version__
 BUILTIN_METHODS = (
     "aum",
     "auto",
+    "badge",
     "d2",
     "dual",
     "dyn_unc",
@@ -31,12 +32,26 @@ BUILTIN_METHODS = (
     "kcenters",
     "least_confidence",
     "margin",
+    "maxherding",
     "moderate",
+    "probcover",
     "random",
     "tdds",
+    "typiclust",
 )
 #: Methods for active learning (the others need every row labeled).
-QUERY_METHODS = ("entropy", "kcenters", "least_confidence", "margin", "random")
+QUERY_METHODS = (
+    "auto",
+    "badge",
+    "entropy",
+    "kcenters",
+    "least_confidence",
+    "margin",
+    "maxherding",
+    "probcover",
+    "random",
+    "typiclust",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -212,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=QUERY_EXAMPLES,
         formatter_class=fmt,
     )
-    _add_pool_options(query, QUERY_METHODS, "least_confidence", balance=False)
+    _add_pool_options(query, QUERY_METHODS, "auto", balance=False)
     query.add_argument("--budget", type=_count, help="rows to propose this round")
     query.add_argument("--out", help="CSV of the rows to label (row, score, rank)")
     query.add_argument("--state", metavar="DIR", help="folder that keeps rounds and answers")

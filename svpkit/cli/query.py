@@ -170,20 +170,26 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
     )
     if not unlabeled.any():
         raise UserError("every row is labeled: there is nothing left to query")
-    if unlabeled.all() and args.method not in ("random", "kcenters"):
-        raise UserError(
-            f"no labels: every value of {args.labels!r} is empty, and method {args.method!r} "
-            "needs a proxy trained on labeled rows; start with --method random or kcenters"
-        )
-    if (~unlabeled).any() and len(set(y[~unlabeled])) < 2 and args.method != "random":
-        raise UserError(
-            "the labeled rows hold one class; the proxy needs at least two: label a few rows of "
-            "another class first (or --method random)"
-        )
+    from ..methods import Regime, get_method, resolve_method
     from ..selectors import ProxySelector
 
     budget = min(args.budget, int(unlabeled.sum()))
-    needs_proxy = args.method != "random" and (~unlabeled).any()
+    n_labeled = int((~unlabeled).sum())
+    n_classes = len(set(y[~unlabeled]))
+    regime = Regime(n_labeled, n_classes, int(unlabeled.sum()), budget, candidates_labeled=False)
+    method = resolve_method(get_method(args.method, all_labeled=False), regime)
+    needs_proxy = method.needs_proxy(n_labeled) or bool(args.class_balance)
+    if not n_labeled and needs_proxy:
+        raise UserError(
+            f"no labels: every value of {args.labels!r} is empty, and method {args.method!r} "
+            "needs a proxy trained on labeled rows; start with --method auto (a cold start "
+            "that needs no label), typiclust, maxherding, probcover, kcenters or random"
+        )
+    if needs_proxy and n_classes < 2:
+        raise UserError(
+            "the labeled rows hold one class; the proxy needs at least two: label a few rows of "
+            "another class first (or a method that needs no label, e.g. --method typiclust)"
+        )
     start = time.perf_counter()
     selector = ProxySelector(
         build_proxy(args, pool) if needs_proxy else None,
@@ -206,7 +212,7 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
                 "round": len(state.rounds) + 1,
                 "rows": order,
                 "scores": scores,
-                "method": args.method,
+                "method": selector.method_,
                 "n_labeled": int((~unlabeled).sum()),
                 "random_state": args.random_state,
                 "seconds": seconds,
@@ -215,7 +221,7 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
         state.save()
     if not args.quiet:
         print(
-            f"{len(order)} rows to label ({args.method}, {int((~unlabeled).sum())} labeled, "
+            f"{len(order)} rows to label ({selector.method_}, {int((~unlabeled).sum())} labeled, "
             f"{int(unlabeled.sum())} unlabeled); wrote {out}"
         )
     return 0

@@ -5,6 +5,9 @@
 - :mod:`~svpkit.methods.dynamics`: training-dynamics scores (forgetting, EL2N, GraNd, AUM,
   Dyn-Unc, TDDS, DUAL; all rows labeled);
 - :mod:`~svpkit.methods.coverage`: ``moderate`` and ``d2`` on the proxy's embeddings;
+- :mod:`~svpkit.methods.coldstart`: ``typiclust``, ``probcover``, ``maxherding`` on the input
+  features (no proxy, no label needed: active learning's cold start);
+- :mod:`~svpkit.methods.badge`: BADGE's gradient-embedding k-means++ (``{"proba", "embedding"}``);
 - :mod:`~svpkit.methods.samplers`: from scores to kept rows (top-k, CCS, DUAL's Beta);
 - :mod:`~svpkit.methods.random`: uniform random (reads nothing);
 - :mod:`~svpkit.methods.balance`: class balance, one wrapper around any method.
@@ -15,6 +18,8 @@ A new method is one function of a :class:`RankContext` plus :func:`register_meth
 
 from . import (  # noqa: F401  (built-ins)
     auto,
+    badge,
+    coldstart,
     coverage,
     diversity,
     dynamics,
@@ -28,6 +33,7 @@ from ._registry import (
     PoolOutputs,
     RankContext,
     Ranking,
+    Regime,
     SelectionMethod,
     as_ranking,
     available_methods,
@@ -36,6 +42,7 @@ from ._registry import (
     methods_without_proxy,
     order_by_score,
     register_method,
+    resolve_method,
 )
 from ._run import outputs_read, run_method, runs_blockwise
 from .samplers import SAMPLERS, BetaSampler, CCSSampler, Sampler, resolve_sampler
@@ -60,6 +67,8 @@ __all__ = [
     "methods_without_proxy",
     "order_by_score",
     "register_method",
+    "Regime",
+    "resolve_method",
     "outputs_read",
     "run_method",
     "runs_blockwise",

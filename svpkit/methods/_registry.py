@@ -22,6 +22,8 @@ __all__ = [
     "Ranking",
     "BlockMap",
     "SelectionMethod",
+    "Regime",
+    "resolve_method",
     "register_method",
     "get_method",
     "available_methods",
@@ -33,8 +35,10 @@ __all__ = [
 
 #: The proxy outputs a method may read. ``embedding`` falls back to the (flattened) input
 #: features when no proxy can be trained or the proxy has no learned embedding; ``dynamics``
-#: and ``forgetting`` are recorded while the proxy trains (one run serves every method).
-OUTPUTS = frozenset({"proba", "embedding", "forgetting", "dynamics"})
+#: and ``forgetting`` are recorded while the proxy trains (one run serves every method);
+#: ``features`` are the (flattened) input features themselves, whatever the proxy (a fixed
+#: representation for the cold-start methods, which need no proxy at all).
+OUTPUTS = frozenset({"proba", "embedding", "forgetting", "dynamics", "features"})
 #: Outputs that only a trained proxy can give.
 PROXY_OUTPUTS = frozenset({"proba", "forgetting", "dynamics"})
 #: Outputs recorded during training, which only a pool seen in fit has.
@@ -56,12 +60,15 @@ class PoolOutputs:
     dynamics : svpkit.kernels.dynamics.TrainingDynamics or None
         Per-epoch training dynamics of the rows the proxy trained on (``dynamics.take(rows)``
         gives the columns of pool rows).
+    features : ndarray of shape (n_rows, n_features) or None
+        The (flattened) input features, a view of the pool where it can be (no copy).
     """
 
     proba: np.ndarray | None = None
     embedding: np.ndarray | None = None
     forgetting: np.ndarray | None = None
     dynamics: Any = None
+    features: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,38 @@ class Ranking:
     chosen_spec: tuple | None = None
 
 
+@dataclass(frozen=True)
+class Regime:
+    """What a selector knows before any proxy is trained: how a method that stands for
+    others (``auto``) decides which one runs.
+
+    Attributes
+    ----------
+    n_labeled : int
+        Labeled rows.
+    n_classes : int
+        Distinct classes among them.
+    n_candidates : int
+        Rows to rank.
+    n_select : int
+        Rows to keep.
+    candidates_labeled : bool
+        Every candidate is labeled (core-set selection) rather than unlabeled (active
+        learning).
+    """
+
+    n_labeled: int
+    n_classes: int
+    n_candidates: int
+    n_select: int
+    candidates_labeled: bool
+
+    @property
+    def labels_per_class(self) -> float:
+        """Labeled rows per labeled class (0 with no label)."""
+        return self.n_labeled / self.n_classes if self.n_classes else 0.0
+
+
 class BlockMap(Protocol):
     """How a blockwise pool lets a method's distributed variant work where the data lives.
 
@@ -207,7 +246,7 @@ class SelectionMethod:
     Attributes
     ----------
     name : str
-    needs : frozenset of {"proba", "embedding", "forgetting", "dynamics"}
+    needs : frozenset of {"proba", "embedding", "forgetting", "dynamics", "features"}
         The proxy outputs the method reads (a string or any iterable is turned into a set).
     rank : callable
         ``rank(ctx: RankContext) -> (order, scores)`` (or a :class:`Ranking`).
@@ -228,6 +267,11 @@ class SelectionMethod:
         True when ``rank`` applies class balance and the sampler itself and returns its
         ``n_select`` kept rows first (``auto``, which runs other methods through
         :func:`run_method`).
+    resolve : callable or None
+        ``resolve(regime: Regime) -> str``: for a method that stands for others, the name of
+        the registered method that runs in this regime (its own name to run ``rank``).
+        Selectors resolve before any proxy is trained, so the outputs read are those of the
+        method that runs.
     """
 
     name: str
@@ -238,6 +282,7 @@ class SelectionMethod:
     blockwise: Callable[[RankContext, BlockMap], Ranking] | None = None
     whole_context: bool = False
     optional_needs: frozenset = field(default_factory=frozenset)
+    resolve: Callable[[Regime], str] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "needs", _as_needs(self.needs))
@@ -328,12 +373,37 @@ def get_method(name: str, *, all_labeled: bool = True) -> SelectionMethod:
     return method
 
 
+def resolve_method(method: SelectionMethod, regime: Regime) -> SelectionMethod:
+    """The method that runs in ``regime``: ``method`` itself, or the one it stands for.
+
+    Examples
+    --------
+    >>> from svpkit.methods import Regime, get_method, resolve_method
+    >>> cold = Regime(n_labeled=0, n_classes=0, n_candidates=1000, n_select=10,
+    ...               candidates_labeled=False)
+    >>> resolve_method(get_method("auto"), cold).name
+    'typiclust'
+    >>> resolve_method(get_method("margin"), cold).name
+    'margin'
+    """
+    if method.resolve is None:
+        return method
+    name = method.resolve(regime)
+    return method if name == method.name else get_method(name)
+
+
 def methods_without_proxy(*, all_labeled: bool = True) -> str:
     """The methods that can run with no labeled row, as text for error messages that name the
     fix (e.g. ``"method='kcenters' or method='random'"``)."""
-    names = [
-        m for m in available_methods(all_labeled=all_labeled) if not _REGISTRY[m].needs_proxy(0)
-    ]
+    cold = Regime(0, 0, 1, 1, candidates_labeled=False)
+
+    def works_cold(name: str) -> bool:
+        method = _REGISTRY[name]
+        if method.resolve is not None:  # e.g. auto: what it runs with no label
+            method = resolve_method(method, cold)
+        return not method.needs_proxy(0)
+
+    names = [m for m in available_methods(all_labeled=all_labeled) if works_cold(m)]
     return " or ".join(f"method={m!r}" for m in names)
 
 

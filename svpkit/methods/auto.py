@@ -16,6 +16,13 @@ wrong). The winner then selects from the whole pool.
 Cost: one proxy training per candidate, on the selected share of 80% of the rows. The choice
 is recorded in the selector's ``method_`` and the validation accuracies in
 ``method_scores_``.
+
+In active learning (the candidates are unlabeled) ``auto`` is budget-aware instead, and
+decides before any proxy is trained (:func:`active_choice`): while fewer than
+:data:`AUTO_SWITCH_LABELS_PER_CLASS` labels per class are known, a proxy's uncertainty is
+noise and :data:`AUTO_COLD_START` (coverage of the dense regions of the input features) runs;
+from then on :data:`AUTO_WARM` does. The rule and its threshold come from the paired
+low-budget benchmark in ``docs/active_learning.md``.
 """
 
 from __future__ import annotations
@@ -26,11 +33,26 @@ import numpy as np
 
 from .._validation import rows_for_share
 from ..utils import derive_seed
-from ._registry import RankContext, Ranking, SelectionMethod, get_method, register_method
+from ._registry import (
+    RankContext,
+    Ranking,
+    Regime,
+    SelectionMethod,
+    get_method,
+    register_method,
+)
 from ._run import run_method
 from .samplers import kept_first, resolve_sampler
 
-__all__ = ["AUTO_CANDIDATES", "AUTO_MARGIN", "AUTO_HOLDOUT"]
+__all__ = [
+    "AUTO_CANDIDATES",
+    "AUTO_MARGIN",
+    "AUTO_HOLDOUT",
+    "AUTO_COLD_START",
+    "AUTO_WARM",
+    "AUTO_SWITCH_LABELS_PER_CLASS",
+    "active_choice",
+]
 
 #: name -> (method, sampler); every candidate runs class-balanced.
 AUTO_CANDIDATES = {
@@ -48,6 +70,35 @@ AUTO_CANDIDATES = {
 AUTO_MARGIN = 0.005
 #: Share of the rows held out for validation.
 AUTO_HOLDOUT = 0.2
+
+
+#: Active learning: the method while labels are scarce, the one after, and the switch point
+#: (labeled rows per labeled class; ``docs/active_learning.md``).
+AUTO_COLD_START = "typiclust"
+AUTO_WARM = "margin"
+AUTO_SWITCH_LABELS_PER_CLASS = 10.0
+
+
+def active_choice(regime: Regime) -> str:
+    """The method ``auto`` runs in active learning, from the labels known so far.
+
+    Examples
+    --------
+    >>> from svpkit.methods import Regime
+    >>> from svpkit.methods.auto import active_choice
+    >>> active_choice(Regime(0, 0, 1000, 10, candidates_labeled=False))
+    'typiclust'
+    >>> active_choice(Regime(300, 10, 1000, 50, candidates_labeled=False))
+    'margin'
+    """
+    if regime.labels_per_class < AUTO_SWITCH_LABELS_PER_CLASS or regime.n_classes < 2:
+        return AUTO_COLD_START
+    return AUTO_WARM
+
+
+def _resolve_auto(regime: Regime) -> str:
+    # Core-set selection (every candidate labeled) validates methods with the proxy.
+    return "auto" if regime.candidates_labeled else active_choice(regime)
 
 
 #: Every output some candidate reads (a test checks it covers them all). Stated, not computed
@@ -143,7 +194,7 @@ register_method(
         needs=AUTO_NEEDS,
         optional_needs=AUTO_OPTIONAL_NEEDS,
         rank=_rank_auto,
-        needs_all_labels=True,
         whole_context=True,
+        resolve=_resolve_auto,
     )
 )

@@ -40,7 +40,7 @@ def _block_finite(block: np.ndarray) -> bool:
 
 def _concat(parts: list[PoolOutputs]) -> PoolOutputs:
     fields = {}
-    for name in ("proba", "embedding"):
+    for name in ("proba", "embedding", "features"):
         values = [getattr(p, name) for p in parts]
         fields[name] = None if values[0] is None else np.concatenate(values)
     return PoolOutputs(**fields)

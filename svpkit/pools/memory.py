@@ -54,9 +54,17 @@ class InMemoryPool(Pool):
         features are no distance space (sparse, text) refuse unless a torch proxy embeds."""
         return None
 
+    def features_refusal(self) -> str | None:
+        """Why this pool's input features cannot be clustered (None: they can)."""
+        return None
+
     def _check_embeddings(self, proxy: Any, needs: frozenset) -> None:
+        reasons = []
         if "embedding" in needs:
-            reason = self.embedding_refusal(proxy)
+            reasons.append(self.embedding_refusal(proxy))
+        if "features" in needs:
+            reasons.append(self.features_refusal())
+        for reason in reasons:
             if reason is not None:
                 raise ValueError(reason)
 

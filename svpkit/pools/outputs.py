@@ -59,6 +59,14 @@ def no_embedding_message(proxy: Any, features: str, fixes: str) -> str:
     )
 
 
+#: Why the cold-start methods (which cluster the input features) refuse a sparse pool.
+SPARSE_FEATURES_MESSAGE = (
+    "this method clusters the input features, which for a sparse pool are no dense distance "
+    "space. Reduce them first (sklearn.decomposition.TruncatedSVD to a few hundred dense "
+    "columns) or use a method that reads the proxy's outputs."
+)
+
+
 def sparse_embedding_message(proxy: Any) -> str:
     return no_embedding_message(
         proxy,
@@ -199,4 +207,8 @@ def read_outputs(
         if scipy.sparse.issparse(X):
             raise ValueError(sparse_embedding_message(proxy_))
         outputs.embedding = X.reshape(len(X), -1)  # no learned embedding: the input features
+    if "features" in needs:
+        if scipy.sparse.issparse(X):
+            raise ValueError(SPARSE_FEATURES_MESSAGE)
+        outputs.features = X.reshape(len(X), -1)
     return outputs

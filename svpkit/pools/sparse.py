@@ -16,7 +16,7 @@ import scipy.sparse
 from sklearn.utils.validation import validate_data
 
 from .memory import InMemoryPool
-from .outputs import is_torch_proxy, sparse_embedding_message
+from .outputs import SPARSE_FEATURES_MESSAGE, is_torch_proxy, sparse_embedding_message
 
 
 def is_sparse(X: Any) -> bool:
@@ -59,3 +59,6 @@ class SparsePool(InMemoryPool):
 
     def embedding_refusal(self, proxy: Any) -> str | None:
         return None if is_torch_proxy(proxy) else sparse_embedding_message(proxy)
+
+    def features_refusal(self) -> str | None:
+        return SPARSE_FEATURES_MESSAGE

@@ -67,3 +67,10 @@ class TextPool(InMemoryPool):
 
     def embedding_refusal(self, proxy: Any) -> str | None:
         return None if is_torch_proxy(proxy) else text_embedding_message(proxy)
+
+    def features_refusal(self) -> str | None:
+        return (
+            "this method clusters the input features, and a text pool's are raw strings. Embed "
+            "the texts first (e.g. TF-IDF + TruncatedSVD, or a sentence encoder) and select on "
+            "that array, or use a method that reads the proxy's outputs."
+        )

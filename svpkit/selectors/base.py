@@ -23,10 +23,12 @@ from sklearn.utils.validation import check_is_fitted
 from .. import _validation as v
 from ..methods import (
     RankContext,
+    Regime,
     SelectionMethod,
     get_method,
     methods_without_proxy,
     outputs_read,
+    resolve_method,
     resolve_sampler,
     run_method,
     runs_blockwise,
@@ -231,6 +233,9 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         seed = derive_seed(rng)
 
         labels_known = bool((y_enc[candidates] >= 0).all())
+        # A method that stands for others (auto) names the one that runs, before any training.
+        regime = Regime(len(labeled), len(classes), len(candidates), n_select, labels_known)
+        method = resolve_method(method, regime)
         needs = outputs_read(
             method, class_balance=self.class_balance, labels_known=labels_known, sampler=sampler
         )
@@ -273,7 +278,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         # Every fitted attribute is set at once, after everything succeeded: a failed fit keeps
         # the previous results intact.
         self.proxy_ = readout.proxy_
-        self.method_ = ranking.chosen or self.method
+        self.method_ = ranking.chosen or method.name
         self.chosen_spec_ = ranking.chosen_spec
         self.method_scores_ = ranking.choice_scores
         self.fit_seconds_ = {**readout.seconds, "select": select_seconds}
@@ -333,7 +338,10 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         candidate (class balance goes by the classes the proxy predicts)."""
         method, sampler = self._check_params()
         class_balance = self.class_balance
-        if getattr(self, "chosen_spec_", None) is not None:  # auto: reuse the fitted choice
+        chosen_spec = getattr(self, "chosen_spec_", None)
+        if method.resolve is not None and chosen_spec is None:  # the method it stood for
+            method = get_method(self.method_)
+        if chosen_spec is not None:  # auto: reuse the fitted choice
             method, sampler = (
                 get_method(self.chosen_spec_[0]),
                 resolve_sampler(self.chosen_spec_[1]),
@@ -429,10 +437,12 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         return tags
 
     def _accepts_sparse(self) -> bool:
-        """Sparse pools work unless the method reads embeddings and the proxy has none of its
-        own (they would be the sparse input features)."""
+        """Sparse pools work unless the method clusters the input features, or reads
+        embeddings and the proxy has none of its own (they would be the sparse features)."""
         try:
             needs = get_method(self.method).needs
         except ValueError:
             return True  # fit reports the bad method
+        if "features" in needs:
+            return False
         return "embedding" not in needs or self.proxy is None or is_torch_proxy(self.proxy)

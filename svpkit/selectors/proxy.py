@@ -24,10 +24,19 @@ class ProxySelector(BaseSelector):
         A skorch net (e.g. :class:`svpkit.nn.ProxyNet` or ``make_proxy(target, ...)``) or any
         scikit-learn classifier with ``predict_proba``. ``None`` means a small MLP
         (:func:`svpkit.nn.make_default_proxy`). Never modified: a clone is trained.
-    method : {"least_confidence", "entropy", "margin", "kcenters", "random"}, \
-default="least_confidence"
-        How to rank candidates. ``kcenters`` runs greedy k-centers on the proxy's penultimate
-        embeddings (on the input features for non-torch proxies or when no row is labeled).
+    method : str, default="auto"
+        How to rank candidates: ``"auto"`` (budget-aware, below); the uncertainty scores
+        ``"least_confidence"``, ``"entropy"``, ``"margin"``; ``"kcenters"`` (greedy k-centers
+        on the proxy's penultimate embeddings, on the input features for non-torch proxies or
+        when no row is labeled); ``"badge"`` (k-means++ on gradient embeddings); the cold-start
+        methods ``"typiclust"``, ``"probcover"``, ``"maxherding"`` (coverage of the input
+        features: no proxy, no label needed); ``"random"``; or any registered method.
+        ``"auto"`` is the default because the paired low-budget benchmark
+        (``docs/active_learning.md``) shows no single method safe at every budget: while
+        fewer than ``svpkit.methods.auto.AUTO_SWITCH_LABELS_PER_CLASS`` labels per class are
+        known it runs ``AUTO_COLD_START`` (a proxy trained on a few labels ranks no better
+        than chance), then ``AUTO_WARM``. ``method_`` records what ran. On a fully labeled
+        pool ``"auto"`` is the core-set choice of :class:`CoresetSelector`.
     fraction : float in (0, 1], default=None
         Share of the candidate rows to select, rounded up (``1`` and ``1.0`` both mean all).
         ``None`` means 0.5 unless ``n_select`` is set.
@@ -60,7 +69,10 @@ default="least_confidence"
     Attributes
     ----------
     proxy_ : estimator or None
-        The fitted proxy clone (None for ``random`` and feature-space ``kcenters``).
+        The fitted proxy clone (None for methods that read no proxy output: ``random``, the
+        cold-start methods, feature-space ``kcenters``).
+    method_ : str
+        The method that ran (for ``"auto"``, the one it chose).
     scores_ : ndarray of shape (n_samples,)
         Score of each candidate (larger = selected first); NaN for non-candidates (and, for
         ``kcenters``, for candidates beyond the picks made).
@@ -111,7 +123,7 @@ default="least_confidence"
     def __init__(
         self,
         proxy: Any = None,
-        method: str = "least_confidence",
+        method: str = "auto",
         fraction: float | None = None,
         *,
         n_select: int | None = None,

@@ -309,3 +309,57 @@ def test_schedule_errors(data):
         make_loop().run(X, y, X_test=X)
     with pytest.raises(ValueError, match="checkpoint_dir"):
         make_loop().run(X, y, resume=True)
+
+
+# -- round 0 and the default strategy ---------------------------------------------------------
+
+
+def test_the_default_loop_covers_the_pool_from_zero_labels_and_records_the_strategy(data):
+    X, y, X_test, y_test = data
+    loop = ActiveLearningLoop(
+        initial_size=20, round_sizes=[20, 20], estimator=logreg(), random_state=0, verbose=False
+    ).run(X, y, X_test=X_test, y_test=y_test)
+    strategies = [r["strategy"] for r in loop.history_]
+    assert strategies == ["typiclust"] * 3  # 2-4 labels per class: still the cold start
+    assert len(set(loop.labeled_indices_)) == 60
+    # A cold start that covers the pool labels more classes in round 0 than chance needs.
+    assert len(np.unique(y[loop.labeled_indices_[:20]])) >= 8
+
+
+def test_round_zero_is_random_for_methods_that_need_labels_and_under_the_paper_schedule(data):
+    X, y, _, _ = data
+    loop = make_loop(initial_size=30, round_sizes=[10]).run(X, y)  # entropy needs a proxy
+    assert [r["strategy"] for r in loop.history_] == ["random", "entropy"]
+    paper = ActiveLearningLoop.with_paper_schedule(
+        ProxySelector(method="typiclust"), random_state=0, verbose=False
+    )
+    assert paper.initial == "random"
+    first = paper.run(X, y).history_[0]
+    assert first["strategy"] == "random"
+
+
+def test_initial_selector_uses_the_selector_and_random_never_does(data):
+    X, y, _, _ = data
+    sel = ProxySelector(method="maxherding")
+    picked = ActiveLearningLoop(
+        sel, initial_size=15, round_sizes=[], initial="selector", random_state=1, verbose=False
+    ).run(X, y)
+    assert picked.history_[0]["strategy"] == "maxherding"
+    drawn = ActiveLearningLoop(
+        sel, initial_size=15, round_sizes=[], initial="random", random_state=1, verbose=False
+    ).run(X, y)
+    assert drawn.history_[0]["strategy"] == "random"
+    assert set(drawn.labeled_indices_) != set(picked.labeled_indices_)
+
+
+def test_initial_selector_with_a_method_that_needs_labels_says_so(data):
+    X, y, _, _ = data
+    loop = make_loop(initial="selector", initial_size=10, round_sizes=[])
+    with pytest.raises(ValueError, match="needs a proxy trained on labeled rows"):
+        loop.run(X, y)
+
+
+def test_bad_initial_is_refused(data):
+    X, y, _, _ = data
+    with pytest.raises(ValueError, match="initial"):
+        make_loop(initial="first").run(X, y)

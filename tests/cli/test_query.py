@@ -175,3 +175,19 @@ def test_answers_for_labeled_rows_are_refused(tmp_path, pool, capsys):
             ]
         )
     assert "already labeled in the pool" in capsys.readouterr().err
+
+
+def test_the_default_method_queries_a_pool_with_no_label(tmp_path, digits_frame):
+    frame = digits_frame.drop(columns="note").copy()
+    frame["label"] = None
+    path = tmp_path / "blank.csv"
+    frame.to_csv(path, index=False)
+    out, state = tmp_path / "q.csv", tmp_path / "state"
+    argv = ["query", str(path), "--labels", "label", "--budget", "20", "--out", str(out)]
+    assert main([*argv, "--state", str(state), "--quiet"]) == 0
+    rows = pd.read_csv(out)["row"].to_numpy()
+    assert len(set(rows)) == 20
+    truth = digits_frame["label"].to_numpy()
+    assert len(np.unique(truth[rows])) >= 8  # a cold start covers the classes
+    saved = json.loads((state / "state.json").read_text())
+    assert saved["rounds"][0]["method"] == "typiclust"

@@ -2,7 +2,6 @@
 unless something beats it."""
 
 import numpy as np
-import pytest
 
 from svpkit import CoresetSelector, ProxySelector
 from svpkit.kernels.dynamics import el2n_scores
@@ -88,10 +87,14 @@ def test_auto_selects_like_its_choice_class_balanced_and_the_same_count(digits, 
     assert len(direct.sample_indices_) == len(sel.sample_indices_)
 
 
-def test_auto_is_coreset_only(digits):
+def test_auto_on_a_fully_labeled_pool_is_the_coreset_choice_for_both_selectors(digits):
     X, y = digits
-    with pytest.raises(ValueError, match="needs every row labeled"):
-        ProxySelector(method="auto").fit(X, y)
+    X, y = X[:400], y[:400]
+    proxy = ProxySelector(method="auto", fraction=0.3, random_state=0).fit(X, y)
+    coreset = CoresetSelector(method="auto", fraction=0.3, random_state=0).fit(X, y)
+    assert proxy.method_ in auto.AUTO_CANDIDATES
+    assert proxy.method_ == coreset.method_
+    np.testing.assert_array_equal(proxy.sample_indices_, coreset.sample_indices_)
 
 
 def test_auto_reads_every_output_its_candidates_read():

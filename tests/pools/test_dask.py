@@ -51,6 +51,18 @@ def test_uncertainty_selection_equals_in_memory(client, pool, method):
     assert (y_partial[distributed_sel.sample_indices_] == -1).all()
 
 
+@pytest.mark.parametrize("method", ["typiclust", "maxherding", "badge"])
+def test_cold_start_and_badge_selections_equal_in_memory(client, pool, method):
+    X, _, y_partial = pool
+    X_dask = da.from_array(X, chunks=(400, -1))
+    make = lambda: ProxySelector(  # noqa: E731
+        LogisticRegression(max_iter=300), method=method, n_select=30, random_state=0
+    )
+    np.testing.assert_array_equal(
+        make().fit(X_dask, y_partial).sample_indices_, make().fit(X, y_partial).sample_indices_
+    )
+
+
 def test_torch_proxy_scoring_on_workers(client, pool):
     X, _, y_partial = pool
     X_dask = da.from_array(X, chunks=(500, -1))

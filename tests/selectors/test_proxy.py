@@ -47,5 +47,8 @@ def test_single_class(digits):
 
 def test_no_labeled_rows_names_the_methods_that_work(digits):
     X, _ = digits
-    with pytest.raises(ValueError, match="method='kcenters' or method='random'"):
+    with pytest.raises(ValueError, match="method='auto' or method='kcenters'") as info:
         ProxySelector(logreg(), method="entropy").fit(X, np.full(len(X), -1))
+    for name in ("typiclust", "probcover", "maxherding", "random"):
+        assert f"method={name!r}" in str(info.value)
+    assert "method='entropy'" not in str(info.value).split("start with")[1]

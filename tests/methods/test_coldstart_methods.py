@@ -1,0 +1,170 @@
+"""typiclust, probcover, maxherding and badge through the selectors; the budget-aware auto."""
+
+import numpy as np
+import pytest
+import scipy.sparse
+
+from svpkit import CoresetSelector, ProxySelector
+from svpkit.kernels.badge import badge_select
+from svpkit.kernels.coldstart import reduce_features, typiclust_select
+from svpkit.methods import (
+    Regime,
+    SelectionMethod,
+    available_methods,
+    coldstart,
+    get_method,
+    register_method,
+    resolve_method,
+)
+from svpkit.methods import auto as auto_module
+from svpkit.utils import derive_seed
+from tests.helpers import logreg, small_proxy
+
+COLD = ["typiclust", "probcover", "maxherding"]
+
+
+def _unlabeled(y):
+    return np.full(len(y), -1)
+
+
+@pytest.mark.parametrize("method", COLD)
+def test_cold_start_methods_select_from_a_pool_with_no_label(digits, method):
+    X, y = digits
+    sel = ProxySelector(method=method, n_select=20, random_state=0).fit(X, _unlabeled(y))
+    assert sel.n_selected_ == 20 and sel.proxy_ is None
+    assert sel.method_ == method
+    assert len(np.unique(y[sel.sample_indices_])) >= 7  # covers most of the 10 classes
+    again = ProxySelector(method=method, n_select=20, random_state=0).fit(X, _unlabeled(y))
+    np.testing.assert_array_equal(sel.sample_indices_, again.sample_indices_)
+    # the ranking starts with the picks, best first, and scores agree with it
+    assert set(sel.ranking_[:20]) == set(sel.sample_indices_)
+    ranked = sel.scores_[sel.ranking_[:20]]
+    assert (np.diff(ranked) < 0).all()
+
+
+def test_typiclust_through_the_selector_equals_the_kernel_on_the_pca_features(digits):
+    X, y = digits
+    sel = ProxySelector(method="typiclust", n_select=15, random_state=3).fit(X, _unlabeled(y))
+    rng = np.random.RandomState(3)
+    derive_seed(rng)  # the selector's proxy seed
+    Z = reduce_features(X, coldstart.COLD_START_COMPONENTS, random_state=derive_seed(rng))
+    picks = typiclust_select(Z, np.array([], int), np.arange(len(X)), 15, derive_seed(rng))
+    np.testing.assert_array_equal(sel.ranking_[:15], picks)
+
+
+@pytest.mark.parametrize("method", COLD)
+def test_cold_start_methods_treat_labeled_rows_as_covered(method):
+    rng = np.random.RandomState(0)
+    centers = rng.randn(4, 6) * 8
+    X = np.concatenate([c + rng.randn(50, 6) * 0.5 for c in centers])
+    y = np.repeat(np.arange(4), 50)
+    y_partial = _unlabeled(y)
+    # Two labels in each of blobs 0 and 1: the next picks go to blobs 2 and 3.
+    y_partial[[0, 1, 50, 51]] = y[[0, 1, 50, 51]]
+    sel = ProxySelector(method=method, n_select=2, random_state=0).fit(X, y_partial)
+    assert (y_partial[sel.sample_indices_] == -1).all()
+    assert sorted(y[sel.sample_indices_]) == [2, 3]
+
+
+def test_cold_start_methods_also_select_core_sets(digits):
+    X, y = digits
+    sel = CoresetSelector(method="maxherding", fraction=0.1, random_state=0).fit(X, y)
+    assert sel.n_selected_ == 60
+    assert len(np.unique(y[sel.sample_indices_])) == 10  # class balance by default
+
+
+def test_cold_start_methods_refuse_sparse_and_text_pools_with_the_fix(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="TruncatedSVD"):
+        ProxySelector(method="typiclust", n_select=5).fit(scipy.sparse.csr_matrix(X), y)
+    texts = np.array(["a cat", "a dog", "the cat", "the dog"] * 5, dtype=object)
+    with pytest.raises(ValueError, match="raw strings"):
+        ProxySelector(method="probcover", n_select=2).fit(texts, np.arange(20) % 2)
+
+
+def test_badge_through_the_selector_equals_the_kernel_on_the_proxy_outputs(digits):
+    X, y = digits
+    y_partial = _unlabeled(y)
+    y_partial[:100] = y[:100]
+    sel = ProxySelector(logreg(), method="badge", n_select=12, random_state=0).fit(X, y_partial)
+    candidates = np.arange(100, len(y))
+    proba = sel.proxy_.predict_proba(X[candidates])
+    rng = np.random.RandomState(0)
+    derive_seed(rng)  # the proxy seed
+    expected = candidates[badge_select(proba, X[candidates], 12, rng)]
+    np.testing.assert_array_equal(sel.ranking_[:12], expected)
+    assert (y_partial[sel.sample_indices_] == -1).all()
+
+
+def test_badge_with_the_default_proxy_reads_its_embeddings(digits):
+    X, y = digits
+    y_partial = _unlabeled(y)
+    y_partial[:60] = y[:60]
+    sel = ProxySelector(small_proxy(), method="badge", n_select=10, random_state=0)
+    sel.fit(X, y_partial)
+    assert sel.n_selected_ == 10 and sel.proxy_ is not None
+
+
+def test_badge_needs_labels():
+    X = np.random.RandomState(0).randn(30, 4)
+    with pytest.raises(ValueError, match="needs a proxy"):
+        ProxySelector(method="badge", n_select=3).fit(X, np.full(30, -1))
+
+
+# -- the budget-aware default ---------------------------------------------------------------
+
+
+def test_proxy_selector_defaults_to_auto():
+    assert ProxySelector().method == "auto"
+
+
+def test_auto_covers_while_labels_are_scarce_then_ranks_by_margin(digits):
+    X, y = digits
+    cold = ProxySelector(n_select=10, random_state=0).fit(X, _unlabeled(y))
+    assert cold.method_ == auto_module.AUTO_COLD_START and cold.proxy_ is None
+    few = _unlabeled(y)
+    few[:20] = y[:20]  # 2 per class: still cold
+    assert ProxySelector(n_select=10, random_state=0).fit(X, few).method_ == "typiclust"
+    many = _unlabeled(y)
+    n_warm = int(np.ceil(auto_module.AUTO_SWITCH_LABELS_PER_CLASS * 10))
+    many[:n_warm] = y[:n_warm]
+    warm = ProxySelector(small_proxy(), n_select=10, random_state=0).fit(X, many)
+    assert warm.method_ == auto_module.AUTO_WARM
+    direct = ProxySelector(
+        small_proxy(), method=auto_module.AUTO_WARM, n_select=10, random_state=0
+    ).fit(X, many)
+    np.testing.assert_array_equal(warm.sample_indices_, direct.sample_indices_)
+
+
+def test_auto_rule_reads_labels_per_class():
+    r = Regime(n_labeled=30, n_classes=10, n_candidates=500, n_select=10, candidates_labeled=False)
+    assert r.labels_per_class == 3.0
+    assert Regime(0, 0, 10, 1, False).labels_per_class == 0.0
+    assert resolve_method(get_method("auto"), r).name == auto_module.AUTO_COLD_START
+    core = Regime(500, 10, 500, 100, candidates_labeled=True)
+    assert resolve_method(get_method("auto"), core).name == "auto"
+
+
+def test_a_registered_dispatcher_runs_the_method_it_names(digits):
+    X, y = digits
+
+    def rank(ctx):  # never called: the dispatcher always names another method
+        raise AssertionError
+
+    register_method(SelectionMethod("doc_dispatch", rank=rank, resolve=lambda regime: "random"))
+    try:
+        sel = ProxySelector(method="doc_dispatch", n_select=5, random_state=0)
+        assert sel.fit(X, _unlabeled(y)).method_ == "random"
+        assert "doc_dispatch" in available_methods()
+    finally:
+        from svpkit.methods import _registry
+
+        del _registry._REGISTRY["doc_dispatch"]
+
+
+def test_transform_on_a_new_pool_runs_the_method_auto_chose(digits):
+    X, y = digits
+    sel = ProxySelector(fraction=0.05, random_state=0).fit(X[:300], _unlabeled(y[:300]))
+    assert sel.method_ == "typiclust"
+    out = sel.transform(X[300:])
+    assert len(out) == int(np.ceil(0.05 * 300))
