@@ -54,27 +54,32 @@ class InMemoryPool(Pool):
         features are no distance space (sparse, text) refuse unless a torch proxy embeds."""
         return None
 
-    def features_refusal(self) -> str | None:
-        """Why this pool's input features cannot be clustered (None: they can)."""
-        return None
+    def input_features(self) -> np.ndarray:
+        """The representation behind the ``features`` output: the flattened input (a view)."""
+        return self.X.reshape(len(self.X), -1)
 
     def _check_embeddings(self, proxy: Any, needs: frozenset) -> None:
-        reasons = []
         if "embedding" in needs:
-            reasons.append(self.embedding_refusal(proxy))
-        if "features" in needs:
-            reasons.append(self.features_refusal())
-        for reason in reasons:
+            reason = self.embedding_refusal(proxy)
             if reason is not None:
                 raise ValueError(reason)
+
+    def _with_features(self, outputs: PoolOutputs, needs: frozenset) -> PoolOutputs:
+        if "features" in needs:
+            outputs.features = self.input_features()
+        return outputs
 
     def proxy_outputs(
         self, proxy, needs, y_enc, train_rows, seed, *, blockwise=False, memory=None, verbose=False
     ):
         self._check_embeddings(proxy, needs)  # before any training is spent
+        features = PoolOutputs()
+        self._with_features(features, needs)  # a pool that cannot give them says so first
+        needs = needs - {"features"}
         if proxy is None:
             start = time.perf_counter()
             outputs = read_outputs(None, self.X, needs)
+            outputs.features = features.features
             seconds = {"proxy_fit": 0.0, "score": time.perf_counter() - start}
             return Readout(None, outputs, seconds=seconds)
         # With a cache, read everything once so that every method and fraction reuses it.
@@ -85,6 +90,7 @@ class InMemoryPool(Pool):
         proxy_, outputs, seconds = train(
             clone(proxy), self.X, y_enc, train_rows, seed, key_needs, bool(verbose)
         )
+        outputs.features = features.features
         return Readout(proxy_, outputs, seconds=seconds)
 
     def holdout_accuracy(
@@ -102,7 +108,10 @@ class InMemoryPool(Pool):
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
         self._check_embeddings(proxy_, needs)
-        return read_outputs(proxy_, self.X, needs)
+        features = self._with_features(PoolOutputs(), needs)
+        outputs = read_outputs(proxy_, self.X, needs - {"features"})
+        outputs.features = features.features
+        return outputs
 
     def take(self, X, rows):
         return v.take_rows(X, rows)

@@ -60,5 +60,5 @@ class SparsePool(InMemoryPool):
     def embedding_refusal(self, proxy: Any) -> str | None:
         return None if is_torch_proxy(proxy) else sparse_embedding_message(proxy)
 
-    def features_refusal(self) -> str | None:
-        return SPARSE_FEATURES_MESSAGE
+    def input_features(self) -> np.ndarray:
+        raise ValueError(SPARSE_FEATURES_MESSAGE)

@@ -17,7 +17,10 @@ from .._validation import is_text
 from .memory import InMemoryPool
 from .outputs import is_torch_proxy, no_embedding_message
 
-__all__ = ["TextPool", "is_text"]
+__all__ = ["TextPool", "is_text", "TEXT_FEATURE_DIMS"]
+
+#: Dimensions of the LSA representation a text pool gives the methods that read ``features``.
+TEXT_FEATURE_DIMS = 100
 
 
 def text_embedding_message(proxy: Any) -> str:
@@ -57,6 +60,7 @@ class TextPool(InMemoryPool):
         if reset and hasattr(estimator, "n_features_in_"):
             del estimator.n_features_in_
         self.X = texts
+        self._features = None
         self.n_rows = len(texts)
         self.fingerprint = ("text", self.n_rows, joblib.hash(texts))
 
@@ -68,9 +72,25 @@ class TextPool(InMemoryPool):
     def embedding_refusal(self, proxy: Any) -> str | None:
         return None if is_torch_proxy(proxy) else text_embedding_message(proxy)
 
-    def features_refusal(self) -> str | None:
-        return (
-            "this method clusters the input features, and a text pool's are raw strings. Embed "
-            "the texts first (e.g. TF-IDF + TruncatedSVD, or a sentence encoder) and select on "
-            "that array, or use a method that reads the proxy's outputs."
-        )
+    def input_features(self) -> np.ndarray:
+        """A dense representation of the texts for the methods that read ``features``: TF-IDF
+        of words and word pairs, reduced by TruncatedSVD to :data:`TEXT_FEATURE_DIMS`
+        dimensions (latent semantic analysis) and L2-normalised; computed once per pool,
+        memory linear in the rows."""
+        if self._features is None:
+            from sklearn.decomposition import TruncatedSVD
+            from sklearn.feature_extraction.text import TfidfVectorizer
+            from sklearn.preprocessing import normalize
+
+            min_df = 2 if self.n_rows >= 50 else 1
+            tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
+            counts = tfidf.fit_transform(self.X)
+            n_dims = int(min(TEXT_FEATURE_DIMS, counts.shape[1] - 1, self.n_rows - 1))
+            if n_dims < 1:
+                raise ValueError(
+                    "the texts share too few words to embed them for this method; use a method "
+                    "that reads the proxy's outputs."
+                )
+            svd = TruncatedSVD(n_dims, algorithm="randomized", random_state=0)
+            self._features = normalize(svd.fit_transform(counts)).astype(np.float32)
+        return self._features

@@ -73,13 +73,10 @@ def test_cold_start_methods_also_select_core_sets(digits):
     assert len(np.unique(y[sel.sample_indices_])) == 10  # class balance by default
 
 
-def test_cold_start_methods_refuse_sparse_and_text_pools_with_the_fix(digits):
+def test_cold_start_methods_refuse_sparse_pools_with_the_fix(digits):
     X, y = digits
     with pytest.raises(ValueError, match="TruncatedSVD"):
         ProxySelector(method="typiclust", n_select=5).fit(scipy.sparse.csr_matrix(X), y)
-    texts = np.array(["a cat", "a dog", "the cat", "the dog"] * 5, dtype=object)
-    with pytest.raises(ValueError, match="raw strings"):
-        ProxySelector(method="probcover", n_select=2).fit(texts, np.arange(20) % 2)
 
 
 def test_badge_through_the_selector_equals_the_kernel_on_the_proxy_outputs(digits):

@@ -7,7 +7,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from svpkit import CoresetSelector, ProxySelector, available_methods, make_text_proxy
-from svpkit.methods import get_method
 from svpkit.nn import TextProxyNet
 from tests.nn.test_text import _sentiment
 
@@ -20,10 +19,6 @@ def corpus():
 @pytest.mark.parametrize("method", available_methods())
 def test_every_method_selects_from_a_list_of_strings(corpus, method):
     texts, y = corpus
-    if "features" in get_method(method).needs:  # they cluster the input: raw strings are not
-        with pytest.raises(ValueError, match="raw strings"):
-            CoresetSelector(method=method, fraction=0.5).fit(texts, y)
-        return
     sel = CoresetSelector(
         make_text_proxy(max_epochs=3), method=method, fraction=0.5, random_state=0
     )
@@ -84,3 +79,17 @@ def test_rows_that_are_not_strings_are_named(corpus):
     broken[7] = None
     with pytest.raises(ValueError, match="first: row 7"):
         CoresetSelector(method="margin", fraction=0.5).fit(np.array(broken, dtype=object), y)
+
+
+def test_cold_start_methods_read_an_lsa_embedding_of_the_texts(corpus):
+    texts, y = corpus
+    y_none = np.full(len(texts), -1)
+    sel = ProxySelector(method="typiclust", n_select=10, random_state=0).fit(texts, y_none)
+    assert sel.proxy_ is None and sel.n_selected_ == 10
+    from svpkit.pools.text import TEXT_FEATURE_DIMS, TextPool
+
+    pool = TextPool(texts, sel, reset=True)
+    Z = pool.input_features()
+    assert Z.shape == (len(texts), min(TEXT_FEATURE_DIMS, Z.shape[1]))
+    np.testing.assert_allclose(np.linalg.norm(Z, axis=1), 1.0, rtol=1e-5)
+    assert pool.input_features() is Z  # computed once per pool
