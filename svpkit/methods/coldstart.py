@@ -4,10 +4,10 @@ With a handful of labels a proxy's uncertainty is noise and its embedding is no 
 the input; what beats random there is covering the dense regions of the pool (TypiClust,
 Hacohen et al., ICML 2022; ProbCover, Yehuda et al., NeurIPS 2022; MaxHerding, Bae et al.,
 ECCV 2024). These methods need no proxy and no label (``y`` may be entirely
-``missing_label``): they read the input features, reduce them by PCA to
-:data:`COLD_START_COMPONENTS` dimensions (``docs/active_learning.md`` measures PCA against the
-raw features), and treat the labeled rows as already covered. Every step stores at most a
-k-NN graph (FAISS), so memory is linear in the pool.
+``missing_label``): they read the ``features`` output (the input features reduced by PCA to
+50 dimensions, which the pool computes once per pool content; ``docs/methods.md`` measures PCA
+against the raw features), and treat the labeled rows as already covered. Every step stores
+at most a k-NN graph (FAISS), so memory is linear in the pool.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from ..kernels.coldstart import (
     maxherding_select,
     probcover_select,
     purity_delta,
-    reduce_features,
     typiclust_select,
 )
 from ..kernels.graph import knn_graph
@@ -26,14 +25,11 @@ from ..utils import derive_seed
 from ._registry import RankContext, Ranking, SelectionMethod, register_method
 
 __all__ = [
-    "COLD_START_COMPONENTS",
     "COLD_START_NEIGHBORS",
     "PROBCOVER_PURITY",
     "PROBCOVER_DEFAULT_CLUSTERS",
 ]
 
-#: PCA dimensions of the representation (None: the raw input features).
-COLD_START_COMPONENTS: int | None = 50
 #: Neighbours per row of the k-NN graph ProbCover and MaxHerding work on.
 COLD_START_NEIGHBORS = 32
 #: ProbCover's purity threshold (the paper's alpha).
@@ -47,11 +43,7 @@ def _representation(ctx: RankContext) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """``(rows, X, labeled, candidates)``: the existing rows then the candidates, their
     representation, and the local ids of each group."""
     rows = np.concatenate([ctx.existing, ctx.candidates]).astype(np.int64)
-    features = ctx.outputs.features[rows]
-    if COLD_START_COMPONENTS is None:
-        X = np.asarray(features, dtype=np.float32).reshape(len(rows), -1)
-    else:
-        X = reduce_features(features, COLD_START_COMPONENTS, random_state=derive_seed(ctx.rng))
+    X = np.asarray(ctx.outputs.features[rows], dtype=np.float32)
     n_existing = len(ctx.existing)
     return rows, X, np.arange(n_existing), np.arange(n_existing, len(rows))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..kernels.coldstart import feature_fit_rows, fit_reducer
 from ..methods import TRAINING_OUTPUTS, PoolOutputs
 from .base import Pool, Readout, check_pool_array
 from .outputs import read_outputs, train_proxy
@@ -122,15 +123,28 @@ class DaskPool(Pool):
         if blockwise:
             seconds = {"proxy_fit": trained - start, "score": 0.0}
             return Readout(proxy_, outputs, DaskBlocks(self.X, proxy_), seconds)
-        if needs:
+        read = needs - {"features"}
+        if read:
             proxy_d = dask.delayed(proxy_, pure=True, traverse=False)
             blocks = self.X.to_delayed().ravel()
             parts = dask.compute(
-                *[dask.delayed(_block_outputs)(b, None, proxy_d, needs) for b in blocks]
+                *[dask.delayed(_block_outputs)(b, None, proxy_d, read) for b in blocks]
             )
             outputs = _concat(list(parts))
+        if "features" in needs:
+            outputs.features = self._features()
         seconds = {"proxy_fit": trained - start, "score": time.perf_counter() - trained}
         return Readout(proxy_, outputs, seconds=seconds)
+
+    def _features(self) -> np.ndarray:
+        """The ``features`` output as in memory: PCA fitted on the same sampled rows,
+        applied where every block lives."""
+        import dask
+
+        sample = np.ascontiguousarray(self.X[feature_fit_rows(self.n_rows)].compute())
+        reduce = dask.delayed(fit_reducer(sample), pure=True, traverse=False)
+        blocks = self.X.to_delayed().ravel()
+        return np.concatenate(dask.compute(*[reduce(b) for b in blocks]))
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
         raise ValueError(

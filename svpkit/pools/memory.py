@@ -16,9 +16,20 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_memory, validate_data
 
 from .. import _validation as v
+from ..kernels.coldstart import reduce_features
 from ..methods import PoolOutputs
 from .base import Pool, Readout, check_finite, check_pool_array
 from .outputs import is_torch_proxy, read_outputs, train_and_read, train_proxy
+
+_FEATURES_CACHE: dict = {}
+
+
+def cached_features(key: Any, compute: Any) -> np.ndarray:
+    """``compute()``, remembered for one key (the latest pool): ``n x 50`` float32 at most."""
+    if key not in _FEATURES_CACHE:
+        _FEATURES_CACHE.clear()
+        _FEATURES_CACHE[key] = compute()
+    return _FEATURES_CACHE[key]
 
 
 class InMemoryPool(Pool):
@@ -55,8 +66,11 @@ class InMemoryPool(Pool):
         return None
 
     def input_features(self) -> np.ndarray:
-        """The representation behind the ``features`` output: the flattened input (a view)."""
-        return self.X.reshape(len(self.X), -1)
+        """The ``features`` output: the flattened input reduced by PCA to
+        :data:`~svpkit.kernels.coldstart.FEATURE_DIMS` dimensions (fitted on a seeded sample,
+        applied in chunks). Kept for the most recent pool content, so the rounds of an
+        active-learning loop compute it once."""
+        return cached_features(self.fingerprint, lambda: reduce_features(self.X))
 
     def _check_embeddings(self, proxy: Any, needs: frozenset) -> None:
         if "embedding" in needs:

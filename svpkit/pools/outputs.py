@@ -207,8 +207,4 @@ def read_outputs(
         if scipy.sparse.issparse(X):
             raise ValueError(sparse_embedding_message(proxy_))
         outputs.embedding = X.reshape(len(X), -1)  # no learned embedding: the input features
-    if "features" in needs:
-        if scipy.sparse.issparse(X):
-            raise ValueError(SPARSE_FEATURES_MESSAGE)
-        outputs.features = X.reshape(len(X), -1)
     return outputs

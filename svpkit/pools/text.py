@@ -14,13 +14,13 @@ import joblib
 import numpy as np
 
 from .._validation import is_text
-from .memory import InMemoryPool
+from .memory import InMemoryPool, cached_features
 from .outputs import is_torch_proxy, no_embedding_message
 
 __all__ = ["TextPool", "is_text", "TEXT_FEATURE_DIMS"]
 
 #: Dimensions of the LSA representation a text pool gives the methods that read ``features``.
-TEXT_FEATURE_DIMS = 100
+TEXT_FEATURE_DIMS = 50
 
 
 def text_embedding_message(proxy: Any) -> str:
@@ -60,7 +60,6 @@ class TextPool(InMemoryPool):
         if reset and hasattr(estimator, "n_features_in_"):
             del estimator.n_features_in_
         self.X = texts
-        self._features = None
         self.n_rows = len(texts)
         self.fingerprint = ("text", self.n_rows, joblib.hash(texts))
 
@@ -75,22 +74,23 @@ class TextPool(InMemoryPool):
     def input_features(self) -> np.ndarray:
         """A dense representation of the texts for the methods that read ``features``: TF-IDF
         of words and word pairs, reduced by TruncatedSVD to :data:`TEXT_FEATURE_DIMS`
-        dimensions (latent semantic analysis) and L2-normalised; computed once per pool,
-        memory linear in the rows."""
-        if self._features is None:
-            from sklearn.decomposition import TruncatedSVD
-            from sklearn.feature_extraction.text import TfidfVectorizer
-            from sklearn.preprocessing import normalize
+        dimensions (latent semantic analysis) and L2-normalised; computed once per pool
+        content, memory linear in the rows."""
+        return cached_features(self.fingerprint, self._lsa)
 
-            min_df = 2 if self.n_rows >= 50 else 1
-            tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
-            counts = tfidf.fit_transform(self.X)
-            n_dims = int(min(TEXT_FEATURE_DIMS, counts.shape[1] - 1, self.n_rows - 1))
-            if n_dims < 1:
-                raise ValueError(
-                    "the texts share too few words to embed them for this method; use a method "
-                    "that reads the proxy's outputs."
-                )
-            svd = TruncatedSVD(n_dims, algorithm="randomized", random_state=0)
-            self._features = normalize(svd.fit_transform(counts)).astype(np.float32)
-        return self._features
+    def _lsa(self) -> np.ndarray:
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+
+        min_df = 2 if self.n_rows >= 50 else 1
+        tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True)
+        counts = tfidf.fit_transform(self.X)
+        n_dims = int(min(TEXT_FEATURE_DIMS, counts.shape[1] - 1, self.n_rows - 1))
+        if n_dims < 1:
+            raise ValueError(
+                "the texts share too few words to embed them for this method; use a method "
+                "that reads the proxy's outputs."
+            )
+        svd = TruncatedSVD(n_dims, algorithm="randomized", random_state=0)
+        return normalize(svd.fit_transform(counts)).astype(np.float32)

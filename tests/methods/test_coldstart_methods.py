@@ -11,7 +11,6 @@ from svpkit.methods import (
     Regime,
     SelectionMethod,
     available_methods,
-    coldstart,
     get_method,
     register_method,
     resolve_method,
@@ -47,20 +46,21 @@ def test_typiclust_through_the_selector_equals_the_kernel_on_the_pca_features(di
     sel = ProxySelector(method="typiclust", n_select=15, random_state=3).fit(X, _unlabeled(y))
     rng = np.random.RandomState(3)
     derive_seed(rng)  # the selector's proxy seed
-    Z = reduce_features(X, coldstart.COLD_START_COMPONENTS, random_state=derive_seed(rng))
+    Z = reduce_features(X.astype(np.float32))  # the pool's features output: PCA-50, seed 0
     picks = typiclust_select(Z, np.array([], int), np.arange(len(X)), 15, derive_seed(rng))
     np.testing.assert_array_equal(sel.ranking_[:15], picks)
 
 
-@pytest.mark.parametrize("method", COLD)
+@pytest.mark.parametrize("method", ["probcover", "maxherding"])  # typiclust: kernel tests
 def test_cold_start_methods_treat_labeled_rows_as_covered(method):
     rng = np.random.RandomState(0)
     centers = rng.randn(4, 6) * 8
     X = np.concatenate([c + rng.randn(50, 6) * 0.5 for c in centers])
     y = np.repeat(np.arange(4), 50)
     y_partial = _unlabeled(y)
-    # Two labels in each of blobs 0 and 1: the next picks go to blobs 2 and 3.
-    y_partial[[0, 1, 50, 51]] = y[[0, 1, 50, 51]]
+    # Blobs 0 and 1 well labeled: their rows are covered, the next picks go to blobs 2 and 3.
+    labeled = np.r_[0:50:2, 50:100:2]
+    y_partial[labeled] = y[labeled]
     sel = ProxySelector(method=method, n_select=2, random_state=0).fit(X, y_partial)
     assert (y_partial[sel.sample_indices_] == -1).all()
     assert sorted(y[sel.sample_indices_]) == [2, 3]
@@ -71,6 +71,24 @@ def test_cold_start_methods_also_select_core_sets(digits):
     sel = CoresetSelector(method="maxherding", fraction=0.1, random_state=0).fit(X, y)
     assert sel.n_selected_ == 60
     assert len(np.unique(y[sel.sample_indices_])) == 10  # class balance by default
+
+
+def test_the_features_output_is_computed_once_for_the_rounds_of_a_loop(digits, monkeypatch):
+    from svpkit.pools import memory
+
+    X, y = digits
+    calls = []
+    original = memory.reduce_features
+    monkeypatch.setattr(memory, "reduce_features", lambda X: calls.append(1) or original(X))
+    memory._FEATURES_CACHE.clear()
+    y_partial = _unlabeled(y)
+    for round_ in range(3):
+        sel = ProxySelector(method="typiclust", n_select=10, random_state=round_)
+        picked = sel.fit(X, y_partial).sample_indices_
+        y_partial[picked] = y[picked]
+    assert len(calls) == 1
+    ProxySelector(method="typiclust", n_select=10).fit(X[:300], _unlabeled(y[:300]))
+    assert len(calls) == 2  # another pool: computed again
 
 
 def test_cold_start_methods_refuse_sparse_pools_with_the_fix(digits):
@@ -122,8 +140,11 @@ def test_auto_covers_while_labels_are_scarce_then_ranks_by_margin(digits):
     few = _unlabeled(y)
     few[:20] = y[:20]  # 2 per class: still cold
     assert ProxySelector(n_select=10, random_state=0).fit(X, few).method_ == "typiclust"
+    assert auto_module.active_choice(Regime(990, 10, 5000, 10, False)) == "typiclust"
+    assert auto_module.active_choice(Regime(1000, 10, 5000, 10, False)) == "margin"
+    y = (y >= 5).astype(int)  # two classes, so the switch point fits in 600 rows
     many = _unlabeled(y)
-    n_warm = int(np.ceil(auto_module.AUTO_SWITCH_LABELS_PER_CLASS * 10))
+    n_warm = int(np.ceil(auto_module.AUTO_SWITCH_LABELS_PER_CLASS * 2)) + 10
     many[:n_warm] = y[:n_warm]
     warm = ProxySelector(small_proxy(), n_select=10, random_state=0).fit(X, many)
     assert warm.method_ == auto_module.AUTO_WARM
