@@ -302,6 +302,70 @@ def memory_check(seed: int = 0) -> dict:
     return out
 
 
+def timing_check(seed: int = 0, repeats: int = 5) -> dict:
+    """One selection of 100 rows with 100 labeled (MNIST pool), svpkit beside its
+    scikit-activeml counterpart, alternating, in one process: median seconds and ratios.
+
+    Both sides include everything a user's call costs from the raw pool: svpkit's PCA (its
+    cache is cleared before each call) and the PCA handed to scikit-activeml; BADGE's proxy
+    (svpkit's default MLP) and scikit-activeml's classifier (logistic regression) are trained
+    inside the call."""
+    from svpkit.pools import memory
+
+    X_pool, _, y_pool, _, _ = load("mnist", seed)
+    rng = np.random.RandomState(seed)
+    labeled = rng.choice(len(y_pool), 100, replace=False)
+    y = np.full(len(y_pool), -1)
+    y[labeled] = y_pool[labeled]
+    y_nan = np.where(y >= 0, y, np.nan).astype(float)
+
+    def ours(method):
+        memory._FEATURES_CACHE.clear()
+        ProxySelector(method=method, n_select=100, random_state=seed).fit(X_pool, y)
+
+    def theirs(strategy):
+        from skactiveml import pool
+        from skactiveml.classifier import SklearnClassifier
+
+        from svpkit.kernels.coldstart import reduce_features
+
+        kwargs = {"random_state": seed, "missing_label": np.nan}
+        if strategy == "Badge":
+            clf = SklearnClassifier(
+                LogisticRegression(max_iter=1000), classes=np.unique(y_pool), missing_label=np.nan
+            )
+            pool.Badge(**kwargs).query(X_pool, y_nan, clf=clf, batch_size=100)
+            return
+        Z = reduce_features(X_pool)
+        if strategy == "ProbCover":
+            Z = Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
+            kwargs["n_classes"] = 10
+        getattr(pool, strategy)(**kwargs).query(Z, y_nan, batch_size=100)
+
+    out = {}
+    for ours_name, their_name in (
+        ("typiclust", "TypiClust"),
+        ("probcover", "ProbCover"),
+        ("badge", "Badge"),
+    ):
+        ours(ours_name)  # warm-up (imports, torch)
+        theirs(their_name)
+        a, b = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            ours(ours_name)
+            a.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            theirs(their_name)
+            b.append(time.perf_counter() - start)
+        out[ours_name] = {
+            "svpkit_seconds": float(np.median(a)),
+            "skactiveml_seconds": float(np.median(b)),
+            "ratio": float(np.median(b) / np.median(a)),
+        }
+    return out
+
+
 def summarise(runs: list[dict]) -> list[dict]:
     """Per (dataset, target, arm, round): mean accuracy, paired difference to random."""
     index = {(r["dataset"], r["arm"], r["seed"]): r for r in runs}
@@ -361,7 +425,7 @@ def _row(summary, dataset, target, arm):
     )
 
 
-def page(summary: list[dict], command: str, memory: dict | None) -> str:
+def page(summary: list[dict], command: str, memory: dict | None, timing: dict | None = None) -> str:
     lines = [
         "# Active learning from zero labels: paired against random",
         "",
@@ -401,12 +465,12 @@ def page(summary: list[dict], command: str, memory: dict | None) -> str:
             lines.append("")
             lines.append("(random's row: its accuracy.)")
             lines.append("")
-    lines += reading(summary, memory)
+    lines += reading(summary, memory, timing)
     lines += ["", "![accuracy vs labels](../benchmarks/results/active_quality.png)", ""]
     return "\n".join(lines)
 
 
-def reading(summary: list[dict], memory: dict | None) -> list[str]:
+def reading(summary: list[dict], memory: dict | None, timing: dict | None = None) -> list[str]:
     """Findings computed from the results, so a rerun keeps the page true."""
     lines = ["## Reading", ""]
     datasets = sorted({r["dataset"] for r in summary})
@@ -464,6 +528,17 @@ def reading(summary: list[dict], memory: dict | None) -> list[str]:
                         f"{a['select_seconds_total']:.2f} s vs {b['select_seconds_total']:.2f} s "
                         f"({speed:.1f}x)."
                     )
+    if timing:
+        lines.append(
+            "- **Selection speed, side by side** (MNIST pool, 100 labeled, batch 100, median of "
+            "5 alternating calls in one process, from the raw pool): "
+            + "; ".join(
+                f"{m} {t['svpkit_seconds']:.2f} s vs scikit-activeml {t['skactiveml_seconds']:.2f} "
+                f"s ({t['ratio']:.1f}x)"
+                for m, t in timing.items()
+            )
+            + "."
+        )
     if memory:
         lines.append(
             f"- **Memory** (MNIST pool, 300 labels, batch 100, peak RSS growth of one fit): "
@@ -529,6 +604,9 @@ def main(argv: list[str] | None = None) -> None:
         help="run the given arms again after a code change (the summary reads the last record)",
     )
     parser.add_argument("--memory", action="store_true", help="also measure badge vs margin")
+    parser.add_argument(
+        "--timing", action="store_true", help="also time svpkit beside scikit-activeml"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.datasets, args.seeds = ["digits"], 1
@@ -564,11 +642,24 @@ def main(argv: list[str] | None = None) -> None:
         import json
 
         memory = json.loads(memory_file.read_text())
+    timing_file = path.parent / f"{NAME}_timing.json"
+    if args.timing:
+        import json
+
+        timing_file.write_text(json.dumps(timing_check()))
+    timing = None
+    if timing_file.exists():
+        import json
+
+        timing = json.loads(timing_file.read_text())
     summary = summarise(read_runs(path))
-    command = "python benchmarks/active_quality.py" + (" --quick" if args.quick else " --memory")
+    command = "python benchmarks/active_quality.py" + (
+        " --quick" if args.quick else " --memory --timing"
+    )
     payload = {"command": command, "environment": environment(), "summary": summary}
     payload["memory"] = memory
-    prefix = publish(args, NAME, payload, page(summary, command, memory))
+    payload["timing"] = timing
+    prefix = publish(args, NAME, payload, page(summary, command, memory, timing))
     plot(summary, prefix)
 
 

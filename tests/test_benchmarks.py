@@ -184,3 +184,24 @@ def test_coreset_quality_benchmark_quick_resumes_and_pairs(tmp_path):
         bench.summarise(bench.read_runs(tmp_path / "coreset_quality_quick_runs.jsonl")), "cmd"
     )
     assert "## Choosing a method" in page and "| random_cb (accuracy) |" in page
+
+
+def test_active_quality_benchmark_quick_resumes_and_pairs(tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("skactiveml")
+    bench = _load("active_quality")
+    args = ["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]
+    bench.main(args)
+    runs_path = tmp_path / "active_quality_quick_runs.jsonl"
+    runs = [json.loads(line) for line in runs_path.read_text().splitlines()]
+    assert {r["arm"] for r in runs} == {"random", "typiclust", "badge", "auto"}
+    assert all([r["n_labeled"] for r in run["rounds"]] == [10, 20, 30] for run in runs)
+    bench.main(args)  # a second run skips what is there
+    assert len(runs_path.read_text().splitlines()) == len(runs)
+    summary = json.loads((tmp_path / "active_quality_quick.json").read_text())["summary"]
+    rows = {(r["target"], r["arm"]): r for r in summary}
+    assert rows[("logreg", "random")]["diff_pp"] == [0.0, 0.0, 0.0]  # against itself
+    assert rows[("logreg", "auto")]["strategies"] == ["typiclust"] * 3
+    # badge needs labels: its round 0 is the loop's random draw, the same as random's
+    assert rows[("logreg", "badge")]["diff_pp"][0] == 0.0
+    assert (tmp_path / "active_quality_quick.png").exists()
