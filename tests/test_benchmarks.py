@@ -188,7 +188,6 @@ def test_coreset_quality_benchmark_quick_resumes_and_pairs(tmp_path):
 
 def test_active_quality_benchmark_quick_resumes_and_pairs(tmp_path):
     pytest.importorskip("matplotlib")
-    pytest.importorskip("skactiveml")
     bench = _load("active_quality")
     args = ["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]
     bench.main(args)
