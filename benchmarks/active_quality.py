@@ -439,7 +439,16 @@ def page(summary: list[dict], command: str, memory: dict | None, timing: dict | 
         "(percentage points), w = seeds where the arm beat random. AUC Δ = the difference of "
         "the mean accuracy over all rounds (area under the learning curve / rounds). `+cb` = "
         "class-balanced over the proxy's predicted classes. `skal-*` = scikit-activeml 1.0 on "
-        "the same pools, labels, seeds and targets.",
+        "the same pools, labels, seeds and targets (given the same PCA representation; "
+        "their ProbCover on it L2-normalised, their Badge with a logistic regression on the "
+        "input features).",
+        "",
+        "Schedules: `digits` 10 -> 100 labels, `mnist` (the 5,000-row sample) 10 -> 300, "
+        "`text` (Rotten Tomatoes, the text proxy; TF-IDF + logistic regression target) "
+        "10 -> 200, `*-once30` 30 rows in one batch from no label, `mnist-mid` 100 -> 1,000 "
+        "(where the switch from coverage to uncertainty is placed). The CNN gets 200 steps "
+        "(batch 32) at every budget: about 6 epochs at 1,000 labels, where it underfits "
+        "(random's accuracy stops rising), which penalises sets of hard rows such as margin's.",
         "",
     ]
     for dataset in sorted({r["dataset"] for r in summary}):
