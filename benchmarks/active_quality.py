@@ -69,25 +69,18 @@ SCHEDULES = {
     "text": [10, 20, 30, 40, 50, 75, 100, 150, 200],
 }
 #: Arms that run on the extra schedules (the full arm list runs on digits and mnist).
+_ONCE30_ARMS = (
+    "random",
+    "typiclust",
+    "probcover",
+    "maxherding",
+    "kcenters",
+    "skal-typiclust",
+    "skal-probcover",
+)
 EXTRA_ARMS = {
-    "digits-once30": (
-        "random",
-        "typiclust",
-        "probcover",
-        "maxherding",
-        "kcenters",
-        "skal-typiclust",
-        "skal-probcover",
-    ),
-    "mnist-once30": (
-        "random",
-        "typiclust",
-        "probcover",
-        "maxherding",
-        "kcenters",
-        "skal-typiclust",
-        "skal-probcover",
-    ),
+    "digits-once30": _ONCE30_ARMS,
+    "mnist-once30": _ONCE30_ARMS,
     "mnist-mid": ("random", "margin", "badge", "typiclust", "maxherding", "margin+cb", "auto"),
     "text": (
         "random",

@@ -215,20 +215,18 @@ class ActiveLearningLoop(BaseEstimator):
 
         return ProxySelector()
 
-    def _selects_round_zero(self, n_pool: int, n_new: int) -> bool:
+    def _selects_round_zero(self) -> bool:
         """Whether round 0 is picked by the selector (see ``initial``)."""
         if self.initial != "auto":
             return self.initial == "selector"
-        from ..methods import Regime, get_method, resolve_method
+        from ..methods import get_method, runs_without_labels
 
         params = self._template().get_params(deep=False)
         try:
             method = get_method(params.get("method"), all_labeled=False)
         except (ValueError, TypeError):
             return False  # the selector's own fit reports a bad method later
-        regime = Regime(0, 0, n_pool, n_new, candidates_labeled=False)
-        resolved = resolve_method(method, regime)
-        return not resolved.needs_proxy(0) and not params.get("class_balance", False)
+        return runs_without_labels(method) and not params.get("class_balance", False)
 
     def _round_selector(self, seed: int, n_new: int, labels: np.ndarray) -> Any:
         selector = clone(self._template())
@@ -364,7 +362,7 @@ class ActiveLearningLoop(BaseEstimator):
     ) -> dict[str, Any]:
         timings = {"proxy_fit": 0.0, "score": 0.0, "select": 0.0}
         strategy = "random"
-        if r == 0 and not self._selects_round_zero(n_pool, n_new):
+        if r == 0 and not self._selects_round_zero():
             start = time.perf_counter()
             picked = np.sort(np.random.RandomState(seed).choice(n_pool, n_new, replace=False))
             timings["select"] = time.perf_counter() - start
@@ -476,9 +474,8 @@ def _partial_labels(
 ) -> np.ndarray:
     """The pool's labels with ``missing_label`` for rows not labeled yet (object array unless
     both the labels and the marker are numbers)."""
-    if len(labels) == 0 and v.is_number(missing_label):  # round 0: nothing labeled yet
-        dtype = np.float64 if isinstance(missing_label, float) else np.int64
-    elif labels.dtype.kind in "iu" and v.is_number(missing_label):
+    # Round 0 (nothing labeled yet) takes the marker's type.
+    if v.is_number(missing_label) and (len(labels) == 0 or labels.dtype.kind in "iu"):
         dtype = np.float64 if isinstance(missing_label, float) else np.int64
     else:
         dtype = object

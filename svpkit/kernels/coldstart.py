@@ -250,13 +250,15 @@ def typiclust_select(
 
 
 def _symmetric(neighbors: np.ndarray, values: np.ndarray, n: int) -> scipy.sparse.csr_matrix:
-    """The k-NN graph as a symmetric sparse matrix (an edge in either direction counts).
-    ``values`` must be positive (zeros would vanish from the sparse structure)."""
+    """The k-NN graph as a symmetric sparse matrix (an edge in either direction counts) with
+    1 on the diagonal (a row covers itself). Zero values mean no edge."""
     rows = np.repeat(np.arange(n), neighbors.shape[1])
     directed = scipy.sparse.csr_matrix(
         (values.ravel().astype(np.float64), (rows, neighbors.ravel())), shape=(n, n)
     )
-    return directed.maximum(directed.T).tocsr()
+    graph = directed.maximum(directed.T)
+    graph.eliminate_zeros()
+    return (graph + scipy.sparse.identity(n, format="csr")).tocsr()
 
 
 def _csr_row_entries(indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -346,9 +348,7 @@ def probcover_select(
     n_select = int(min(n_select, len(candidates)))
     neighbors, distances = graph if graph is not None else knn_graph(X, n_neighbors)
     inside = (distances < delta).astype(np.float64)
-    balls = _symmetric(neighbors, inside, n)  # explicit zeros (outside) drop out
-    balls.eliminate_zeros()
-    balls = (balls + scipy.sparse.identity(n, format="csr")).tocsr()  # a row covers itself
+    balls = _symmetric(neighbors, inside, n)
     indptr, indices = balls.indptr, balls.indices
     covered = np.zeros(n, dtype=bool)
     covered[_csr_row_entries(indptr, indices, np.asarray(labeled, dtype=np.int64))] = True
@@ -439,8 +439,7 @@ def maxherding_select(
     neighbors, distances = graph if graph is not None else knn_graph(X, n_neighbors)
     sigma = bandwidth if bandwidth is not None else gaussian_bandwidth(distances)
     weights = np.exp(-(distances.astype(np.float64) ** 2) / (2.0 * sigma**2))
-    kernel = _symmetric(neighbors, np.maximum(weights, 1e-300), n)
-    kernel = (kernel + scipy.sparse.identity(n, format="csr")).tocsr()  # k(x, x) = 1
+    kernel = _symmetric(neighbors, np.maximum(weights, 1e-300), n)  # k(x, x) = 1
     indptr, indices, data = kernel.indptr, kernel.indices, kernel.data
     cover = np.zeros(n)
     for row in labeled:  # a labeled row covers its neighbours as a pick would

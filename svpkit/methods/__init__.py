@@ -41,8 +41,10 @@ from ._registry import (
     methods_not_reading,
     methods_without_proxy,
     order_by_score,
+    ranking_from_picks,
     register_method,
     resolve_method,
+    runs_without_labels,
 )
 from ._run import outputs_read, run_method, runs_blockwise
 from .samplers import SAMPLERS, BetaSampler, CCSSampler, Sampler, resolve_sampler
@@ -69,6 +71,8 @@ __all__ = [
     "register_method",
     "Regime",
     "resolve_method",
+    "runs_without_labels",
+    "ranking_from_picks",
     "outputs_read",
     "run_method",
     "runs_blockwise",

@@ -24,6 +24,8 @@ __all__ = [
     "SelectionMethod",
     "Regime",
     "resolve_method",
+    "runs_without_labels",
+    "ranking_from_picks",
     "register_method",
     "get_method",
     "available_methods",
@@ -36,8 +38,8 @@ __all__ = [
 #: The proxy outputs a method may read. ``embedding`` falls back to the (flattened) input
 #: features when no proxy can be trained or the proxy has no learned embedding; ``dynamics``
 #: and ``forgetting`` are recorded while the proxy trains (one run serves every method);
-#: ``features`` are the (flattened) input features themselves, whatever the proxy (a fixed
-#: representation for the cold-start methods, which need no proxy at all).
+#: ``features`` are a fixed representation the pool computes from the input whatever the proxy
+#: (PCA-50; LSA-50 for texts), for the cold-start methods, which need no proxy at all.
 OUTPUTS = frozenset({"proba", "embedding", "forgetting", "dynamics", "features"})
 #: Outputs that only a trained proxy can give.
 PROXY_OUTPUTS = frozenset({"proba", "forgetting", "dynamics"})
@@ -60,8 +62,9 @@ class PoolOutputs:
     dynamics : svpkit.kernels.dynamics.TrainingDynamics or None
         Per-epoch training dynamics of the rows the proxy trained on (``dynamics.take(rows)``
         gives the columns of pool rows).
-    features : ndarray of shape (n_rows, n_features) or None
-        The (flattened) input features, a view of the pool where it can be (no copy).
+    features : ndarray of shape (n_rows, 50) or None
+        The pool's own dense representation of its rows (the input features reduced by PCA;
+        an LSA embedding for texts), computed once per pool content.
     """
 
     proba: np.ndarray | None = None
@@ -392,18 +395,26 @@ def resolve_method(method: SelectionMethod, regime: Regime) -> SelectionMethod:
     return method if name == method.name else get_method(name)
 
 
+def runs_without_labels(method: SelectionMethod) -> bool:
+    """Whether ``method`` (or, for a method that stands for others, the one it runs with no
+    label yet) can select from a pool where no row is labeled.
+
+    Examples
+    --------
+    >>> from svpkit.methods import get_method, runs_without_labels
+    >>> runs_without_labels(get_method("auto")), runs_without_labels(get_method("margin"))
+    (True, False)
+    """
+    cold = Regime(0, 0, 1, 1, candidates_labeled=False)
+    return not resolve_method(method, cold).needs_proxy(0)
+
+
 def methods_without_proxy(*, all_labeled: bool = True) -> str:
     """The methods that can run with no labeled row, as text for error messages that name the
     fix (e.g. ``"method='kcenters' or method='random'"``)."""
-    cold = Regime(0, 0, 1, 1, candidates_labeled=False)
-
-    def works_cold(name: str) -> bool:
-        method = _REGISTRY[name]
-        if method.resolve is not None:  # e.g. auto: what it runs with no label
-            method = resolve_method(method, cold)
-        return not method.needs_proxy(0)
-
-    names = [m for m in available_methods(all_labeled=all_labeled) if works_cold(m)]
+    names = [
+        m for m in available_methods(all_labeled=all_labeled) if runs_without_labels(_REGISTRY[m])
+    ]
     return " or ".join(f"method={m!r}" for m in names)
 
 
@@ -428,6 +439,25 @@ def order_by_score(
     """
     tie_break = rng.permutation(len(candidates))
     return candidates[np.lexsort((tie_break, -scores))]
+
+
+def ranking_from_picks(candidates: np.ndarray, picks: np.ndarray) -> Ranking:
+    """The :class:`Ranking` of a method that picks greedily: the picked candidates in pick
+    order, each scored by its rank (earlier picks higher), the others unranked (NaN).
+
+    ``picks`` are positions in ``candidates``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.methods import ranking_from_picks
+    >>> r = ranking_from_picks(np.array([10, 11, 12]), np.array([2, 0]))
+    >>> r.order.tolist(), r.scores.tolist()
+    ([12, 10], [2.0, nan, 3.0])
+    """
+    scores = np.full(len(candidates), np.nan)
+    scores[picks] = len(candidates) - np.arange(len(picks), dtype=np.float64)
+    return Ranking(np.asarray(candidates)[picks], scores)
 
 
 def as_ranking(method: SelectionMethod, result: Any, n_candidates: int) -> Ranking:

@@ -22,7 +22,7 @@ decides before any proxy is trained (:func:`active_choice`): while fewer than
 :data:`AUTO_SWITCH_LABELS_PER_CLASS` labels per class are known, a proxy's uncertainty is
 noise and :data:`AUTO_COLD_START` (coverage of the dense regions of the input features) runs;
 from then on :data:`AUTO_WARM` does. The rule and its threshold come from the paired
-low-budget benchmark in ``docs/active_learning.md``.
+low-budget benchmark in ``docs/active_quality.md``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,13 @@ from ..kernels.coldstart import (
 )
 from ..kernels.graph import knn_graph
 from ..utils import derive_seed
-from ._registry import RankContext, Ranking, SelectionMethod, register_method
+from ._registry import (
+    RankContext,
+    Ranking,
+    SelectionMethod,
+    ranking_from_picks,
+    register_method,
+)
 
 __all__ = [
     "COLD_START_NEIGHBORS",
@@ -39,27 +45,24 @@ PROBCOVER_PURITY = 0.95
 PROBCOVER_DEFAULT_CLUSTERS = 10
 
 
-def _representation(ctx: RankContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(rows, X, labeled, candidates)``: the existing rows then the candidates, their
-    representation, and the local ids of each group."""
+def _representation(ctx: RankContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, labeled, candidates)``: the representation of the existing rows followed by the
+    candidates, and the local ids of each group."""
     rows = np.concatenate([ctx.existing, ctx.candidates]).astype(np.int64)
     X = np.asarray(ctx.outputs.features[rows], dtype=np.float32)
     n_existing = len(ctx.existing)
-    return rows, X, np.arange(n_existing), np.arange(n_existing, len(rows))
+    return X, np.arange(n_existing), np.arange(n_existing, len(rows))
 
 
-def _as_ranking(ctx: RankContext, rows: np.ndarray, picks: np.ndarray) -> Ranking:
-    # Score of a pick: its rank (earlier picks higher); rows not picked are not ranked.
-    chosen = rows[picks]
-    scores = np.full(len(ctx.candidates), np.nan)
-    scores[np.searchsorted(ctx.candidates, chosen)] = len(ctx.candidates) - np.arange(len(picks))
-    return Ranking(chosen, scores)
+def _as_ranking(ctx: RankContext, picks: np.ndarray) -> Ranking:
+    # Picks are local ids, and the candidates follow the existing rows.
+    return ranking_from_picks(ctx.candidates, picks - len(ctx.existing))
 
 
 def _rank_typiclust(ctx: RankContext) -> Ranking:
-    rows, X, labeled, candidates = _representation(ctx)
+    X, labeled, candidates = _representation(ctx)
     picks = typiclust_select(X, labeled, candidates, ctx.n_select, derive_seed(ctx.rng))
-    return _as_ranking(ctx, rows, picks)
+    return _as_ranking(ctx, picks)
 
 
 def _n_pseudo_classes(ctx: RankContext) -> int:
@@ -68,25 +71,21 @@ def _n_pseudo_classes(ctx: RankContext) -> int:
 
 
 def _rank_probcover(ctx: RankContext) -> Ranking:
-    rows, X, labeled, candidates = _representation(ctx)
+    X, labeled, candidates = _representation(ctx)
     graph = knn_graph(X, COLD_START_NEIGHBORS)
     seed = derive_seed(ctx.rng)
     delta = purity_delta(X, _n_pseudo_classes(ctx), seed, alpha=PROBCOVER_PURITY, graph=graph)
     picks = probcover_select(X, labeled, candidates, ctx.n_select, delta, ctx.rng, graph=graph)
-    return _as_ranking(ctx, rows, picks)
+    return _as_ranking(ctx, picks)
 
 
 def _rank_maxherding(ctx: RankContext) -> Ranking:
-    rows, X, labeled, candidates = _representation(ctx)
+    X, labeled, candidates = _representation(ctx)
     graph = knn_graph(X, COLD_START_NEIGHBORS)
     picks = maxherding_select(X, labeled, candidates, ctx.n_select, ctx.rng, graph=graph)
-    return _as_ranking(ctx, rows, picks)
+    return _as_ranking(ctx, picks)
 
 
-#: The cold-start methods, for the budget-aware default and the docs.
-COLD_START_METHODS = ("typiclust", "probcover", "maxherding")
-
-for _name, _rank in zip(
-    COLD_START_METHODS, (_rank_typiclust, _rank_probcover, _rank_maxherding), strict=True
-):
-    register_method(SelectionMethod(_name, needs={"features"}, rank=_rank))
+register_method(SelectionMethod("typiclust", needs={"features"}, rank=_rank_typiclust))
+register_method(SelectionMethod("probcover", needs={"features"}, rank=_rank_probcover))
+register_method(SelectionMethod("maxherding", needs={"features"}, rank=_rank_maxherding))

@@ -14,7 +14,14 @@ import numpy as np
 
 from ..kernels.dynamics import el2n_scores
 from ..kernels.graph import d2_forward, d2_select, knn_graph
-from ._registry import RankContext, Ranking, SelectionMethod, order_by_score, register_method
+from ._registry import (
+    RankContext,
+    Ranking,
+    SelectionMethod,
+    order_by_score,
+    ranking_from_picks,
+    register_method,
+)
 
 __all__ = ["D2_NEIGHBORS", "D2_GAMMA"]
 
@@ -42,10 +49,7 @@ def _rank_d2(ctx: RankContext) -> Ranking:
     neighbors, distances = knn_graph(emb, D2_NEIGHBORS)
     forward = d2_forward(difficulty, neighbors, distances, D2_GAMMA)
     picks = d2_select(forward, neighbors, distances, ctx.n_select, D2_GAMMA, ctx.rng)
-    scores = np.full(len(ctx.candidates), np.nan)
-    # Score of a pick: its rank (earlier picks higher), so the ranking and scores agree.
-    scores[picks] = len(ctx.candidates) - np.arange(len(picks), dtype=np.float64)
-    return Ranking(ctx.candidates[picks], scores)
+    return ranking_from_picks(ctx.candidates, picks)
 
 
 register_method(

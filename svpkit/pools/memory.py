@@ -78,22 +78,17 @@ class InMemoryPool(Pool):
             if reason is not None:
                 raise ValueError(reason)
 
-    def _with_features(self, outputs: PoolOutputs, needs: frozenset) -> PoolOutputs:
-        if "features" in needs:
-            outputs.features = self.input_features()
-        return outputs
-
     def proxy_outputs(
         self, proxy, needs, y_enc, train_rows, seed, *, blockwise=False, memory=None, verbose=False
     ):
         self._check_embeddings(proxy, needs)  # before any training is spent
-        features = PoolOutputs()
-        self._with_features(features, needs)  # a pool that cannot give them says so first
+        # A pool that cannot give the features says so before any training is spent.
+        features = self.input_features() if "features" in needs else None
         needs = needs - {"features"}
         if proxy is None:
             start = time.perf_counter()
             outputs = read_outputs(None, self.X, needs)
-            outputs.features = features.features
+            outputs.features = features
             seconds = {"proxy_fit": 0.0, "score": time.perf_counter() - start}
             return Readout(None, outputs, seconds=seconds)
         # With a cache, read everything once so that every method and fraction reuses it.
@@ -104,7 +99,7 @@ class InMemoryPool(Pool):
         proxy_, outputs, seconds = train(
             clone(proxy), self.X, y_enc, train_rows, seed, key_needs, bool(verbose)
         )
-        outputs.features = features.features
+        outputs.features = features
         return Readout(proxy_, outputs, seconds=seconds)
 
     def holdout_accuracy(
@@ -122,9 +117,9 @@ class InMemoryPool(Pool):
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
         self._check_embeddings(proxy_, needs)
-        features = self._with_features(PoolOutputs(), needs)
         outputs = read_outputs(proxy_, self.X, needs - {"features"})
-        outputs.features = features.features
+        if "features" in needs:
+            outputs.features = self.input_features()
         return outputs
 
     def take(self, X, rows):

@@ -32,7 +32,7 @@ class ProxySelector(BaseSelector):
         methods ``"typiclust"``, ``"probcover"``, ``"maxherding"`` (coverage of the input
         features: no proxy, no label needed); ``"random"``; or any registered method.
         ``"auto"`` is the default because the paired low-budget benchmark
-        (``docs/active_learning.md``) shows no single method safe at every budget: while
+        (``docs/active_quality.md``) shows no single method safe at every budget: while
         fewer than ``svpkit.methods.auto.AUTO_SWITCH_LABELS_PER_CLASS`` labels per class are
         known it runs ``AUTO_COLD_START`` (a proxy trained on a few labels ranks no better
         than chance), then ``AUTO_WARM``. ``method_`` records what ran. On a fully labeled
