@@ -41,9 +41,9 @@ def proxy_trainings(monkeypatch):
     original = memory.train_and_read
 
     # Same signature as the original: joblib.Memory inspects it to build cache keys.
-    def counting(proxy, X, y_enc, train_rows, seed, needs, verbose=False):
+    def counting(proxy, X, y_enc, train_rows, seed, needs, verbose=False, scratch_dir=None):
         calls.append(1)
-        return original(proxy, X, y_enc, train_rows, seed, needs, verbose)
+        return original(proxy, X, y_enc, train_rows, seed, needs, verbose, scratch_dir)
 
     monkeypatch.setattr("svpkit.pools.memory.train_and_read", counting)
     return calls

@@ -253,7 +253,7 @@ class ActiveLearningLoop(BaseEstimator):
         }
         return {
             "pool_shape": list(X_arr.shape),
-            "pool_hash": joblib.hash(X_arr),
+            "pool_hash": joblib.hash(v.array_fingerprint(X_arr)),
             "loop_params": _params_fingerprint(params),
             "schedule": sizes,
         }
@@ -393,7 +393,7 @@ class ActiveLearningLoop(BaseEstimator):
             "proxy_fit_seconds": timings["proxy_fit"],
             "score_seconds": timings["score"],
             "select_seconds": timings["select"],
-            "selection_seconds": sum(timings.values()),
+            "selection_seconds": timings["proxy_fit"] + timings["score"] + timings["select"],
             "oracle_seconds": oracle_seconds,
             "target_fit_seconds": None,
             "test_accuracy": None,

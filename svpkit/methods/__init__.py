@@ -27,6 +27,7 @@ from . import (  # noqa: F401  (built-ins)
     uncertainty,
 )
 from ._registry import (
+    FULL_RANKING_MAX_ROWS,
     OUTPUTS,
     TRAINING_OUTPUTS,
     BlockMap,
@@ -50,6 +51,7 @@ from ._run import outputs_read, run_method, runs_blockwise
 from .samplers import SAMPLERS, BetaSampler, CCSSampler, Sampler, resolve_sampler
 
 __all__ = [
+    "FULL_RANKING_MAX_ROWS",
     "OUTPUTS",
     "TRAINING_OUTPUTS",
     "SAMPLERS",

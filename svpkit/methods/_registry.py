@@ -47,6 +47,12 @@ PROXY_OUTPUTS = frozenset({"proba", "forgetting", "dynamics"})
 TRAINING_OUTPUTS = frozenset({"forgetting", "dynamics"})
 
 
+#: Candidates above which uncertainty methods rank only the kept prefix (``ranking_`` then
+#: holds the selected rows, best first; ``scores_`` still scores every row): a full sort of
+#: 10M scores takes 7 s, a partition 0.06 s.
+FULL_RANKING_MAX_ROWS = 1 << 20
+
+
 @dataclass
 class PoolOutputs:
     """What a trained proxy says about every row of a pool.
@@ -131,6 +137,14 @@ class RankContext:
         from tqdm.auto import tqdm
 
         return tqdm(total=total, desc=desc, leave=False, disable=not self.verbose)
+
+    def ranked_prefix(self) -> int | None:
+        """How many rows a score-ordering method must order: ``n_select`` when there are more
+        than :data:`FULL_RANKING_MAX_ROWS` candidates and the kept rows are the top of the
+        ranking (the default sampler), else None (order them all)."""
+        if self.sampler is None and len(self.candidates) > FULL_RANKING_MAX_ROWS:
+            return self.n_select
+        return None
 
     @property
     def labeled(self) -> np.ndarray:
@@ -424,10 +438,47 @@ def methods_not_reading(output: str) -> str:
     return " or ".join(f"method={m!r}" for m in names)
 
 
+def _tie_keys(rows: np.ndarray, seed: int) -> np.ndarray:
+    """A seeded pseudo-random key per pool row (splitmix64 of the row id): ties broken by it
+    are broken at random, and identically whether one row or all of them are ranked."""
+    z = np.asarray(rows, dtype=np.uint64) + np.uint64((seed * 0x9E3779B97F4A7C15) % (1 << 64))
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _top_by_keys(candidates: np.ndarray, scores: np.ndarray, seed: int, n_top: int) -> np.ndarray:
+    """The ``n_top`` best candidates by decreasing score, ties broken by :func:`_tie_keys`:
+    a partition in O(n), then a sort of the contenders only. NaN scores rank last."""
+    negated = -np.asarray(scores)
+    if not 0 < n_top < len(negated):
+        return _order_by_keys(candidates, scores, seed)[:n_top]
+    threshold = negated[np.argpartition(negated, n_top - 1)[n_top - 1]]
+    if np.isnan(threshold):  # fewer than n_top finite scores: sort them all
+        return _order_by_keys(candidates, scores, seed)[:n_top]
+    # Every row tied with the n_top-th is a contender; the keys decide among them.
+    pos = np.flatnonzero(negated <= threshold)
+    keys = _tie_keys(candidates[pos], seed)
+    return candidates[pos[np.lexsort((keys, negated[pos]))[:n_top]]]
+
+
+def _order_by_keys(candidates: np.ndarray, scores: np.ndarray, seed: int) -> np.ndarray:
+    """All candidates in the order :func:`_top_by_keys` takes its prefix from."""
+    return candidates[np.lexsort((_tie_keys(candidates, seed), -np.asarray(scores)))]
+
+
 def order_by_score(
-    candidates: np.ndarray, scores: np.ndarray, rng: np.random.RandomState
+    candidates: np.ndarray,
+    scores: np.ndarray,
+    rng: np.random.RandomState,
+    n_top: int | None = None,
 ) -> np.ndarray:
     """Candidates sorted by decreasing score; exact ties broken at random (seeded).
+
+    With ``n_top``, only the best ``n_top`` are returned. Above
+    :data:`FULL_RANKING_MAX_ROWS` candidates they are found by a partition in O(n) instead
+    of a sort (10M rows: 0.1 s instead of 7 s), with ties broken by seeded per-row keys (the
+    same rows whatever ``n_top``: a smaller selection is a prefix of a larger one).
 
     Examples
     --------
@@ -436,9 +487,16 @@ def order_by_score(
     >>> order_by_score(np.array([10, 11, 12]), np.array([0.1, 0.9, 0.5]),
     ...                np.random.RandomState(0)).tolist()
     [11, 12, 10]
+    >>> order_by_score(np.array([10, 11, 12]), np.array([0.1, 0.9, 0.5]),
+    ...                np.random.RandomState(0), n_top=1).tolist()
+    [11]
     """
+    candidates = np.asarray(candidates)
+    if n_top is not None and len(candidates) > FULL_RANKING_MAX_ROWS:
+        return _top_by_keys(candidates, scores, int(rng.randint(np.iinfo(np.int32).max)), n_top)
     tie_break = rng.permutation(len(candidates))
-    return candidates[np.lexsort((tie_break, -scores))]
+    order = candidates[np.lexsort((tie_break, -np.asarray(scores)))]
+    return order if n_top is None else order[:n_top]
 
 
 def ranking_from_picks(candidates: np.ndarray, picks: np.ndarray) -> Ranking:

@@ -25,38 +25,57 @@ from ._registry import (
 _EMBEDDING = frozenset({"embedding"})
 
 
+def _traversal_rows(ctx: RankContext) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``(features, rows, existing positions)`` for the traversal: ``features[i]`` is pool row
+    ``rows[i]``. When the existing rows and the candidates are the whole pool (core-sets,
+    active learning), the embedding is used as it is (a memory map stays one), never copied:
+    at 10M x 128 a copy is 5 GB."""
+    existing, candidates = ctx.existing, ctx.candidates
+    embedding = ctx.outputs.embedding
+    n = len(embedding)
+    if len(existing) + len(candidates) == n:  # disjoint sorted row sets covering the pool
+        return embedding, np.arange(n), (existing if len(existing) else None)
+    rows = np.concatenate([existing, candidates])
+    already = np.arange(len(existing)) if len(existing) else None
+    return embedding[rows], rows, already
+
+
 def _rank_kcenters(ctx: RankContext) -> Ranking:
     # The traversal costs O(n) per pick, so only the ``n_select`` needed picks are made.
-    existing, candidates = ctx.existing, ctx.candidates
-    rows = np.concatenate([existing, candidates])
-    features = ctx.outputs.embedding[rows]
+    features, rows, already = _traversal_rows(ctx)
     with ctx.progress(ctx.n_select, "k-centers picks") as bar:
         picks, radii = greedy_kcenters(
             features,
             ctx.n_select,
-            already_selected=np.arange(len(existing)) if len(existing) else None,
+            already_selected=already,
             random_state=ctx.rng,
             progress=bar.update,
         )
     # Score of a pick = its distance to the nearest earlier center when it was picked.
     pick_dist = np.empty(len(picks))
     if len(picks):
-        if len(existing):
-            diff = features[: len(existing)] - features[picks[0]]
+        if already is not None:
+            diff = features[already] - features[picks[0]]
             pick_dist[0] = np.sqrt(np.einsum("ij,ij->i", diff, diff).min())
         else:
             pick_dist[0] = np.inf
         pick_dist[1:] = radii[:-1]
-    scores = np.full(len(candidates), np.nan)
-    scores[picks - len(existing)] = pick_dist
+    scores = np.full(len(ctx.candidates), np.nan)
+    scores[np.searchsorted(ctx.candidates, rows[picks])] = pick_dist
     return Ranking(rows[picks], scores)
 
 
 def _weigh_kcenters(ctx: RankContext, selected: np.ndarray) -> np.ndarray:
     """Cluster sizes: how many candidate rows have each selected row as nearest center."""
+    embedding = ctx.outputs.embedding
+    if len(ctx.existing) + len(ctx.candidates) == len(embedding):
+        # Every row is assigned and only the candidates counted: no copy of the embedding.
+        assignment, _ = assign_to_centers(embedding, selected)
+        counted = assignment if len(ctx.existing) == 0 else assignment[ctx.candidates]
+        return np.bincount(counted, minlength=len(selected)).astype(np.float64)
     rows = np.union1d(ctx.candidates, selected)
     position = np.searchsorted(rows, selected)
-    assignment, _ = assign_to_centers(ctx.outputs.embedding[rows], position)
+    assignment, _ = assign_to_centers(embedding[rows], position)
     in_candidates = np.isin(rows, ctx.candidates)
     return np.bincount(assignment[in_candidates], minlength=len(selected)).astype(np.float64)
 

@@ -7,7 +7,7 @@ from ._registry import RankContext, SelectionMethod, order_by_score, register_me
 
 def _rank_random(ctx: RankContext):
     scores = ctx.rng.random_sample(len(ctx.candidates))
-    return order_by_score(ctx.candidates, scores, ctx.rng), scores
+    return order_by_score(ctx.candidates, scores, ctx.rng, ctx.ranked_prefix()), scores
 
 
 register_method(SelectionMethod("random", needs=set(), rank=_rank_random))

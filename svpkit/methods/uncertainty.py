@@ -7,17 +7,37 @@ from collections.abc import Callable
 import numpy as np
 
 from ..kernels import scoring
-from ._registry import RankContext, SelectionMethod, order_by_score, register_method
+from ._registry import (
+    RankContext,
+    SelectionMethod,
+    order_by_score,
+    register_method,
+)
 
-__all__ = ["uncertainty_rank"]
+__all__ = ["uncertainty_rank", "candidate_values"]
+
+
+def candidate_values(values: np.ndarray, candidates: np.ndarray, kernel=None) -> np.ndarray:
+    """``kernel(values)`` on the candidate rows (``values[candidates]`` without a kernel),
+    without copying ``values`` when the candidates are all of its rows or most of them (a
+    10M-row probability matrix is 400 MB; its scores are 40 MB)."""
+    apply = kernel if kernel is not None else (lambda a: a)
+    if len(candidates) == len(values):  # sorted unique pool rows: all of them
+        return apply(values)
+    if kernel is not None and len(candidates) > len(values) // 2:
+        return kernel(values)[candidates]
+    return apply(values[candidates])
 
 
 def uncertainty_rank(kernel: Callable[[np.ndarray], np.ndarray]):
-    """A rank function that orders candidates by ``kernel(proba)``, most uncertain first."""
+    """A rank function that orders candidates by ``kernel(proba)``, most uncertain first.
+
+    Above :data:`~svpkit.methods.FULL_RANKING_MAX_ROWS` candidates (and with the default
+    top-k sampler) only the kept prefix is ordered."""
 
     def rank(ctx: RankContext):
-        scores = kernel(ctx.outputs.proba[ctx.candidates]).astype(np.float64)
-        return order_by_score(ctx.candidates, scores, ctx.rng), scores
+        scores = candidate_values(ctx.outputs.proba, ctx.candidates, kernel).astype(np.float64)
+        return order_by_score(ctx.candidates, scores, ctx.rng, ctx.ranked_prefix()), scores
 
     return rank
 

@@ -375,6 +375,10 @@ def _inference_batches(net: NeuralNetClassifier, X: Any, progress: Any = None):
                 progress(len(rows))
 
 
+def _allocate_in_memory(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    return np.empty(shape, dtype=dtype)
+
+
 def predict_proba_and_embed(
     net: NeuralNetClassifier,
     X: Any,
@@ -382,6 +386,7 @@ def predict_proba_and_embed(
     embed: bool = True,
     embedding_out: Any = None,
     progress: Any = None,
+    allocate: Any = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Class probabilities and penultimate embeddings of a fitted skorch net in one pass.
 
@@ -403,6 +408,10 @@ def predict_proba_and_embed(
     progress : callable, default=None
         Called with the number of rows of each batch once it is scored (e.g. a tqdm bar's
         ``update``), for numpy, memory-mapped and scipy sparse input.
+    allocate : callable, default=None
+        ``allocate(shape, dtype) -> array`` for both outputs (e.g.
+        :func:`svpkit.pools.outputs.output_array`, which memory-maps large ones); default
+        ``np.empty``. ``embedding_out`` takes precedence for the embeddings.
 
     Returns
     -------
@@ -427,6 +436,8 @@ def predict_proba_and_embed(
     layer = _last_linear(net.module_) if embed and not own else None
     hook = layer.register_forward_hook(_Capture(captured)) if layer is not None else None
     n = X.shape[0] if hasattr(X, "shape") else len(X)
+    if allocate is None:
+        allocate = _allocate_in_memory
     proba = emb = None
     start = 0
     # skorch's DataLoader draws a seed from torch's global RNG per iteration; forking it leaves
@@ -446,14 +457,14 @@ def predict_proba_and_embed(
                 captured.clear()
                 p = nonlin(logits).detach().cpu().numpy()
                 if proba is None:
-                    proba = np.empty((n, p.shape[1]), dtype=p.dtype)
+                    proba = allocate((n, p.shape[1]), p.dtype)
                 proba[start : start + len(p)] = p
                 if embed:
                     e = e.detach().cpu().numpy().reshape(len(p), -1)
                     if emb is None:
                         shape = (n, e.shape[1])
                         emb = (
-                            np.empty(shape, dtype=np.float32)
+                            allocate(shape, np.float32)
                             if embedding_out is None
                             else np.lib.format.open_memmap(
                                 embedding_out, mode="w+", dtype=np.float32, shape=shape
@@ -466,6 +477,7 @@ def predict_proba_and_embed(
                 hook.remove()
     if proba is None:
         raise ValueError("no rows to predict on.")
-    if isinstance(emb, np.memmap):
-        emb.flush()
+    for out in (proba, emb):
+        if isinstance(out, np.memmap):
+            out.flush()
     return proba, emb

@@ -21,12 +21,16 @@ from .text import TextPool, is_text
 __all__ = ["Pool", "Readout", "InMemoryPool", "SparsePool", "TextPool", "DaskPool", "make_pool"]
 
 
-def make_pool(X: Any, estimator: Any, *, reset: bool) -> Pool:
-    """The pool strategy for ``X`` (validated; ``estimator`` receives ``n_features_in_``)."""
+def make_pool(X: Any, estimator: Any, *, reset: bool, scratch_dir: str | None = None) -> Pool:
+    """The pool strategy for ``X`` (validated; ``estimator`` receives ``n_features_in_``).
+    Outputs too large for memory go to memory maps in ``scratch_dir``."""
     if is_dask_array(X):
-        return DaskPool(X, estimator)
-    if is_sparse(X):
-        return SparsePool(X, estimator, reset=reset)
-    if is_text(X):
-        return TextPool(X, estimator, reset=reset)
-    return InMemoryPool(X, estimator, reset=reset)
+        pool: Pool = DaskPool(X, estimator)
+    elif is_sparse(X):
+        pool = SparsePool(X, estimator, reset=reset)
+    elif is_text(X):
+        pool = TextPool(X, estimator, reset=reset)
+    else:
+        pool = InMemoryPool(X, estimator, reset=reset)
+    pool.scratch_dir = scratch_dir
+    return pool

@@ -68,6 +68,8 @@ class Pool(ABC):
     """
 
     n_rows: int
+    #: Where outputs too large for memory are memory-mapped (None: the temporary directory).
+    scratch_dir: str | None = None
     #: Identifies the pool's content, so ``transform`` can recognise the pool seen in ``fit``.
     fingerprint: tuple
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import joblib
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils.validation import check_memory, validate_data
@@ -58,7 +57,7 @@ class InMemoryPool(Pool):
         )
         check_finite(self.X)
         self.n_rows = len(self.X)
-        self.fingerprint = (self.X.shape, joblib.hash(self.X))
+        self.fingerprint = v.array_fingerprint(self.X)
 
     def embedding_refusal(self, proxy: Any) -> str | None:
         """Why ``proxy`` cannot give this pool's embeddings (None: it can). Pools whose input
@@ -93,11 +92,18 @@ class InMemoryPool(Pool):
             return Readout(None, outputs, seconds=seconds)
         # With a cache, read everything once so that every method and fraction reuses it.
         key_needs = "all" if memory is not None else tuple(sorted(needs))
-        train = check_memory(memory).cache(train_and_read, ignore=["verbose"])
+        train = check_memory(memory).cache(train_and_read, ignore=["verbose", "scratch_dir"])
         # The cache key hashes an unfitted clone: a template that was fitted elsewhere in the
         # meantime (e.g. the target used as its own proxy) must still hit the cache.
         proxy_, outputs, seconds = train(
-            clone(proxy), self.X, y_enc, train_rows, seed, key_needs, bool(verbose)
+            clone(proxy),
+            self.X,
+            y_enc,
+            train_rows,
+            seed,
+            key_needs,
+            bool(verbose),
+            self.scratch_dir,
         )
         outputs.features = features
         return Readout(proxy_, outputs, seconds=seconds)
@@ -117,7 +123,7 @@ class InMemoryPool(Pool):
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
         self._check_embeddings(proxy_, needs)
-        outputs = read_outputs(proxy_, self.X, needs - {"features"})
+        outputs = read_outputs(proxy_, self.X, needs - {"features"}, scratch_dir=self.scratch_dir)
         if "features" in needs:
             outputs.features = self.input_features()
         return outputs

@@ -6,8 +6,12 @@ fractions hits the joblib cache and trains the proxy once per fold.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
+import weakref
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -18,6 +22,53 @@ from ..methods import TRAINING_OUTPUTS, PoolOutputs, methods_not_reading
 from ..utils import fit_seeded
 
 _DYNAMICS_CB = "svpkit_dynamics"
+
+#: Bytes above which a proxy output array (the embeddings, usually) is written to a memory map
+#: in ``scratch_dir`` instead of RAM: 10M rows x 128 float32 embeddings are 5 GB.
+OUTPUT_MEMORY_BUDGET = 1 << 30
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+def output_array(
+    shape: tuple[int, ...],
+    dtype: Any,
+    *,
+    scratch_dir: str | None = None,
+    budget: int = OUTPUT_MEMORY_BUDGET,
+) -> np.ndarray:
+    """An uninitialised output array: in RAM up to ``budget`` bytes, else a memory map.
+
+    The map is a ``.npy`` file in ``scratch_dir`` (None: the system's temporary directory),
+    unlinked at once where the system allows it (the pages live as long as the array, and
+    the page cache, not the process's anonymous memory, holds them), else removed when the
+    array is freed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.pools.outputs import output_array
+    >>> type(output_array((4, 2), np.float32)).__name__
+    'ndarray'
+    >>> type(output_array((4, 2), np.float32, budget=0)).__name__
+    'memmap'
+    """
+    dtype = np.dtype(dtype)
+    if int(np.prod(shape)) * dtype.itemsize <= budget:
+        return np.empty(shape, dtype=dtype)
+    fd, path = tempfile.mkstemp(prefix="svpkit-output-", suffix=".npy", dir=scratch_dir)
+    os.close(fd)
+    array = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=tuple(shape))
+    try:
+        os.remove(path)  # POSIX: the map keeps the file's pages until it is closed
+    except OSError:  # e.g. Windows, where an open file cannot be removed
+        weakref.finalize(array, _remove, path)
+    return array
 
 
 def is_torch_proxy(proxy: Any) -> bool:
@@ -114,6 +165,7 @@ def train_and_read(
     seed: int,
     needs: tuple[str, ...] | str,
     verbose: bool = False,
+    scratch_dir: str | None = None,
 ) -> tuple[Any, PoolOutputs, dict[str, float]]:  # X may also be a scipy sparse matrix
     """Fit a clone of ``proxy`` on ``X[train_rows]`` and read its outputs on all of ``X``.
 
@@ -136,6 +188,8 @@ def train_and_read(
         probabilities, embeddings), so one cached training serves every method.
     verbose : bool
         Show an epoch progress bar for torch proxies.
+    scratch_dir : str or None
+        Where outputs larger than :data:`OUTPUT_MEMORY_BUDGET` are memory-mapped.
 
     Returns
     -------
@@ -160,7 +214,9 @@ def train_and_read(
     )
     fitted = time.perf_counter()
 
-    outputs = read_outputs(proxy_, X, frozenset(needs) - TRAINING_OUTPUTS, verbose=verbose)
+    outputs = read_outputs(
+        proxy_, X, frozenset(needs) - TRAINING_OUTPUTS, verbose=verbose, scratch_dir=scratch_dir
+    )
     if track_dynamics:  # recorded during training: reading them is free
         from ..kernels.dynamics import forgetting_from_dynamics
 
@@ -174,11 +230,18 @@ def train_and_read(
 
 
 def read_outputs(
-    proxy_: Any, X: np.ndarray, needs: frozenset, *, verbose: bool = False
+    proxy_: Any,
+    X: np.ndarray,
+    needs: frozenset,
+    *,
+    verbose: bool = False,
+    scratch_dir: str | None = None,
 ) -> PoolOutputs:
     """Outputs of an already fitted proxy (or of none: embeddings are then the features).
 
-    With ``verbose``, a torch proxy's inference shows a progress bar over the rows."""
+    With ``verbose``, a torch proxy's inference shows a progress bar over the rows. A torch
+    proxy's outputs larger than :data:`OUTPUT_MEMORY_BUDGET` go to memory maps in
+    ``scratch_dir`` (:func:`output_array`)."""
     if needs & TRAINING_OUTPUTS:
         raise ValueError(
             "training dynamics (forgetting events, EL2N, AUM, ...) are recorded while the proxy "
@@ -199,7 +262,11 @@ def read_outputs(
             total=X.shape[0], desc="proxy inference", unit="row", leave=False, disable=not verbose
         ) as bar:
             outputs.proba, outputs.embedding = predict_proba_and_embed(
-                proxy_, X, embed=want_embedding, progress=bar.update
+                proxy_,
+                X,
+                embed=want_embedding,
+                progress=bar.update,
+                allocate=partial(output_array, scratch_dir=scratch_dir),
             )
     elif proxy_ is not None and want_proba and hasattr(proxy_, "predict_proba"):
         outputs.proba = proxy_.predict_proba(X)

@@ -7,6 +7,7 @@ result. The base names no method and no pool type: both are looked up.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import replace
@@ -22,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _validation as v
 from ..methods import (
+    TRAINING_OUTPUTS,
     RankContext,
     Regime,
     SelectionMethod,
@@ -81,6 +83,12 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         "random_state": ["random_state"],
         "memory": [None, str, HasMethods(["cache"])],
         "verbose": ["verbose"],
+        "proxy_train_size": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="neither"),
+            None,
+        ],
+        "scratch_dir": [str, os.PathLike, None],
     }
 
     def __init__(
@@ -95,6 +103,8 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         random_state: int | np.random.RandomState | None = None,
         memory: Any = None,
         verbose: bool = False,
+        proxy_train_size: float | None = None,
+        scratch_dir: str | None = None,
     ) -> None:
         self.proxy = proxy
         self.method = method
@@ -105,6 +115,8 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.memory = memory
         self.verbose = verbose
+        self.proxy_train_size = proxy_train_size
+        self.scratch_dir = scratch_dir
 
     # -- the rows ----------------------------------------------------------------------------
     def _missing_label(self) -> Any:
@@ -157,6 +169,25 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         is_candidate[candidates] = True
         return labeled[~is_candidate[labeled]]
 
+    def _proxy_rows(self, labeled: np.ndarray, y_enc: np.ndarray, seed: int) -> np.ndarray:
+        """The labeled rows the proxy trains on: all of them, or ``proxy_train_size`` of them
+        drawn at random inside every class (the same share of each, at least one row)."""
+        size = self.proxy_train_size
+        if size is None or len(labeled) == 0:
+            return labeled
+        share = size / len(labeled) if isinstance(size, Integral) else float(size)
+        if share >= 1:
+            return labeled
+        rng = np.random.default_rng([seed, 1])  # a stream of its own: the rest is unchanged
+        codes = y_enc[labeled]
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        picked = [
+            rng.choice(members, max(1, round(share * len(members))), replace=False)
+            for members in np.split(labeled[order], bounds)
+        ]
+        return np.sort(np.concatenate(picked))
+
     # -- parameters --------------------------------------------------------------------------
     def _validate_params(self) -> None:
         # The int trap first, with a message that names the fix (n_select); then scikit-learn's
@@ -178,6 +209,9 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         self._validate_params()
         sampler = resolve_sampler(self.sampler)
         return get_method(self.method, all_labeled=self.all_rows_labeled), sampler
+
+    def _scratch_dir(self) -> str | None:
+        return None if self.scratch_dir is None else os.fspath(self.scratch_dir)
 
     def _n_to_select(self, n_candidates: int, what: str) -> int:
         return v.n_to_select(self.fraction, self.n_select, n_candidates, what)
@@ -224,13 +258,16 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         """
         method = get_method(self.method, all_labeled=self.all_rows_labeled)
         sampler = resolve_sampler(self.sampler)
-        pool = make_pool(X, self, reset=True)
+        start = time.perf_counter()
+        pool = make_pool(X, self, reset=True, scratch_dir=self._scratch_dir())
         y = pool.labels(y)
         labeled, candidates = self._split_rows(y)
         n_select = self._n_to_select(len(candidates), self._candidate_description(labeled, len(y)))
         classes, y_enc = self._encode_labels(y, labeled)
         rng = check_random_state(self.random_state)
         seed = derive_seed(rng)
+
+        validate_seconds = time.perf_counter() - start
 
         labels_known = bool((y_enc[candidates] >= 0).all())
         # A method that stands for others (auto) names the one that runs, before any training.
@@ -247,11 +284,19 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             if is_proxy_net(proxy):  # outputs a method reads when the proxy can record them
                 needs = needs | method.optional_needs
             check_proxy(proxy, needs, self.method)
+        train_rows = self._proxy_rows(labeled, y_enc, seed)
+        if len(train_rows) < len(labeled) and needs & TRAINING_OUTPUTS:
+            raise ValueError(
+                f"method={self.method!r} reads the training dynamics of every row, but "
+                f"proxy_train_size={self.proxy_train_size!r} trains the proxy on "
+                f"{len(train_rows)} of {len(labeled)} labeled rows. Use proxy_train_size=None "
+                "or a method that reads probabilities or embeddings."
+            )
         readout = pool.proxy_outputs(
             proxy,
             needs,
             y_enc,
-            labeled,
+            train_rows,
             seed,
             blockwise=blockwise,
             memory=self.memory,
@@ -272,8 +317,10 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         select_seconds = time.perf_counter() - start
         sample_indices = np.sort(np.asarray(selected, dtype=np.int64))
         weights = None
+        start = time.perf_counter()
         if method.weigh is not None and readout.blocks is None:
             weights = method.weigh(ctx, sample_indices)
+        weigh_seconds = time.perf_counter() - start
 
         # Every fitted attribute is set at once, after everything succeeded: a failed fit keeps
         # the previous results intact.
@@ -281,7 +328,12 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         self.method_ = ranking.chosen or method.name
         self.chosen_spec_ = ranking.chosen_spec
         self.method_scores_ = ranking.choice_scores
-        self.fit_seconds_ = {**readout.seconds, "select": select_seconds}
+        self.fit_seconds_ = {
+            "validate": validate_seconds,
+            **readout.seconds,
+            "select": select_seconds,
+            "weigh": weigh_seconds,
+        }
         self.classes_ = classes
         self.scores_ = np.full(pool.n_rows, np.nan)
         self.scores_[candidates] = ranking.scores
@@ -328,7 +380,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         X_selected : array-like
         """
         check_is_fitted(self)
-        pool = make_pool(X, self, reset=False)
+        pool = make_pool(X, self, reset=False, scratch_dir=self._scratch_dir())
         if pool.fingerprint == self.pool_fingerprint_:
             return pool.take(X, self.sample_indices_)
         return pool.take(X, self._select_from_new_pool(pool))

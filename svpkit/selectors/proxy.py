@@ -65,6 +65,18 @@ class ProxySelector(BaseSelector):
     verbose : bool or int, default=False
         Progress bars for proxy training (epochs), proxy inference (batches) and k-centers
         (picks).
+    proxy_train_size : int, float in (0, 1) or None, default=None
+        How many labeled rows the proxy trains on: all of them (None), that many (an int) or
+        that share (a float), drawn at random inside every class (same share per class, at
+        least one row each; seeded). Inference and selection still cover every row: on a
+        10M-row pool, a proxy trained on 20,000 rows is what keeps ``fit`` near the cost of
+        one pass of inference (``docs/scale.md``). Methods that read training dynamics need
+        every row trained on and refuse it.
+    scratch_dir : str, path or None, default=None
+        Where proxy outputs larger than :data:`svpkit.pools.outputs.OUTPUT_MEMORY_BUDGET`
+        (1 GiB; the embeddings of a large pool) are written as a memory map instead of RAM;
+        None is the system's temporary directory. The file is removed as soon as it is mapped
+        and its space freed with the fitted outputs.
 
     Attributes
     ----------
@@ -90,9 +102,10 @@ class ProxySelector(BaseSelector):
         For ``kcenters`` on a dask pool, the covering radius the two-round selection achieved
         (measured); None otherwise.
     fit_seconds_ : dict
-        Wall time of the last ``fit``: ``{"proxy_fit", "score", "select"}`` in seconds (proxy
-        training, proxy inference over the pool, ranking). With ``memory``, a cache hit reports
-        the times of the run that filled the cache.
+        Wall time of the last ``fit``: ``{"validate", "proxy_fit", "score", "select",
+        "weigh"}`` in seconds (checking the pool, proxy training, proxy inference over the
+        pool, scoring and ranking, the ``sample_weight_`` pass). With ``memory``, a cache hit
+        reports the times of the run that filled the cache.
     classes_ : ndarray
         Labels seen among the labeled rows.
     n_features_in_ : int
@@ -133,6 +146,8 @@ class ProxySelector(BaseSelector):
         random_state: int | np.random.RandomState | None = None,
         memory: Any = None,
         verbose: bool = False,
+        proxy_train_size: float | None = None,
+        scratch_dir: str | None = None,
     ) -> None:
         super().__init__(
             proxy,
@@ -144,5 +159,7 @@ class ProxySelector(BaseSelector):
             random_state=random_state,
             memory=memory,
             verbose=verbose,
+            proxy_train_size=proxy_train_size,
+            scratch_dir=scratch_dir,
         )
         self.missing_label = missing_label
