@@ -384,6 +384,7 @@ def predict_proba_and_embed(
     X: Any,
     *,
     embed: bool = True,
+    predict: bool = True,
     embedding_out: Any = None,
     progress: Any = None,
     allocate: Any = None,
@@ -402,6 +403,9 @@ def predict_proba_and_embed(
         Rows to score.
     embed : bool, default=True
         Whether to collect embeddings at all.
+    predict : bool, default=True
+        Whether to keep the probabilities (False returns None for them: a 10M-row, 10-class
+        pool saves 400 MB when only the embeddings are read).
     embedding_out : str or path, default=None
         Write the embeddings to this ``.npy`` file as a memory map instead of RAM (for pools
         whose embeddings do not fit in memory); the returned array is that memory map.
@@ -455,12 +459,14 @@ def predict_proba_and_embed(
                             "nn.Linear layer. Return (logits, embedding) from forward()."
                         )
                 captured.clear()
-                p = nonlin(logits).detach().cpu().numpy()
-                if proba is None:
-                    proba = allocate((n, p.shape[1]), p.dtype)
-                proba[start : start + len(p)] = p
+                n_batch = len(logits)
+                if predict:
+                    p = nonlin(logits).detach().cpu().numpy()
+                    if proba is None:
+                        proba = allocate((n, p.shape[1]), p.dtype)
+                    proba[start : start + n_batch] = p
                 if embed:
-                    e = e.detach().cpu().numpy().reshape(len(p), -1)
+                    e = e.detach().cpu().numpy().reshape(n_batch, -1)
                     if emb is None:
                         shape = (n, e.shape[1])
                         emb = (
@@ -471,11 +477,11 @@ def predict_proba_and_embed(
                             )
                         )
                     emb[start : start + len(e)] = e
-                start += len(p)
+                start += n_batch
         finally:
             if hook is not None:
                 hook.remove()
-    if proba is None:
+    if start == 0:
         raise ValueError("no rows to predict on.")
     for out in (proba, emb):
         if isinstance(out, np.memmap):

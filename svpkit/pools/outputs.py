@@ -257,7 +257,7 @@ def read_outputs(
 
         from ..nn.net import predict_proba_and_embed
 
-        # probabilities come with the same pass
+        # probabilities come with the same pass (kept only when a method reads them)
         with tqdm(
             total=X.shape[0], desc="proxy inference", unit="row", leave=False, disable=not verbose
         ) as bar:
@@ -265,6 +265,7 @@ def read_outputs(
                 proxy_,
                 X,
                 embed=want_embedding,
+                predict=want_proba,
                 progress=bar.update,
                 allocate=partial(output_array, scratch_dir=scratch_dir),
             )
@@ -273,5 +274,6 @@ def read_outputs(
     if want_embedding and outputs.embedding is None:
         if scipy.sparse.issparse(X):
             raise ValueError(sparse_embedding_message(proxy_))
-        outputs.embedding = X.reshape(len(X), -1)  # no learned embedding: the input features
+        # no learned embedding: the input features (an empty block keeps its width)
+        outputs.embedding = X.reshape(X.shape[0], int(np.prod(X.shape[1:])))
     return outputs

@@ -173,3 +173,60 @@ def test_coreset_kcenters_on_dask_with_a_torch_proxy(client, pool):
         random_state=0,
     ).fit(da.from_array(X[:600], chunks=(300, -1)), y[:600])
     assert sel.n_selected_ == 20 and sel.covering_radius_ > 0
+
+
+class _KillOnce(distributed.WorkerPlugin):
+    """SIGKILLs the worker process that starts the ``after``-th task it executes, once per
+    test (an exclusive sentinel file decides which worker dies): a worker lost mid-run."""
+
+    def __init__(self, sentinel: str, after: int) -> None:
+        self.sentinel = sentinel
+        self.after = after
+        self.executed = 0
+
+    def transition(self, key, start, finish, **kwargs) -> None:
+        import os
+        import signal
+
+        if finish != "executing":
+            return
+        self.executed += 1
+        if self.executed < self.after:
+            return
+        try:
+            os.close(os.open(self.sentinel, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("method", ["least_confidence", "kcenters"])
+def test_a_worker_killed_mid_run_gives_the_same_selection(pool, method, tmp_path):
+    X, _, y_partial = pool
+    X_dask = da.from_array(X, chunks=(200, -1))  # 9 blocks: work left when the worker dies
+    make = lambda: ProxySelector(  # noqa: E731
+        LogisticRegression(max_iter=300), method=method, n_select=40, random_state=0
+    )
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=50,
+    )
+    with cluster, distributed.Client(cluster) as client:
+        undisturbed = make().fit(X_dask, y_partial)
+        pids_before = set(client.run(lambda: __import__("os").getpid()).values())
+        sentinel = tmp_path / "killed"
+        client.register_plugin(_KillOnce(str(sentinel), after=4), name="kill-once")
+        survived = make().fit(X_dask, y_partial)
+        client.unregister_worker_plugin("kill-once")
+        assert sentinel.exists()  # a worker did die during the second fit
+        client.wait_for_workers(2, timeout=60)
+        pids_after = set(client.run(lambda: __import__("os").getpid()).values())
+    assert pids_before != pids_after  # the nanny replaced the killed worker process
+    np.testing.assert_array_equal(survived.sample_indices_, undisturbed.sample_indices_)
+    np.testing.assert_array_equal(
+        survived.sample_indices_, make().fit(X, y_partial).sample_indices_
+    )
