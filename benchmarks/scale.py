@@ -230,7 +230,7 @@ def run_one(spec: dict) -> dict:
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         )
         client = Client(cluster)
-        pool = dask_pool(x_path, n_rows, chunk_rows=spec.get("chunk_rows", 1_000_000))
+        pool = dask_pool(x_path, n_rows, chunk_rows=spec.get("chunk_rows", 250_000))
     sampler = AnonSampler(children=backend == "dask")
     with sampler:
         time.sleep(0.05)
