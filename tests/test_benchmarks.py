@@ -204,3 +204,27 @@ def test_active_quality_benchmark_quick_resumes_and_pairs(tmp_path):
     # badge needs labels: its round 0 is the loop's random draw, the same as random's
     assert rows[("logreg", "badge")]["diff_pp"][0] == 0.0
     assert (tmp_path / "active_quality_quick.png").exists()
+
+
+@pytest.mark.parametrize(
+    "selector, method, backend",
+    [("coreset", "kcenters", "memmap"), ("proxy", "least_confidence", "memmap")],
+)
+def test_scale_benchmark_one_run_on_a_small_pool(tmp_path, selector, method, backend):
+    bench = _load("scale")
+    spec = {
+        "n_rows": 5000,
+        "selector": selector,
+        "method": method,
+        "k": 20,
+        "backend": backend,
+        "data_dir": str(tmp_path),
+    }
+    record = bench.run_one(spec)
+    assert set(record["stages"]) == set(bench.STAGES)
+    assert record["total_s"] >= sum(s["seconds"] for s in record["stages"].values()) * 0.99
+    assert record["peak_anon_mb"] >= record["baseline_anon_mb"] > 0
+    assert record["bound_read_pool_s"] > 0 and record["bound_read_proba_s"] > 0
+    assert record["devices"]["proxy"] in ("cpu", "cuda")
+    selected = list((tmp_path / "selections").glob("*_indices.npy"))
+    assert len(selected) == 1 and len(__import__("numpy").load(selected[0])) == 20

@@ -31,16 +31,42 @@ D2_NEIGHBORS = 10
 D2_GAMMA = 1.0
 
 
+#: Rows per block when ``moderate`` streams the embedding (an 8 MB float64 block at d=128).
+MODERATE_BLOCK_ROWS = 8192
+
+
+def _candidate_blocks(ctx: RankContext):
+    """``(positions, float64 embedding rows)`` of the candidates, block by block: a memory-
+    mapped embedding is read once per pass and never copied whole."""
+    emb, candidates = ctx.outputs.embedding, ctx.candidates
+    every_row = len(candidates) == len(emb)
+    for start in range(0, len(candidates), MODERATE_BLOCK_ROWS):
+        stop = min(start + MODERATE_BLOCK_ROWS, len(candidates))
+        block = emb[start:stop] if every_row else emb[candidates[start:stop]]
+        yield slice(start, stop), np.asarray(block, dtype=np.float64).reshape(stop - start, -1)
+
+
 def _rank_moderate(ctx: RankContext):
-    emb = np.asarray(ctx.outputs.embedding[ctx.candidates], dtype=np.float64)
-    emb = emb.reshape(len(emb), -1)
+    # Two streaming passes: class centres, then each row's distance to its class's centre.
     y = ctx.y[ctx.candidates]
+    classes, codes = np.unique(y, return_inverse=True)
+    sums = None
+    for rows, block in _candidate_blocks(ctx):
+        if sums is None:
+            sums = np.zeros((len(classes), block.shape[1]))
+        for c in np.unique(codes[rows]):
+            sums[c] += block[codes[rows] == c].sum(axis=0)
+    if sums is None:  # no candidate
+        return ctx.candidates[:0], np.empty(0)
+    centres = sums / np.bincount(codes, minlength=len(classes))[:, None]
+    dist = np.empty(len(y))
+    for rows, block in _candidate_blocks(ctx):
+        dist[rows] = np.linalg.norm(block - centres[codes[rows]], axis=1)
     scores = np.empty(len(y))
-    for cls in np.unique(y):
-        members = np.flatnonzero(y == cls)
-        dist = np.linalg.norm(emb[members] - emb[members].mean(axis=0), axis=1)
-        scores[members] = -np.abs(dist - np.median(dist))  # nearest the median first
-    return order_by_score(ctx.candidates, scores, ctx.rng), scores
+    for c in range(len(classes)):
+        members = np.flatnonzero(codes == c)
+        scores[members] = -np.abs(dist[members] - np.median(dist[members]))  # nearest first
+    return order_by_score(ctx.candidates, scores, ctx.rng, ctx.ranked_prefix()), scores
 
 
 def _rank_d2(ctx: RankContext) -> Ranking:
