@@ -427,6 +427,39 @@ def _active_quality() -> str:
     )
 
 
+def _scale() -> str:
+    if not (RESULTS / "scale.json").exists():  # not measured yet
+        return ""
+    runs = {
+        (r["n_rows"], r["selector"], r["method"], r["k"], r["backend"]): r
+        for r in _load("scale")["runs"]
+    }
+    n = max(key[0] for key in runs)
+    kc = runs.get((n, "coreset", "kcenters", 1000, "memmap"))
+    lc = runs.get((n, "coreset", "least_confidence", 1000, "memmap"))
+    if kc is None or lc is None:
+        return ""
+    peak = max(r["peak_anon_mb"] for key, r in runs.items() if key[0] == n and key[4] == "memmap")
+    dask = runs.get((n, "proxy", "least_confidence", 1000, "dask"))
+    dask_text = (
+        f" On dask (2 worker processes, the same selection): {dask['total_s']:.0f} s."
+        if dask
+        else ""
+    )
+    st = kc["stages"]
+    return (
+        f"- **{n / 1e6:.0f}M rows on one machine** ([docs/scale.md](docs/scale.md), "
+        "`python benchmarks/scale.py`, a memory-mapped `n x 128` float32 pool, 2 cores): "
+        f"`CoresetSelector(method='kcenters', n_select=1000)` with the default proxy on "
+        f"20,000 rows runs in {kc['total_s']:.0f} s: inference {st['score']['seconds']:.0f} s, "
+        f"k-centers {st['select']['seconds']:.0f} s, weights {st['weigh']['seconds']:.0f} s "
+        f"({kc['ratio_total_to_inference_plus_read']:.1f}x inference plus one read of the "
+        f"pool). Least confidence: scoring and selection {lc['stages']['select']['seconds']:.2f}"
+        f" s ({lc['ratio_select_to_read_proba']:.1f}x one read of the probabilities). Peak "
+        f"anonymous memory at most {peak:,.0f} MB for every method.{dask_text}\n"
+    )
+
+
 def _benchmarks() -> str:
     return (
         _active_learning()
@@ -437,6 +470,7 @@ def _benchmarks() -> str:
         + _dynamic()
         + _online()
         + _kcenters()
+        + _scale()
         + _scoring()
     )
 

@@ -398,6 +398,7 @@ def main() -> None:
     parser.add_argument("--rerun", action="store_true")
     parser.add_argument("--summarise", action="store_true")
     parser.add_argument("--only", default=None, help="run only specs whose method/backend match")
+    parser.add_argument("--max-k", type=int, default=None, help="skip runs with a larger k")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
@@ -407,6 +408,7 @@ def main() -> None:
         summarise()
         return
     specs = [s for s in RUN_SPECS if args.only is None or args.only in "/".join(map(str, s))]
+    specs = [s for s in specs if args.max_k is None or s[2] <= args.max_k]
     drive(args.rows, args.data_dir, args.rerun, specs)
     summarise()
 
