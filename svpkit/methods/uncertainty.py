@@ -17,16 +17,15 @@ from ._registry import (
 __all__ = ["uncertainty_rank", "candidate_values"]
 
 
-def candidate_values(values: np.ndarray, candidates: np.ndarray, kernel=None) -> np.ndarray:
-    """``kernel(values)`` on the candidate rows (``values[candidates]`` without a kernel),
-    without copying ``values`` when the candidates are all of its rows or most of them (a
-    10M-row probability matrix is 400 MB; its scores are 40 MB)."""
-    apply = kernel if kernel is not None else (lambda a: a)
+def candidate_values(values: np.ndarray, candidates: np.ndarray, kernel) -> np.ndarray:
+    """``kernel(values)`` on the candidate rows, without copying ``values`` when the
+    candidates are all of its rows or most of them (a 10M-row probability matrix is 400 MB;
+    its scores are 40 MB)."""
     if len(candidates) == len(values):  # sorted unique pool rows: all of them
-        return apply(values)
-    if kernel is not None and len(candidates) > len(values) // 2:
+        return kernel(values)
+    if len(candidates) > len(values) // 2:
         return kernel(values)[candidates]
-    return apply(values[candidates])
+    return kernel(values[candidates])
 
 
 def uncertainty_rank(kernel: Callable[[np.ndarray], np.ndarray]):

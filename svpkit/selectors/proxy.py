@@ -69,8 +69,8 @@ class ProxySelector(BaseSelector):
         How many labeled rows the proxy trains on: all of them (None), that many (an int) or
         that share (a float), drawn at random inside every class (same share per class, at
         least one row each; seeded). Inference and selection still cover every row: on a
-        10M-row pool, a proxy trained on 20,000 rows is what keeps ``fit`` near the cost of
-        one pass of inference (``docs/scale.md``). Methods that read training dynamics need
+        10M-row pool, 20,000 rows train the default proxy in about 6 s against 11 s of
+        inference (``docs/scale.md``). Methods that read training dynamics need
         every row trained on and refuse it.
     scratch_dir : str, path or None, default=None
         Where proxy outputs larger than :data:`svpkit.pools.outputs.OUTPUT_MEMORY_BUDGET`

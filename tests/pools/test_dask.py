@@ -12,16 +12,21 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
+def local_cluster(silence_logs: int = 40):
+    """Two single-threaded worker processes on loopback."""
+    return distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
         dashboard_address=None,
-        silence_logs=40,
+        silence_logs=silence_logs,
     )
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = local_cluster()
     with distributed.Client(cluster) as client:
         yield client
     cluster.close()
@@ -207,14 +212,7 @@ def test_a_worker_killed_mid_run_gives_the_same_selection(pool, method, tmp_path
     make = lambda: ProxySelector(  # noqa: E731
         LogisticRegression(max_iter=300), method=method, n_select=40, random_state=0
     )
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=50,
-    )
+    cluster = local_cluster(silence_logs=50)
     with cluster, distributed.Client(cluster) as client:
         undisturbed = make().fit(X_dask, y_partial)
         pids_before = set(client.run(lambda: __import__("os").getpid()).values())
