@@ -447,10 +447,42 @@ def _tie_keys(rows: np.ndarray, seed: int) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+def _above_sampled_threshold(scores: np.ndarray, n_top: int) -> np.ndarray | None:
+    """Positions of every score at or above a threshold that at least ``n_top`` scores
+    reach, or None when the sample gives none.
+
+    The threshold is an order statistic of an evenly strided sample of ~64k scores, taken a
+    little below the ``n_top``-th (with margin for sampling error). Once at least ``n_top``
+    scores reach it, the ``n_top``-th largest score is at or above it, so every contender of
+    the exact top-k is among these positions: one comparison pass over the scores replaces the
+    full partition (10M float64 scores: ~0.02 s instead of ~0.1 s). The data's order only
+    affects how often this falls back, never the result.
+    """
+    n = len(scores)
+    step = n // 65536
+    if step < 4 or n_top > n // 8:
+        return None
+    sample = scores[::step]
+    sample = sample[~np.isnan(sample)]
+    rank = int(n_top / n * len(sample) * 1.5) + 32  # expected rank of the n_top-th, with margin
+    if rank >= len(sample):
+        return None
+    threshold = np.partition(sample, len(sample) - rank)[len(sample) - rank]
+    above = scores >= threshold
+    if np.count_nonzero(above) < n_top:
+        return None
+    return np.flatnonzero(above)
+
+
 def _top_by_keys(candidates: np.ndarray, scores: np.ndarray, seed: int, n_top: int) -> np.ndarray:
     """The ``n_top`` best candidates by decreasing score, ties broken by :func:`_tie_keys`:
     a partition in O(n), then a sort of the contenders only. NaN scores rank last."""
-    negated = -np.asarray(scores)
+    scores = np.asarray(scores)
+    if 0 < n_top < len(scores):
+        kept = _above_sampled_threshold(scores, n_top)
+        if kept is not None:  # the same top-k, from a short list of rows that hold it
+            candidates, scores = candidates[kept], scores[kept]
+    negated = -scores
     if not 0 < n_top < len(negated):
         return _order_by_keys(candidates, scores, seed)[:n_top]
     threshold = negated[np.argpartition(negated, n_top - 1)[n_top - 1]]

@@ -16,6 +16,18 @@ def test_pool_checks():
         check_finite(X, chunk_rows=8)
 
 
+def test_finite_rows_whose_sum_overflows_pass_and_every_bad_row_is_found():
+    big = np.finfo(np.float32).max
+    X = np.zeros((50, 4), dtype=np.float32)
+    X[[3, 20, 41]] = big  # finite, but the row sums overflow to inf
+    X[7, 0], X[8, 1] = -big, big  # cancels in no particular order: still finite
+    check_finite(X, chunk_rows=16)
+    X[[5, 30]] = np.nan
+    X[45, 2], X[46, 0], X[46, 1] = -np.inf, np.inf, -np.inf  # inf - inf sums to NaN
+    with pytest.raises(ValueError, match=r"4 of 50 rows \(first: row 5\)"):
+        check_finite(X, chunk_rows=16)
+
+
 def test_labels_are_checked_against_the_pool():
     from svpkit.pools import InMemoryPool
     from svpkit.selectors import CoresetSelector

@@ -219,3 +219,42 @@ def test_proxy_train_size_is_validated(size):
     X, y = clustered(100)
     with pytest.raises(InvalidParameterError, match="proxy_train_size"):
         CoresetSelector(method="random", proxy_train_size=size).fit(X, y)
+
+
+# -- top-k from a sampled threshold -----------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(
+    n_top=st.integers(1, 40_000),
+    seed=st.integers(0, 2**31 - 2),
+    levels=st.sampled_from([0, 3, 50]),
+    nan_share=st.sampled_from([0.0, 0.3]),
+    layout=st.sampled_from(["random", "ascending", "descending", "stripes"]),
+)
+def test_sampled_threshold_gives_the_partitioned_top_k(n_top, seed, levels, nan_share, layout):
+    """The prefilter never changes the selection, whatever the scores' order, ties or NaN."""
+    n = 300_000
+    rng = np.random.RandomState(seed % 1000)
+    scores = rng.rand(n) if levels == 0 else rng.randint(0, levels, n).astype(float)
+    if layout == "ascending":
+        scores.sort()
+    elif layout == "descending":
+        scores = -np.sort(-scores)
+    elif layout == "stripes":  # the best scores hide between the sample's strides
+        scores = np.where(np.arange(n) % 5 == 2, scores + 10, scores)
+    scores[rng.rand(n) < nan_share] = np.nan
+    candidates = np.arange(n) * 3
+    expected = _registry._above_sampled_threshold
+    got = _top_by_keys(candidates, scores, seed, n_top)
+    try:
+        _registry._above_sampled_threshold = lambda *a: None
+        np.testing.assert_array_equal(got, _top_by_keys(candidates, scores, seed, n_top))
+    finally:
+        _registry._above_sampled_threshold = expected
+
+
+def test_sampled_threshold_is_used_on_large_pools():
+    scores = np.random.RandomState(0).rand(1_000_000)
+    kept = _registry._above_sampled_threshold(scores, 1000)
+    assert kept is not None and 1000 <= len(kept) < 10_000
+    assert scores[kept].min() <= np.sort(scores)[-1000]
+    assert _registry._above_sampled_threshold(scores[:1000], 10) is None  # small: partition
