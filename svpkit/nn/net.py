@@ -483,7 +483,8 @@ def predict_proba_and_embed(
                 hook.remove()
     if start == 0:
         raise ValueError("no rows to predict on.")
-    for out in (proba, emb):
-        if isinstance(out, np.memmap):
-            out.flush()
+    if embedding_out is not None:  # the user's file: on disk when this returns
+        emb.flush()
+    # Scratch maps from ``allocate`` are not flushed: their files are unlinked, so nothing
+    # reads them back from disk, and a flush would wait for gigabytes of writeback.
     return proba, emb
