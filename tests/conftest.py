@@ -41,9 +41,11 @@ def proxy_trainings(monkeypatch):
     original = memory.train_and_read
 
     # Same signature as the original: joblib.Memory inspects it to build cache keys.
-    def counting(proxy, X, y_enc, train_rows, seed, needs, verbose=False, scratch_dir=None):
+    def counting(
+        proxy, X, y_enc, train_rows, seed, needs, verbose=False, scratch_dir=None, row_scores=None
+    ):
         calls.append(1)
-        return original(proxy, X, y_enc, train_rows, seed, needs, verbose, scratch_dir)
+        return original(proxy, X, y_enc, train_rows, seed, needs, verbose, scratch_dir, row_scores)
 
     monkeypatch.setattr("svpkit.pools.memory.train_and_read", counting)
     return calls

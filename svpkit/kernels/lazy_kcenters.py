@@ -46,6 +46,9 @@ _SEED_CENTERS = 32
 # threshold between steps are spared the rest (matters when rows missed thousands of picks,
 # e.g. existing centers).
 _SYNC_STEP = 512
+#: Rows from which the rebuild thresholds come from a sample (see ``_top_rows``).
+_SAMPLED_TOP_ROWS = 1 << 20
+_TOP_SAMPLE = 65536
 
 
 class _PickCounter:
@@ -123,9 +126,21 @@ def _sync_above(X, half, mind, synced, picks, done, tau):
 
 
 def _top_rows(mind, size):
-    """Value of the ``size``-th largest entry (``-inf`` when ``size`` covers every row)."""
+    """Value of the ``size``-th largest entry (``-inf`` when ``size`` covers every row).
+
+    Above :data:`_SAMPLED_TOP_ROWS` rows it is estimated from an evenly strided sample of
+    ~``_TOP_SAMPLE`` (64k) entries: the traversal is exact for *any* threshold (a threshold
+    only decides which rows are brought up to date and how long the candidate list is), and a
+    partition of every row, twice per rebuild, was 30% of the engine's time at 3M rows.
+    """
     n = mind.size
-    return mind.dtype.type(-np.inf) if size >= n else np.partition(mind, n - size)[n - size]
+    if size >= n:
+        return mind.dtype.type(-np.inf)
+    if n >= _SAMPLED_TOP_ROWS:
+        sample = mind[:: max(1, n // _TOP_SAMPLE)]
+        k = max(1, int(size / n * len(sample)))
+        return np.partition(sample, len(sample) - k)[len(sample) - k]
+    return np.partition(mind, n - size)[n - size]
 
 
 def lazy_traversal(

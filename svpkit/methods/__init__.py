@@ -47,7 +47,7 @@ from ._registry import (
     resolve_method,
     runs_without_labels,
 )
-from ._run import outputs_read, run_method, runs_blockwise
+from ._run import outputs_read, run_method, runs_blockwise, streamed_scores
 from .samplers import SAMPLERS, BetaSampler, CCSSampler, Sampler, resolve_sampler
 
 __all__ = [
@@ -78,4 +78,5 @@ __all__ = [
     "outputs_read",
     "run_method",
     "runs_blockwise",
+    "streamed_scores",
 ]

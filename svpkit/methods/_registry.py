@@ -71,6 +71,10 @@ class PoolOutputs:
     features : ndarray of shape (n_rows, 50) or None
         The pool's own dense representation of its rows (the input features reduced by PCA;
         an LSA embedding for texts), computed once per pool content.
+    row_scores : dict of str to ndarray of shape (n_rows,)
+        Scores a pool computed from the probabilities batch by batch during inference, under
+        the name of the method whose ``row_score`` kernel made them (the probabilities
+        themselves are then not kept); empty when none were streamed.
     """
 
     proba: np.ndarray | None = None
@@ -78,6 +82,7 @@ class PoolOutputs:
     forgetting: np.ndarray | None = None
     dynamics: Any = None
     features: np.ndarray | None = None
+    row_scores: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -289,6 +294,12 @@ class SelectionMethod:
         the registered method that runs in this regime (its own name to run ``rank``).
         Selectors resolve before any proxy is trained, so the outputs read are those of the
         method that runs.
+    row_score : callable or None
+        ``row_score(proba_rows) -> scores``, one score per row computed from that row's
+        probabilities alone, for a method whose scores are exactly that (the uncertainty
+        methods). When the probabilities are read for nothing else, pools apply it batch by
+        batch during inference and keep only the scores (``outputs.row_scores[name]``);
+        ``rank`` must then use them.
     """
 
     name: str
@@ -300,6 +311,7 @@ class SelectionMethod:
     whole_context: bool = False
     optional_needs: frozenset = field(default_factory=frozenset)
     resolve: Callable[[Regime], str] | None = None
+    row_score: Callable[[np.ndarray], np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "needs", _as_needs(self.needs))

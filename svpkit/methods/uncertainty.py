@@ -28,14 +28,22 @@ def candidate_values(values: np.ndarray, candidates: np.ndarray, kernel) -> np.n
     return kernel(values[candidates])
 
 
-def uncertainty_rank(kernel: Callable[[np.ndarray], np.ndarray]):
+def uncertainty_rank(kernel: Callable[[np.ndarray], np.ndarray], name: str | None = None):
     """A rank function that orders candidates by ``kernel(proba)``, most uncertain first.
 
-    Above :data:`~svpkit.methods.FULL_RANKING_MAX_ROWS` candidates (and with the default
-    top-k sampler) only the kept prefix is ordered."""
+    With ``name``, scores a pool already streamed under that name
+    (``ctx.outputs.row_scores[name]``, see ``SelectionMethod.row_score``) are used instead of
+    recomputing them from the probabilities. Above
+    :data:`~svpkit.methods.FULL_RANKING_MAX_ROWS` candidates (and with the default top-k
+    sampler) only the kept prefix is ordered."""
 
     def rank(ctx: RankContext):
-        scores = candidate_values(ctx.outputs.proba, ctx.candidates, kernel).astype(np.float64)
+        streamed = ctx.outputs.row_scores.get(name) if name is not None else None
+        if streamed is not None:
+            scores = candidate_values(streamed, ctx.candidates, np.asarray)
+        else:
+            scores = candidate_values(ctx.outputs.proba, ctx.candidates, kernel)
+        scores = scores.astype(np.float64)
         return order_by_score(ctx.candidates, scores, ctx.rng, ctx.ranked_prefix()), scores
 
     return rank
@@ -46,4 +54,8 @@ for _name, _kernel in (
     ("entropy", scoring.entropy),
     ("margin", scoring.margin),
 ):
-    register_method(SelectionMethod(_name, needs={"proba"}, rank=uncertainty_rank(_kernel)))
+    register_method(
+        SelectionMethod(
+            _name, needs={"proba"}, rank=uncertainty_rank(_kernel, _name), row_score=_kernel
+        )
+    )

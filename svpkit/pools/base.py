@@ -94,10 +94,14 @@ class Pool(ABC):
         blockwise: bool = False,
         memory: Any = None,
         verbose: bool = False,
+        row_scores: dict | None = None,
     ) -> Readout:
         """Train a clone of ``proxy`` on ``train_rows`` (``None``: no proxy) and read ``needs``
         for every row. With ``blockwise`` (the method has a blockwise variant), a distributed
-        pool returns its blocks instead of gathering the outputs."""
+        pool returns its blocks instead of gathering the outputs. ``row_scores`` (names to
+        per-row kernels of the probabilities) are computed during inference into
+        ``outputs.row_scores``; with ``memory`` they may be left out (the cache keeps the
+        probabilities, and methods then score from those)."""
 
     def holdout_accuracy(
         self,

@@ -26,9 +26,17 @@ def is_dask_array(X: Any) -> bool:
     return type(X).__module__.startswith("dask.array") and hasattr(X, "chunks")
 
 
-def _block_outputs(block: np.ndarray, rows: np.ndarray | None, proxy_: Any, needs: frozenset):
+def _block_outputs(
+    block: np.ndarray,
+    rows: np.ndarray | None,
+    proxy_: Any,
+    needs: frozenset,
+    row_scores: dict | None = None,
+):
     block = block if rows is None else block[rows]
-    return read_outputs(proxy_, np.ascontiguousarray(block, dtype=np.float32), needs)
+    return read_outputs(
+        proxy_, np.ascontiguousarray(block, dtype=np.float32), needs, row_scores=row_scores
+    )
 
 
 def _apply(block, rows, proxy_, needs, fn, args):
@@ -44,6 +52,9 @@ def _concat(parts: list[PoolOutputs]) -> PoolOutputs:
     for name in ("proba", "embedding", "features"):
         values = [getattr(p, name) for p in parts]
         fields[name] = None if values[0] is None else np.concatenate(values)
+    fields["row_scores"] = {
+        name: np.concatenate([p.row_scores[name] for p in parts]) for name in parts[0].row_scores
+    }
     return PoolOutputs(**fields)
 
 
@@ -104,7 +115,17 @@ class DaskPool(Pool):
         estimator.n_features_in_ = X.shape[1]
 
     def proxy_outputs(
-        self, proxy, needs, y_enc, train_rows, seed, *, blockwise=False, memory=None, verbose=False
+        self,
+        proxy,
+        needs,
+        y_enc,
+        train_rows,
+        seed,
+        *,
+        blockwise=False,
+        memory=None,
+        verbose=False,
+        row_scores=None,
     ):
         import dask
 
@@ -124,11 +145,13 @@ class DaskPool(Pool):
             seconds = {"proxy_fit": trained - start, "score": 0.0}
             return Readout(proxy_, outputs, DaskBlocks(self.X, proxy_), seconds)
         read = needs - {"features"}
-        if read:
+        if read or row_scores:
+            # Streamed scores are computed on the workers: one value per row travels back
+            # instead of a row of probabilities.
             proxy_d = dask.delayed(proxy_, pure=True, traverse=False)
             blocks = self.X.to_delayed().ravel()
             parts = dask.compute(
-                *[dask.delayed(_block_outputs)(b, None, proxy_d, read) for b in blocks]
+                *[dask.delayed(_block_outputs)(b, None, proxy_d, read, row_scores) for b in blocks]
             )
             outputs = _concat(list(parts))
         if "features" in needs:

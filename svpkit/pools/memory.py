@@ -78,7 +78,17 @@ class InMemoryPool(Pool):
                 raise ValueError(reason)
 
     def proxy_outputs(
-        self, proxy, needs, y_enc, train_rows, seed, *, blockwise=False, memory=None, verbose=False
+        self,
+        proxy,
+        needs,
+        y_enc,
+        train_rows,
+        seed,
+        *,
+        blockwise=False,
+        memory=None,
+        verbose=False,
+        row_scores=None,
     ):
         self._check_embeddings(proxy, needs)  # before any training is spent
         # A pool that cannot give the features says so before any training is spent.
@@ -90,8 +100,10 @@ class InMemoryPool(Pool):
             outputs.features = features
             seconds = {"proxy_fit": 0.0, "score": time.perf_counter() - start}
             return Readout(None, outputs, seconds=seconds)
-        # With a cache, read everything once so that every method and fraction reuses it.
+        # With a cache, read everything once so that every method and fraction reuses it
+        # (probabilities included: streamed scores would serve one method only).
         key_needs = "all" if memory is not None else tuple(sorted(needs))
+        row_scores = row_scores if memory is None else None
         train = check_memory(memory).cache(train_and_read, ignore=["verbose", "scratch_dir"])
         # The cache key hashes an unfitted clone: a template that was fitted elsewhere in the
         # meantime (e.g. the target used as its own proxy) must still hit the cache.
@@ -104,6 +116,7 @@ class InMemoryPool(Pool):
             key_needs,
             bool(verbose),
             self.scratch_dir,
+            row_scores,
         )
         outputs.features = features
         return Readout(proxy_, outputs, seconds=seconds)

@@ -166,6 +166,7 @@ def train_and_read(
     needs: tuple[str, ...] | str,
     verbose: bool = False,
     scratch_dir: str | None = None,
+    row_scores: dict | None = None,
 ) -> tuple[Any, PoolOutputs, dict[str, float]]:  # X may also be a scipy sparse matrix
     """Fit a clone of ``proxy`` on ``X[train_rows]`` and read its outputs on all of ``X``.
 
@@ -190,6 +191,8 @@ def train_and_read(
         Show an epoch progress bar for torch proxies.
     scratch_dir : str or None
         Where outputs larger than :data:`OUTPUT_MEMORY_BUDGET` are memory-mapped.
+    row_scores : dict or None
+        Per-row kernels of the probabilities, applied during inference (:func:`read_outputs`).
 
     Returns
     -------
@@ -215,7 +218,12 @@ def train_and_read(
     fitted = time.perf_counter()
 
     outputs = read_outputs(
-        proxy_, X, frozenset(needs) - TRAINING_OUTPUTS, verbose=verbose, scratch_dir=scratch_dir
+        proxy_,
+        X,
+        frozenset(needs) - TRAINING_OUTPUTS,
+        verbose=verbose,
+        scratch_dir=scratch_dir,
+        row_scores=row_scores,
     )
     if track_dynamics:  # recorded during training: reading them is free
         from ..kernels.dynamics import forgetting_from_dynamics
@@ -236,12 +244,15 @@ def read_outputs(
     *,
     verbose: bool = False,
     scratch_dir: str | None = None,
+    row_scores: dict[str, Any] | None = None,
 ) -> PoolOutputs:
     """Outputs of an already fitted proxy (or of none: embeddings are then the features).
 
     With ``verbose``, a torch proxy's inference shows a progress bar over the rows. A torch
     proxy's outputs larger than :data:`OUTPUT_MEMORY_BUDGET` go to memory maps in
-    ``scratch_dir`` (:func:`output_array`)."""
+    ``scratch_dir`` (:func:`output_array`). ``row_scores`` (names to per-row kernels of the
+    probabilities) fills ``outputs.row_scores``: a torch proxy's are computed batch by batch
+    during inference, and its probabilities are kept only when ``"proba"`` is in ``needs``."""
     if needs & TRAINING_OUTPUTS:
         raise ValueError(
             "training dynamics (forgetting events, EL2N, AUM, ...) are recorded while the proxy "
@@ -252,25 +263,29 @@ def read_outputs(
     outputs = PoolOutputs()
     want_proba = "proba" in needs
     want_embedding = "embedding" in needs
-    if proxy_ is not None and is_torch_proxy(proxy_) and (want_proba or want_embedding):
+    kernels = dict(row_scores or {})
+    if proxy_ is not None and is_torch_proxy(proxy_) and (want_proba or want_embedding or kernels):
         from tqdm.auto import tqdm
 
-        from ..nn.net import predict_proba_and_embed
+        from ..nn.net import predict_outputs
 
         # probabilities come with the same pass (kept only when a method reads them)
         with tqdm(
             total=X.shape[0], desc="proxy inference", unit="row", leave=False, disable=not verbose
         ) as bar:
-            outputs.proba, outputs.embedding = predict_proba_and_embed(
+            outputs.proba, outputs.embedding, outputs.row_scores = predict_outputs(
                 proxy_,
                 X,
                 embed=want_embedding,
                 predict=want_proba,
                 progress=bar.update,
                 allocate=partial(output_array, scratch_dir=scratch_dir),
+                row_scores=kernels,
             )
-    elif proxy_ is not None and want_proba and hasattr(proxy_, "predict_proba"):
-        outputs.proba = proxy_.predict_proba(X)
+    elif proxy_ is not None and (want_proba or kernels) and hasattr(proxy_, "predict_proba"):
+        proba = proxy_.predict_proba(X)
+        outputs.row_scores = {name: kernel(proba) for name, kernel in kernels.items()}
+        outputs.proba = proba if want_proba else None
     if want_embedding and outputs.embedding is None:
         if scipy.sparse.issparse(X):
             raise ValueError(sparse_embedding_message(proxy_))

@@ -34,6 +34,7 @@ from ..methods import (
     resolve_sampler,
     run_method,
     runs_blockwise,
+    streamed_scores,
 )
 from ..pools import Pool, make_pool
 from ..pools.outputs import check_proxy, is_proxy_net, is_torch_proxy
@@ -292,15 +293,25 @@ class BaseSelector(TransformerMixin, BaseEstimator):
                 f"{len(train_rows)} of {len(labeled)} labeled rows. Use proxy_train_size=None "
                 "or a method that reads probabilities or embeddings."
             )
+        # Scores that are a function of each row's probabilities alone are computed during
+        # inference; the probabilities are then never held (a cache keeps them instead).
+        row_scores = (
+            streamed_scores(
+                method, needs, class_balance=self.class_balance, labels_known=labels_known
+            )
+            if self.memory is None and proxy is not None
+            else {}
+        )
         readout = pool.proxy_outputs(
             proxy,
-            needs,
+            needs - {"proba"} if row_scores else needs,
             y_enc,
             train_rows,
             seed,
             blockwise=blockwise,
             memory=self.memory,
             verbose=self.verbose,
+            row_scores=row_scores,
         )
         ctx = self._context(
             readout.outputs, candidates, labeled, y_enc, classes, n_select, rng, sampler

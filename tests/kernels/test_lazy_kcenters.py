@@ -82,11 +82,16 @@ def test_lazy_engine_equals_plain_loop_exactly(dtype, X, data):
     seeds = data.draw(st.integers(1, 3))
     # rebuilds apply missed picks in steps; rows falling below the threshold stop early
     sync_step = data.draw(st.sampled_from([1, 3, 512]))
+    # thresholds from a small strided sample (as on pools of 1M rows and more) or exact
+    sampled_from = data.draw(st.sampled_from([1, 1 << 20]))
+    top_sample = data.draw(st.sampled_from([2, 7, 65536]))
     ref = kcenters._traverse_numpy(X, half, None if mind is None else mind.copy(), k, first)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(lazy_kcenters, "_GEMM_ELEMENTS", gemm_elements)
         patch.setattr(lazy_kcenters, "_SEED_CENTERS", seeds)
         patch.setattr(lazy_kcenters, "_SYNC_STEP", sync_step)
+        patch.setattr(lazy_kcenters, "_SAMPLED_TOP_ROWS", sampled_from)
+        patch.setattr(lazy_kcenters, "_TOP_SAMPLE", top_sample)
         out = lazy_traversal(
             X,
             half,
