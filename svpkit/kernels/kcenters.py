@@ -111,8 +111,11 @@ def _nearest_center(
     half: np.ndarray,
     centers: np.ndarray,
     strategy: Literal["auto", "brute", "pruned"] = "auto",
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Position in ``centers`` of each row's nearest center, and the half squared distance.
+
+    ``progress(n_rows)`` is called after each chunk of rows.
 
     Large problems go through the triangle-inequality pruning of
     :mod:`svpkit.kernels.pruned_assign` when a sample of rows says it skips most centers.
@@ -124,7 +127,9 @@ def _nearest_center(
     ):
         m, heads, group, work = pruned_assign.plan_groups(X, X[centers])
         if m and (strategy == "pruned" or work < pruned_assign.MAX_WORK_SHARE * len(centers)):
-            return pruned_assign.pruned_nearest_center(X, half, centers, heads, group)
+            return pruned_assign.pruned_nearest_center(
+                X, half, centers, heads, group, progress=progress
+            )
     nearest = np.empty(X.shape[0], dtype=np.int64)
     out = np.empty(X.shape[0], dtype=X.dtype)
     faiss = faiss_or_none()
@@ -135,6 +140,8 @@ def _nearest_center(
             dist, pos = index.search(np.ascontiguousarray(X[start : start + _CHUNK_ROWS]), 1)
             out[start : start + len(dist)] = 0.5 * np.maximum(dist[:, 0], 0.0)
             nearest[start : start + len(dist)] = pos[:, 0]
+            if progress is not None:
+                progress(len(dist))
         return nearest, out
     C = X[centers]
     half_c = half[centers]
@@ -148,6 +155,8 @@ def _nearest_center(
         pos = d.argmin(axis=1)
         nearest[start:stop] = pos
         np.add(half[start:stop], d[np.arange(len(block)), pos], out=out[start:stop])
+        if progress is not None:
+            progress(len(block))
     return nearest, np.maximum(out, 0.0, out=out)
 
 
@@ -161,6 +170,7 @@ def assign_to_centers(
     centers: ArrayLike,
     *,
     strategy: Literal["auto", "brute", "pruned"] = "auto",
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Assign every row to its nearest center, exactly, in linear memory.
 
@@ -178,6 +188,9 @@ def assign_to_centers(
         the work: at 10M x 128 and 1,000 k-centers picks on clustered data it skips ~85%
         (``benchmarks/scale.py``), on i.i.d. Gaussian data nothing, so brute force stays.
         All three give the same assignment up to near-ties of float rounding size.
+    progress : callable, default=None
+        Called as ``progress(n_rows)`` after each chunk of rows is assigned (e.g. a tqdm
+        bar's ``update``); the calls add up to ``n_samples``.
 
     Returns
     -------
@@ -205,7 +218,7 @@ def assign_to_centers(
         raise ValueError(f"centers holds indices outside [0, {len(X)}).")
     if strategy not in ("auto", "brute", "pruned"):
         raise ValueError(f"strategy must be 'auto', 'brute' or 'pruned'; got {strategy!r}.")
-    nearest, half_sq = _nearest_center(X, _half_sq_norms(X), centers, strategy)
+    nearest, half_sq = _nearest_center(X, _half_sq_norms(X), centers, strategy, progress)
     return nearest, np.sqrt(2.0 * half_sq.astype(np.float64))
 
 

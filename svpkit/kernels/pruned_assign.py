@@ -24,6 +24,8 @@ except on near-ties of rounding size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 __all__ = ["plan_groups", "pruned_nearest_center"]
@@ -120,12 +122,18 @@ def plan_groups(X: np.ndarray, C: np.ndarray) -> tuple[int, np.ndarray, np.ndarr
 
 
 def pruned_nearest_center(
-    X: np.ndarray, half: np.ndarray, centers: np.ndarray, heads: np.ndarray, group: np.ndarray
+    X: np.ndarray,
+    half: np.ndarray,
+    centers: np.ndarray,
+    heads: np.ndarray,
+    group: np.ndarray,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Position in ``centers`` of each row's nearest center and the half squared distance.
 
     ``heads`` (positions in ``centers``) and ``group`` come from :func:`plan_groups`.
-    ``half`` holds the half squared norms of the rows of ``X``.
+    ``half`` holds the half squared norms of the rows of ``X``. ``progress(n_rows)`` is
+    called after each chunk of rows.
     """
     C = np.ascontiguousarray(X[centers])
     half_c = half[centers]
@@ -163,4 +171,6 @@ def pruned_nearest_center(
         stop = start + len(xb)
         nearest[start:stop] = arg
         out[start:stop] = best + hb
+        if progress is not None:
+            progress(len(xb))
     return nearest, np.maximum(out, 0.0, out=out)

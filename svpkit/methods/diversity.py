@@ -70,12 +70,14 @@ def _weigh_kcenters(ctx: RankContext, selected: np.ndarray) -> np.ndarray:
     embedding = ctx.outputs.embedding
     if len(ctx.existing) + len(ctx.candidates) == len(embedding):
         # Every row is assigned and only the candidates counted: no copy of the embedding.
-        assignment, _ = assign_to_centers(embedding, selected)
+        with ctx.progress(len(embedding), "k-centers weights") as bar:
+            assignment, _ = assign_to_centers(embedding, selected, progress=bar.update)
         counted = assignment if len(ctx.existing) == 0 else assignment[ctx.candidates]
         return np.bincount(counted, minlength=len(selected)).astype(np.float64)
     rows = np.union1d(ctx.candidates, selected)
     position = np.searchsorted(rows, selected)
-    assignment, _ = assign_to_centers(embedding[rows], position)
+    with ctx.progress(len(rows), "k-centers weights") as bar:
+        assignment, _ = assign_to_centers(embedding[rows], position, progress=bar.update)
     in_candidates = np.isin(rows, ctx.candidates)
     return np.bincount(assignment[in_candidates], minlength=len(selected)).astype(np.float64)
 

@@ -80,7 +80,7 @@ def test_auto_prunes_large_problems_only(monkeypatch):
     calls = []
     real = pruned_assign.pruned_nearest_center
     monkeypatch.setattr(
-        pruned_assign, "pruned_nearest_center", lambda *a: calls.append(1) or real(*a)
+        pruned_assign, "pruned_nearest_center", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
     rng = np.random.RandomState(2)
     X = (rng.randn(30, 8)[rng.randint(0, 30, 5000)] * 10 + rng.randn(5000, 8)).astype(np.float32)
@@ -108,3 +108,12 @@ def test_pruned_assignment_memory_is_linear():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 60 * 2**20, peak / 2**20
+
+
+@pytest.mark.parametrize("strategy", ["brute", "pruned"])
+def test_assignment_progress_adds_up_to_the_rows(strategy):
+    X = clustered_integers(3000, 4, 5, 0)
+    centers = greedy_kcenters(X, 40, random_state=0).indices
+    calls = []
+    assign_to_centers(X, centers, strategy=strategy, progress=calls.append)
+    assert sum(calls) == len(X) and all(c > 0 for c in calls)

@@ -39,6 +39,7 @@ def test_verbose_shows_every_long_step(digits, capsys, monkeypatch):
     done = {desc: (n, total) for desc, n, total in _RecordedBar.closed}
     assert done["proxy inference"] == (600, 600)  # every row went through inference
     assert done["k-centers picks"] == (120, 120)  # every pick was reported (0.2 of 600 rows)
+    assert done["k-centers weights"] == (600, 600)  # every row assigned to its center
     assert done["proxy"] == (3, 3)  # epochs
 
 
