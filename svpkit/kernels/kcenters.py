@@ -122,20 +122,46 @@ def _nearest_center(
     Otherwise FAISS (float32) or chunked GEMM (float64): one ``chunk x n_centers`` block at a
     time, so memory stays linear in n however many centers there are.
     """
+    return _nearest(X, half, X[centers], half[centers], strategy, progress)
+
+
+def _nearest(
+    X: np.ndarray,
+    half: np.ndarray,
+    C: np.ndarray,
+    half_c: np.ndarray,
+    strategy: Literal["auto", "brute", "pruned"] = "auto",
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest row of ``C`` for every row of ``X`` and the half squared distance: pruned
+    (:mod:`svpkit.kernels.pruned_assign`) when ``strategy`` asks for it, or for ``"auto"``
+    on large problems where a sample of rows says it pays; brute force otherwise."""
     if strategy == "pruned" or (
-        strategy == "auto" and X.shape[0] * len(centers) >= pruned_assign.MIN_PAIRS
+        strategy == "auto" and X.shape[0] * len(C) >= pruned_assign.MIN_PAIRS
     ):
-        m, heads, group, work = pruned_assign.plan_groups(X, X[centers])
-        if m and (strategy == "pruned" or work < pruned_assign.MAX_WORK_SHARE * len(centers)):
+        m, heads, group, work = pruned_assign.plan_groups(X, C)
+        if m and (strategy == "pruned" or work < pruned_assign.MAX_WORK_SHARE * len(C)):
             return pruned_assign.pruned_nearest_center(
-                X, half, centers, heads, group, progress=progress
+                X, half, C, half_c, heads, group, progress=progress
             )
+    return _brute_nearest(X, half, C, half_c, progress)
+
+
+def _brute_nearest(
+    X: np.ndarray,
+    half: np.ndarray,
+    C: np.ndarray,
+    half_c: np.ndarray,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest row of ``C`` for every row of ``X`` (brute force: FAISS for float32, chunked
+    GEMM otherwise) and the half squared distance; ``half``/``half_c`` are half squared norms."""
     nearest = np.empty(X.shape[0], dtype=np.int64)
     out = np.empty(X.shape[0], dtype=X.dtype)
     faiss = faiss_or_none()
     if faiss is not None and X.dtype == np.float32:
         index = faiss.IndexFlatL2(X.shape[1])
-        index.add(np.ascontiguousarray(X[centers]))
+        index.add(np.ascontiguousarray(C, dtype=np.float32))
         for start in range(0, X.shape[0], _CHUNK_ROWS):
             dist, pos = index.search(np.ascontiguousarray(X[start : start + _CHUNK_ROWS]), 1)
             out[start : start + len(dist)] = 0.5 * np.maximum(dist[:, 0], 0.0)
@@ -143,10 +169,8 @@ def _nearest_center(
             if progress is not None:
                 progress(len(dist))
         return nearest, out
-    C = X[centers]
-    half_c = half[centers]
     # min_j |x - c_j|^2 / 2 = |x|^2/2 + min_j (|c_j|^2/2 - x.c_j), chunks of ~16 MB.
-    rows = max(1, min(_CHUNK_ROWS, (2 << 20) // max(1, len(centers))))
+    rows = max(1, min(_CHUNK_ROWS, (2 << 20) // max(1, len(C))))
     for start in range(0, X.shape[0], rows):
         block = X[start : start + rows]
         d = block @ C.T
@@ -596,6 +620,8 @@ def min_distances_to(X: ArrayLike, centers: ArrayLike) -> np.ndarray:
     """Distance from every row of ``X`` to its nearest row of ``centers`` (linear memory).
 
     Unlike :func:`assign_to_centers`, the centers are points of their own, not rows of ``X``.
+    Large problems are pruned by the triangle inequality where a sample says it pays (as
+    ``assign_to_centers(strategy="auto")``).
 
     Examples
     --------
@@ -610,6 +636,7 @@ def min_distances_to(X: ArrayLike, centers: ArrayLike) -> np.ndarray:
         raise ValueError(
             f"centers must be a non-empty (n_centers, {X.shape[1]}) array; got {C.shape}."
         )
-    stacked = np.concatenate([C, X])
-    _, half_sq = _nearest_center(stacked, _half_sq_norms(stacked), np.arange(len(C)))
-    return np.sqrt(2.0 * np.maximum(half_sq[len(C) :], 0).astype(np.float64))
+    # The centers are searched directly (no stacked copy of X: a block of 250k rows is 128 MB),
+    # pruned by the triangle inequality where that pays, as in assign_to_centers.
+    _, half_sq = _nearest(X, _half_sq_norms(X), C, _half_sq_norms(C))
+    return np.sqrt(2.0 * np.maximum(half_sq, 0).astype(np.float64))

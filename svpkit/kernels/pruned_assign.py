@@ -37,6 +37,8 @@ MAX_WORK_SHARE = 0.5
 #: Work (in center-distance equivalents) of gathering a row into a group's block.
 _GATHER_COST = 8.0
 _SAMPLE_ROWS = 4096
+#: Largest number of heads tried (the plan's traversal and grouping grow with it).
+_MAX_HEADS = 1024
 #: Work of one head per row (a GEMM column plus the elementwise bound test), in center units.
 _HEAD_COST = 2.0
 _BLOCK_ELEMENTS = 1 << 22  # row-chunk x heads block: 16 MB in float32
@@ -53,10 +55,16 @@ def _sq_dist(A: np.ndarray, B: np.ndarray) -> np.ndarray:
 
 def _groups(C: np.ndarray, order: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Group of each center (position in the first ``m`` heads) and each group's radius."""
-    d = _sq_dist(C, C[order[:m]])
-    group = d.argmin(axis=1)
+    H = C[order[:m]]
+    group = np.empty(len(C), dtype=np.int64)
+    dist = np.empty(len(C))
+    step = max(1, _BLOCK_ELEMENTS // max(1, m))  # bounded temporaries however many centers
+    for start in range(0, len(C), step):
+        d = _sq_dist(C[start : start + step], H)
+        group[start : start + len(d)] = d.argmin(axis=1)
+        dist[start : start + len(d)] = d[np.arange(len(d)), group[start : start + len(d)]]
     radius = np.zeros(m)
-    np.maximum.at(radius, group, np.sqrt(d[np.arange(len(C)), group]))
+    np.maximum.at(radius, group, np.sqrt(dist))
     radius *= 1 + 1e-6  # rounds up: a float32 copy must not shrink a group
     return group, radius
 
@@ -102,7 +110,7 @@ def plan_groups(X: np.ndarray, C: np.ndarray) -> tuple[int, np.ndarray, np.ndarr
     half_s = 0.5 * np.einsum("ij,ij->i", sample, sample)
     ladder = []
     m = max(8, int(np.sqrt(k)) // 2)
-    while m <= k // 4:
+    while m <= min(k // 4, _MAX_HEADS):
         ladder.append(m)
         m *= 2
     if not ladder:
@@ -124,19 +132,19 @@ def plan_groups(X: np.ndarray, C: np.ndarray) -> tuple[int, np.ndarray, np.ndarr
 def pruned_nearest_center(
     X: np.ndarray,
     half: np.ndarray,
-    centers: np.ndarray,
+    C: np.ndarray,
+    half_c: np.ndarray,
     heads: np.ndarray,
     group: np.ndarray,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Position in ``centers`` of each row's nearest center and the half squared distance.
+    """Position in ``C`` of each row's nearest center and the half squared distance.
 
-    ``heads`` (positions in ``centers``) and ``group`` come from :func:`plan_groups`.
-    ``half`` holds the half squared norms of the rows of ``X``. ``progress(n_rows)`` is
-    called after each chunk of rows.
+    ``heads`` (positions in ``C``) and ``group`` come from :func:`plan_groups`. ``half`` and
+    ``half_c`` hold the half squared norms of the rows of ``X`` and ``C``.
+    ``progress(n_rows)`` is called after each chunk of rows.
     """
-    C = np.ascontiguousarray(X[centers])
-    half_c = half[centers]
+    C = np.ascontiguousarray(C)
     m = len(heads)
     H = C[heads]
     half_h = half_c[heads]

@@ -100,11 +100,14 @@ def _block_centers(outputs: PoolOutputs, rows, existing_emb, k, seed):
     return rows[picks], emb[picks]
 
 
-def _block_max_distance(outputs: PoolOutputs, centers_emb):
-    """On a worker: the largest distance from a block's candidates to their nearest center."""
+def _block_max_distance(outputs: PoolOutputs, existing_emb, new_emb):
+    """On a worker: the largest distance from a block's candidates to their nearest center,
+    the centers being the existing rows and the new picks (``min_distances_to`` prunes the
+    comparisons with thousands of existing rows by the triangle inequality)."""
     if len(outputs.embedding) == 0:
         return 0.0
-    return float(min_distances_to(outputs.embedding, centers_emb).max())
+    centers = np.concatenate([existing_emb, new_emb]) if len(existing_emb) else new_emb
+    return float(min_distances_to(outputs.embedding, centers).max())
 
 
 def _two_round_kcenters(ctx: RankContext, blocks: BlockMap) -> Ranking:
@@ -137,9 +140,10 @@ def _two_round_kcenters(ctx: RankContext, blocks: BlockMap) -> Ranking:
     all_rows = np.concatenate([existing, union_rows])
     scores = np.full(len(candidates), np.nan)
     scores[np.searchsorted(candidates, union_rows)] = second.scores
-    chosen = np.concatenate([np.arange(n_existing), second.order])
-    chosen_emb = local_ctx.outputs.embedding[chosen]
-    radius = max(blocks.map(_block_max_distance, _EMBEDDING, local, [(chosen_emb,)] * len(local)))
+    new_emb = local_ctx.outputs.embedding[second.order]
+    radius = max(
+        blocks.map(_block_max_distance, _EMBEDDING, local, [(existing_emb, new_emb)] * len(local))
+    )
     return Ranking(all_rows[second.order], scores, covering_radius=radius)
 
 

@@ -102,9 +102,10 @@ def test_pruned_assignment_memory_is_linear():
     )
     centers = greedy_kcenters(X, 2000, random_state=0).indices
     half = kcenters._half_sq_norms(X)
-    m, heads, group, _ = pruned_assign.plan_groups(X, X[centers])
+    C, half_c = X[centers], half[centers]
+    m, heads, group, _ = pruned_assign.plan_groups(X, C)
     tracemalloc.start()
-    pruned_assign.pruned_nearest_center(X, half, centers, heads, group)
+    pruned_assign.pruned_nearest_center(X, half, C, half_c, heads, group)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 60 * 2**20, peak / 2**20
