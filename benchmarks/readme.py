@@ -441,12 +441,29 @@ def _scale() -> str:
         return ""
     peak = max(r["peak_anon_mb"] for key, r in runs.items() if key[0] == n and key[4] == "memmap")
     dask = runs.get((n, "proxy", "least_confidence", 1000, "dask"))
-    dask_text = (
-        f" On dask (2 worker processes, the same selection): {dask['total_s']:.0f} s."
-        if dask
-        else ""
-    )
+    dask_kc = runs.get((n, "proxy", "kcenters", 1000, "dask"))
+    dask_text = ""
+
+    def same(run: dict, method: str) -> str:
+        local = runs.get((n, "proxy", method, 1000, "memmap"))
+        equal = local is not None and local["sample_indices_hash"] == run["sample_indices_hash"]
+        return "the same selection as in memory" if equal else "a different selection"
+
+    if dask:
+        dask_text = (
+            f" On dask (2 worker processes, peak anonymous memory summed over the 3 processes "
+            f"{max(r['peak_anon_mb'] for r in (dask, dask_kc) if r):,.0f} MB): least confidence "
+            f"in {dask['total_s']:.0f} s ({same(dask, 'least_confidence')})"
+            + (
+                f", two-round k-centers in {dask_kc['total_s']:.0f} s "
+                f"({same(dask_kc, 'kcenters')}; its guarantee is a 4-approximation)"
+                if dask_kc
+                else ""
+            )
+            + "."
+        )
     st = kc["stages"]
+    lc_select = lc["stages"]["select"]["seconds"]
     return (
         f"- **{n / 1e6:.0f}M rows on one machine** ([docs/scale.md](docs/scale.md), "
         "`python benchmarks/scale.py`, a memory-mapped `n x 128` float32 pool, 2 cores): "
@@ -454,9 +471,12 @@ def _scale() -> str:
         f"20,000 rows runs in {kc['total_s']:.0f} s: inference {st['score']['seconds']:.0f} s, "
         f"k-centers {st['select']['seconds']:.0f} s, weights {st['weigh']['seconds']:.0f} s "
         f"({kc['ratio_total_to_inference_plus_read']:.1f}x inference plus one read of the "
-        f"pool). Least confidence: scoring and selection {lc['stages']['select']['seconds']:.2f}"
-        f" s ({lc['ratio_select_to_read_proba']:.1f}x one read of the probabilities). Peak "
-        f"anonymous memory at most {peak:,.0f} MB for every method.{dask_text}\n"
+        f"pool). Least confidence streams its scores during inference (the probabilities are "
+        f"never held): scoring {lc.get('streamed_scoring_s', 0.0):.2f} s and selection "
+        f"{lc_select:.2f} s ({lc['ratio_select_to_read_proba']:.0f}x one read of the "
+        f"probabilities). Peak anonymous memory at most {peak:,.0f} MB for every method on the "
+        "memory-mapped pool."
+        f"{dask_text}\n"
     )
 
 

@@ -63,6 +63,7 @@ RUN_SPECS = [
     ("proxy", "kcenters", 1000, "dask"),
 ]
 STAGES = ("validate", "proxy_fit", "score", "select", "weigh", "write")
+UNCERTAINTY = ("least_confidence", "entropy", "margin")
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -408,12 +409,17 @@ def _markdown(table: list[dict]) -> None:
     ]
     for r in table:
         st = r["stages"]
+        # Each ratio only where its bound applies: inference in this process (not on dask
+        # workers inside the two-round k-centers), probabilities scored (uncertainty methods).
+        to_pool = (
+            f"{r['ratio_total_to_inference_plus_read']:.2f}" if st["score"]["seconds"] else "–"
+        )
+        to_proba = f"{r['ratio_select_to_read_proba']:.1f}" if r["method"] in UNCERTAINTY else "–"
         lines.append(
             f"| {r['n_rows']:,} | {r['selector']} | {r['method']} | {r['k']:,} | {r['backend']} | "
             + " | ".join(f"{st[s]['seconds']:.2f}" for s in STAGES)
             + f" | {r['total_s']:.1f} | {r['bound_read_pool_s']:.2f}"
-            f" | {r['ratio_total_to_inference_plus_read']:.2f}"
-            f" | {r['ratio_select_to_read_proba']:.1f} | {r['peak_anon_mb']:.0f} |"
+            f" | {to_pool} | {to_proba} | {r['peak_anon_mb']:.0f} |"
         )
     (HERE.parent / "docs" / "scale_results.md").write_text("\n".join(lines) + "\n")
 

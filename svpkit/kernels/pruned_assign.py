@@ -95,6 +95,22 @@ def _admitted(
     return t <= rhs
 
 
+def _farthest_first(C: np.ndarray, m: int) -> np.ndarray:
+    """The first ``m`` picks of a farthest-first traversal of the rows of ``C``, from row 0
+    (a plain loop: ``C`` holds the centers, thousands of rows at most)."""
+    C = np.asarray(C, dtype=np.float64)
+    half = 0.5 * np.einsum("ij,ij->i", C, C)
+    mind = np.full(len(C), np.inf)
+    order = np.empty(m, dtype=np.int64)
+    pick = 0
+    for i in range(m):
+        order[i] = pick
+        np.minimum(mind, half - C @ C[pick] + half[pick], out=mind)
+        mind[order[: i + 1]] = -1.0
+        pick = int(np.argmax(mind))
+    return order
+
+
 def plan_groups(X: np.ndarray, C: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, float]:
     """Choose the number of heads on a sample of rows.
 
@@ -102,8 +118,6 @@ def plan_groups(X: np.ndarray, C: np.ndarray) -> tuple[int, np.ndarray, np.ndarr
     group of each center, ``work`` the estimated center-distance equivalents per row (to be
     compared with ``len(C)`` for brute force).
     """
-    from .kcenters import greedy_kcenters  # noqa: PLC0415 (kcenters imports this module)
-
     k = len(C)
     rows = np.linspace(0, len(X) - 1, min(len(X), _SAMPLE_ROWS)).astype(np.int64)
     sample = np.asarray(X[rows])
@@ -116,7 +130,7 @@ def plan_groups(X: np.ndarray, C: np.ndarray) -> tuple[int, np.ndarray, np.ndarr
     if not ladder:
         return 0, np.empty(0, np.int64), np.empty(0, np.int64), float(k)
     # Farthest-first traversals are nested: one traversal gives the heads of every m.
-    order, _ = greedy_kcenters(C, ladder[-1], random_state=0, algorithm="plain")
+    order = _farthest_first(C, ladder[-1])
     best = (0, order[:0], np.empty(0, np.int64), float(k))
     for m in ladder:
         group, radius = _groups(C, order, m)
