@@ -117,6 +117,23 @@ def plan_groups(X: np.ndarray, C: np.ndarray) -> tuple[int, np.ndarray, np.ndarr
     Returns ``(m, heads, group, work)``: ``heads`` are positions in ``C``, ``group`` the
     group of each center, ``work`` the estimated center-distance equivalents per row (to be
     compared with ``len(C)`` for brute force).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.kernels.pruned_assign import plan_groups, pruned_nearest_center
+    >>> rng = np.random.RandomState(0)
+    >>> X = (rng.randn(50, 8)[rng.randint(0, 50, 5000)] * 10 + rng.randn(5000, 8))
+    >>> X = X.astype(np.float32)
+    >>> C = X[:400]                                   # 400 centers
+    >>> m, heads, group, work = plan_groups(X, C)
+    >>> bool(work < 0.5 * len(C))                     # far less than brute force
+    True
+    >>> half = 0.5 * (X * X).sum(axis=1)
+    >>> nearest, _ = pruned_nearest_center(X, half, C, half[:400], heads, group)
+    >>> D = ((X[:, None, :] - C[None]) ** 2).sum(-1)
+    >>> bool((D[np.arange(len(X)), nearest] <= D.min(axis=1) + 1e-3).all())
+    True
     """
     k = len(C)
     rows = np.linspace(0, len(X) - 1, min(len(X), _SAMPLE_ROWS)).astype(np.int64)

@@ -59,6 +59,16 @@ def streamed_scores(
 
     At 10M rows x 10 classes the streamed scores cost ~0.12 s inside a ~5 s inference pass
     (``benchmarks/scale.py``), and the ``n x n_classes`` probabilities are never held.
+
+    Examples
+    --------
+    >>> from svpkit.methods import get_method, streamed_scores
+    >>> proba = frozenset({"proba"})
+    >>> list(streamed_scores(get_method("margin"), proba, class_balance=False,
+    ...                      labels_known=False))
+    ['margin']
+    >>> streamed_scores(get_method("margin"), proba, class_balance=True, labels_known=False)
+    {}
     """
     if method.row_score is None or needs != frozenset({"proba"}):
         return {}
