@@ -17,9 +17,9 @@ work per row (``m`` head distances, the admitted centers and a per-group gather 
 without structure (i.i.d. Gaussian in 128-d, where distances concentrate) no group can be
 ruled out, the estimate says so and the caller keeps brute force.
 
-The head distances are computed in float64, so the pruning test does not depend on float32
-rounding; the final comparisons use the same expanded form as brute force, so the two agree
-except on near-ties of rounding size.
+The bound test runs in the input's precision with a slack that covers the GEMM's rounding, so
+it stays a proof in float32; the final comparisons use the same expanded form as brute force,
+so the two agree except on near-ties of rounding size.
 """
 
 from __future__ import annotations
@@ -57,16 +57,18 @@ def _groups(C: np.ndarray, order: np.ndarray, m: int) -> tuple[np.ndarray, np.nd
     """Group of each center (position in the first ``m`` heads) and each group's radius."""
     H = C[order[:m]]
     group = np.empty(len(C), dtype=np.int64)
-    dist = np.empty(len(C))
     step = max(1, _BLOCK_ELEMENTS // max(1, m))  # bounded temporaries however many centers
     for start in range(0, len(C), step):
-        d = _sq_dist(C[start : start + step], H)
-        group[start : start + len(d)] = d.argmin(axis=1)
-        dist[start : start + len(d)] = d[np.arange(len(d)), group[start : start + len(d)]]
-    radius = np.zeros(m)
-    np.maximum.at(radius, group, np.sqrt(dist))
-    radius *= 1 + 1e-6  # rounds up: a float32 copy must not shrink a group
-    return group, radius
+        group[start : start + step] = _sq_dist(C[start : start + step], H).argmin(axis=1)
+    return group, _radii(C, H, group)
+
+
+def _radii(C: np.ndarray, H: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each group's radius: the largest distance from a center to its group's head."""
+    diff = C.astype(np.float64) - H[group].astype(np.float64)
+    radius = np.zeros(len(H))
+    np.maximum.at(radius, group, np.sqrt(np.einsum("ij,ij->i", diff, diff)))
+    return radius * (1 + 1e-6)  # rounds up: a float32 copy must not shrink a group
 
 
 def _admitted(
@@ -179,7 +181,7 @@ def pruned_nearest_center(
     m = len(heads)
     H = C[heads]
     half_h = half_c[heads]
-    _, radius = _groups(C, heads, m)  # the same grouping, radius recomputed
+    radius = _radii(C, H, group)
     members = [np.flatnonzero(group == j) for j in range(m)]
     blocks = [np.ascontiguousarray(C[g].T) for g in members]
     n = X.shape[0]
