@@ -25,9 +25,14 @@ def checkpoint_path(folder: str | os.PathLike) -> Path:
 
 
 def save_checkpoint(
-    folder: str | os.PathLike, indices: np.ndarray, labels: np.ndarray, meta: dict[str, Any]
+    folder: str | os.PathLike,
+    indices: np.ndarray,
+    labels: np.ndarray,
+    meta: dict[str, Any],
+    arrays: dict[str, np.ndarray] | None = None,
 ) -> Path:
-    """Write the checkpoint atomically (write, fsync, rename)."""
+    """Write the checkpoint atomically (write, fsync, rename); ``arrays`` are further named
+    arrays stored beside the labels (e.g. the SEALS neighbour lookups)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     target = checkpoint_path(folder)
@@ -40,6 +45,7 @@ def save_checkpoint(
                 indices=np.asarray(indices, dtype=np.int64),
                 labels=np.asarray(labels),
                 meta=np.array(payload),
+                **{f"extra_{name}": np.asarray(a) for name, a in (arrays or {}).items()},
             )
             fh.flush()
             os.fsync(fh.fileno())
@@ -61,3 +67,9 @@ def load_checkpoint(folder: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, 
                 f"reads format {FORMAT_VERSION}."
             )
         return data["indices"].copy(), data["labels"].copy(), meta
+
+
+def load_checkpoint_arrays(folder: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The further arrays saved with ``save_checkpoint(..., arrays=)`` (empty if none)."""
+    with np.load(checkpoint_path(folder), allow_pickle=False) as data:
+        return {k[len("extra_") :]: data[k].copy() for k in data.files if k.startswith("extra_")}

@@ -16,8 +16,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from .. import _validation as v
 from .._validation import check_size, rows_for_share, take_rows
 from ..pools.outputs import is_torch_proxy
+from ..selectors.candidates import KnnCandidates, resolve_candidates
 from ..utils import fit_seeded, keyed_seed
-from .checkpoint import checkpoint_path, load_checkpoint, save_checkpoint
+from .checkpoint import checkpoint_path, load_checkpoint, load_checkpoint_arrays, save_checkpoint
 
 __all__ = ["ActiveLearningLoop", "PAPER_SCHEDULE", "warm_started"]
 
@@ -102,6 +103,13 @@ class ActiveLearningLoop(BaseEstimator):
     random_state : int or None, default=None
         Base of every round's seed (proxies and, when its ``random_state`` is unset, the
         target). With ``None`` a base is drawn and stored in the checkpoint.
+    candidates : {"all", "knn"}, KnnCandidates or None, default=None
+        Which unlabeled rows each round ranks (SEALS, Coleman et al., AAAI 2022, with
+        ``"knn"``: the unlabeled neighbours of the labeled rows in a FAISS index over the
+        input features, or over the embedding a fitted :class:`KnnCandidates` was built
+        on). The index is built once, before the first round that has labels, saved in
+        ``checkpoint_dir`` (with the neighbour lookups in every checkpoint) and restored on
+        resume. ``None`` takes the selector's own ``candidates``.
     verbose : bool, default=True
         A tqdm progress bar over rounds.
 
@@ -117,9 +125,13 @@ class ActiveLearningLoop(BaseEstimator):
         that picked the round's rows: ``"random"`` or the selector's ``method_``),
         ``proxy_fit_seconds``,
         ``score_seconds``, ``select_seconds``, ``selection_seconds`` (their sum),
-        ``oracle_seconds``, ``target_fit_seconds`` and ``test_accuracy`` (None without a
-        target). ``pandas.DataFrame(loop.history_)`` gives a table.
+        ``oracle_seconds``, ``target_fit_seconds``, ``test_accuracy`` (None without a
+        target), ``n_scored`` (rows the round's method ranked) and ``candidate_seconds``
+        (finding the SEALS neighbourhoods; 0 otherwise). ``pandas.DataFrame(loop.history_)``
+        gives a table.
     selector_ : fitted selector of the last round (None after round 0 only).
+    candidates_ : KnnCandidates or None
+        The SEALS index the rounds shared (``candidates="knn"``).
 
     Examples
     --------
@@ -152,6 +164,7 @@ class ActiveLearningLoop(BaseEstimator):
         "missing_label": "no_validation",  # v.check_missing_label
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
         "verbose": ["verbose"],
+        "candidates": [StrOptions({"all", "knn"}), HasMethods(["candidates", "fit"]), None],
     }
 
     def __init__(
@@ -168,6 +181,7 @@ class ActiveLearningLoop(BaseEstimator):
         missing_label: Any = -1,
         random_state: int | None = None,
         verbose: bool = True,
+        candidates: Any = None,
     ) -> None:
         self.selector = selector
         self.initial_size = initial_size
@@ -180,6 +194,7 @@ class ActiveLearningLoop(BaseEstimator):
         self.missing_label = missing_label
         self.random_state = random_state
         self.verbose = verbose
+        self.candidates = candidates
 
     @classmethod
     def with_paper_schedule(cls, selector: Any, **params: Any) -> ActiveLearningLoop:
@@ -240,8 +255,11 @@ class ActiveLearningLoop(BaseEstimator):
             if np.array_equal(classes, np.unique(labels)):
                 template = selector.get_params()["proxy"]
                 selector.set_params(proxy=warm_started(template, fitted))
-        if "missing_label" in selector.get_params(deep=False):
+        params = selector.get_params(deep=False)
+        if "missing_label" in params:
             selector.set_params(missing_label=self.missing_label)
+        if "candidates" in params:
+            selector.set_params(candidates=self.candidates_ or "all")
         return selector.set_params(fraction=None, n_select=n_new, random_state=seed)
 
     def _fingerprint(self, X: Any, sizes: list[int]) -> dict[str, Any]:
@@ -327,11 +345,18 @@ class ActiveLearningLoop(BaseEstimator):
         self.labeled_indices_, self.labels_, self.history_ = indices, labels, history
         self.selector_ = None
         self._warm_proxy = None
+        self.candidates_ = self._candidate_index(X, resume=bool(history))
 
         def save() -> None:
             if self.checkpoint_dir is not None:
                 meta = {**fingerprint, "base_seed": base_seed, "history": self.history_}
-                save_checkpoint(self.checkpoint_dir, self.labeled_indices_, self.labels_, meta)
+                arrays = None
+                if self.candidates_ is not None:
+                    rows, table = self.candidates_.neighbor_state()
+                    arrays = {"knn_rows": rows, "knn_neighbors": table}
+                save_checkpoint(
+                    self.checkpoint_dir, self.labeled_indices_, self.labels_, meta, arrays
+                )
 
         from tqdm.auto import tqdm
 
@@ -357,11 +382,37 @@ class ActiveLearningLoop(BaseEstimator):
             bar.close()
         return self
 
+    def _candidate_index(self, X: Any, *, resume: bool) -> KnnCandidates | None:
+        """The SEALS index shared by every round: built once (or restored from the
+        checkpoint, with the neighbour lookups made so far), or None."""
+        spec = self.candidates
+        if spec is None:
+            spec = self._template().get_params(deep=False).get("candidates", "all")
+        source = resolve_candidates(spec)
+        if source is None:
+            return None
+        folder = self.checkpoint_dir
+        if hasattr(source, "index_"):
+            source.check_pool(X)  # the user's own index (e.g. over an embedding)
+        elif resume and folder is not None and KnnCandidates.saved_in(folder):
+            source = KnnCandidates.load(folder)
+            source.check_pool(X)
+        else:
+            source = clone(source).set_params(verbose=bool(self.verbose)).fit(X)
+            if folder is not None:
+                source.save(folder)
+        if resume and folder is not None:
+            saved = load_checkpoint_arrays(folder)
+            if "knn_rows" in saved:
+                source.restore_neighbor_state(saved["knn_rows"], saved["knn_neighbors"])
+        return source
+
     def _label_round(
         self, r: int, seed: int, n_new: int, X: Any, oracle: Any, n_pool: int
     ) -> dict[str, Any]:
-        timings = {"proxy_fit": 0.0, "score": 0.0, "select": 0.0}
+        timings = {"proxy_fit": 0.0, "score": 0.0, "select": 0.0, "candidates": 0.0}
         strategy = "random"
+        n_scored = n_pool - len(self.labeled_indices_)
         if r == 0 and not self._selects_round_zero():
             start = time.perf_counter()
             picked = np.sort(np.random.RandomState(seed).choice(n_pool, n_new, replace=False))
@@ -374,6 +425,7 @@ class ActiveLearningLoop(BaseEstimator):
             selector.fit(X, y_partial)
             picked = selector.sample_indices_
             timings = dict(selector.fit_seconds_)
+            n_scored = int(selector.n_candidates_)
             strategy = getattr(selector, "method_", None) or str(selector.get_params()["method"])
             self.selector_ = selector
             if self.warm_start and is_torch_proxy(selector.proxy_):
@@ -393,7 +445,12 @@ class ActiveLearningLoop(BaseEstimator):
             "proxy_fit_seconds": timings["proxy_fit"],
             "score_seconds": timings["score"],
             "select_seconds": timings["select"],
-            "selection_seconds": timings["proxy_fit"] + timings["score"] + timings["select"],
+            "candidate_seconds": timings.get("candidates", 0.0),
+            "selection_seconds": timings.get("candidates", 0.0)
+            + timings["proxy_fit"]
+            + timings["score"]
+            + timings["select"],
+            "n_scored": n_scored,
             "oracle_seconds": oracle_seconds,
             "target_fit_seconds": None,
             "test_accuracy": None,

@@ -9,6 +9,7 @@
   features (no proxy, no label needed: active learning's cold start);
 - :mod:`~svpkit.methods.badge`: BADGE's gradient-embedding k-means++ (``{"proba", "embedding"}``);
 - :mod:`~svpkit.methods.samplers`: from scores to kept rows (top-k, CCS, DUAL's Beta);
+- :mod:`~svpkit.methods.targeted`: rows like a query set (SIMILAR's FLQMI; ``{"embedding"}``);
 - :mod:`~svpkit.methods.random`: uniform random (reads nothing);
 - :mod:`~svpkit.methods.balance`: class balance, one wrapper around any method.
 
@@ -24,6 +25,7 @@ from . import (  # noqa: F401  (built-ins)
     diversity,
     dynamics,
     random,
+    targeted,
     uncertainty,
 )
 from ._registry import (

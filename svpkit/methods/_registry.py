@@ -121,6 +121,12 @@ class RankContext:
         clone of the proxy on ``train_rows`` (seeded; a skorch proxy for as many gradient steps
         as an epoch budget on ``steps_of_rows`` rows) and scores it on ``test_rows`` (what
         ``method="auto"`` validates with).
+    query : ndarray of int or None
+        Rows the selection should resemble (targeted selection: e.g. labeled examples of a
+        rare class); None unless the selector was given a query.
+    private : ndarray of int or None
+        Rows the selection should stay away from (targeted selection: e.g. out-of-
+        distribution examples).
     """
 
     outputs: PoolOutputs
@@ -135,6 +141,8 @@ class RankContext:
     verbose: bool = False
     sampler: Any = None
     evaluate: Callable[..., float] | None = None
+    query: np.ndarray | None = None
+    private: np.ndarray | None = None
 
     def progress(self, total: int, desc: str) -> Any:
         """A tqdm bar for a long step (disabled unless ``verbose``); use it as a context
@@ -300,6 +308,9 @@ class SelectionMethod:
         methods). When the probabilities are read for nothing else, pools apply it batch by
         batch during inference and keep only the scores (``outputs.row_scores[name]``);
         ``rank`` must then use them.
+    targeted : bool
+        True when ``rank`` reads ``ctx.query`` and ``ctx.private`` (targeted selection):
+        selectors require a query for it and refuse one for every other method.
     """
 
     name: str
@@ -312,6 +323,7 @@ class SelectionMethod:
     optional_needs: frozenset = field(default_factory=frozenset)
     resolve: Callable[[Regime], str] | None = None
     row_score: Callable[[np.ndarray], np.ndarray] | None = None
+    targeted: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "needs", _as_needs(self.needs))

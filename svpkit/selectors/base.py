@@ -257,6 +257,84 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         -------
         self
         """
+        source = self._candidate_source(X)
+        if source is None:
+            fitted = self._fit_rows(X, y)
+        else:
+            fitted = self._fit_neighbourhoods(X, y, source)
+        # Every fitted attribute is set at once, after everything succeeded: a failed fit keeps
+        # the previous results intact.
+        for name, value in fitted.items():
+            setattr(self, name, value)
+        return self
+
+    # -- candidate pools (SEALS) -------------------------------------------------------------
+    def _candidate_source(self, X: Any) -> Any:
+        """None (every unlabeled row is a candidate) or a fitted KnnCandidates for ``X``."""
+        return None
+
+    def _fit_neighbourhoods(self, X: Any, y: Any, source: Any) -> dict[str, Any]:
+        """Fit on the labeled rows and their neighbourhoods only, then speak in pool rows."""
+        start = time.perf_counter()
+        y = v.check_labels(y)
+        if len(y) != len(X):
+            raise ValueError(
+                f"y has {len(y)} labels but X has {len(X)} rows; pass exactly one label per row."
+            )
+        labeled = np.flatnonzero(~self.unlabeled_mask(y))
+        n_unlabeled = len(y) - len(labeled)
+        if len(labeled) == 0 or n_unlabeled == 0:  # no neighbourhood yet, or nothing to pick
+            return self._fit_rows(X, y)
+        # A count must be found among the neighbours (they are widened until it is); a
+        # fraction is a share of the rows actually scored.
+        need = self._n_to_select(n_unlabeled, "unlabeled rows") if self.n_select else 0
+        neighbours = source.candidates(X, labeled, need)
+        rows = np.union1d(np.union1d(labeled, neighbours), self._target_rows(len(y)))
+        X_rows = v.take_rows(X, rows)
+        if type(X_rows).__module__.startswith("dask"):
+            X_rows = X_rows.compute()  # a few percent of the pool: held here
+        candidate_seconds = time.perf_counter() - start
+        fitted = self._fit_rows(X_rows, y[rows], row_ids=rows)
+        scores = np.full(len(y), np.nan)
+        scores[rows] = fitted["scores_"]
+        fitted.update(
+            scores_=scores,
+            ranking_=rows[fitted["ranking_"]],
+            sample_indices_=rows[fitted["sample_indices_"]],
+            pool_fingerprint_=("knn", source.pool_key_),
+            n_samples_fit_=len(y),
+            candidates_=source,
+        )
+        fitted["fit_seconds_"]["candidates"] = candidate_seconds
+        return fitted
+
+    def _target_rows(self, n_rows: int) -> np.ndarray:
+        """Pool rows a method must see whatever the candidates (targeted selection's query
+        and private rows)."""
+        return np.empty(0, dtype=np.int64)
+
+    def _targets(self, y: np.ndarray, labeled: np.ndarray, row_ids: np.ndarray | None):
+        """``(query, private)`` rows of this fit (positions in ``y``), or ``(None, None)``."""
+        return None, None
+
+    def _check_targets(self, method: SelectionMethod, query: Any, private: Any) -> None:
+        """A targeted method needs query rows; other methods would silently ignore them."""
+        if method.targeted and (query is None or len(query) == 0):
+            raise ValueError(
+                f"method={method.name!r} selects rows like a query set, but none was given: pass "
+                "query= (row indices of X) or query_classes= (labels whose labeled rows form "
+                "the query), and label at least one row of those classes first."
+            )
+        if not method.targeted and (query is not None or private is not None):
+            raise ValueError(
+                f"query=, query_classes= and private= are read by method='targeted' only; "
+                f"method={method.name!r} would ignore them. Drop them or use method='targeted'."
+            )
+
+    def _fit_rows(self, X: Any, y: Any, *, row_ids: np.ndarray | None = None) -> dict[str, Any]:
+        """The fit on the rows of ``X``, as a dict of fitted attributes; ``row_ids`` are their
+        pool rows when ``X`` is a part of the pool (SEALS; the results then speak in positions
+        of ``X``)."""
         method = get_method(self.method, all_labeled=self.all_rows_labeled)
         sampler = resolve_sampler(self.sampler)
         start = time.perf_counter()
@@ -265,6 +343,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         labeled, candidates = self._split_rows(y)
         n_select = self._n_to_select(len(candidates), self._candidate_description(labeled, len(y)))
         classes, y_enc = self._encode_labels(y, labeled)
+        query, private = self._targets(y, labeled, row_ids)
         rng = check_random_state(self.random_state)
         seed = derive_seed(rng)
 
@@ -274,6 +353,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         # A method that stands for others (auto) names the one that runs, before any training.
         regime = Regime(len(labeled), len(classes), len(candidates), n_select, labels_known)
         method = resolve_method(method, regime)
+        self._check_targets(method, query, private)
         needs = outputs_read(
             method, class_balance=self.class_balance, labels_known=labels_known, sampler=sampler
         )
@@ -316,6 +396,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         ctx = self._context(
             readout.outputs, candidates, labeled, y_enc, classes, n_select, rng, sampler
         )
+        ctx = replace(ctx, query=query, private=private)
         if proxy is not None:  # methods that validate selections (auto) train fresh proxies
             ctx = replace(
                 ctx,
@@ -333,29 +414,32 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             weights = method.weigh(ctx, sample_indices)
         weigh_seconds = time.perf_counter() - start
 
-        # Every fitted attribute is set at once, after everything succeeded: a failed fit keeps
-        # the previous results intact.
-        self.proxy_ = readout.proxy_
-        self.method_ = ranking.chosen or method.name
-        self.chosen_spec_ = ranking.chosen_spec
-        self.method_scores_ = ranking.choice_scores
-        self.fit_seconds_ = {
-            "validate": validate_seconds,
-            **readout.seconds,
-            "select": select_seconds,
-            "weigh": weigh_seconds,
+        scores = np.full(pool.n_rows, np.nan)
+        scores[candidates] = ranking.scores
+        return {
+            "proxy_": readout.proxy_,
+            "method_": ranking.chosen or method.name,
+            "chosen_spec_": ranking.chosen_spec,
+            "method_scores_": ranking.choice_scores,
+            "fit_seconds_": {
+                "validate": validate_seconds,
+                "candidates": 0.0,
+                **readout.seconds,
+                "select": select_seconds,
+                "weigh": weigh_seconds,
+            },
+            "classes_": classes,
+            "scores_": scores,
+            "ranking_": ranking.order,
+            "sample_indices_": sample_indices,
+            "n_selected_": len(sample_indices),
+            "n_candidates_": len(candidates),
+            "sample_weight_": weights,
+            "covering_radius_": ranking.covering_radius,
+            "n_samples_fit_": pool.n_rows,
+            "pool_fingerprint_": pool.fingerprint,
+            "candidates_": None,
         }
-        self.classes_ = classes
-        self.scores_ = np.full(pool.n_rows, np.nan)
-        self.scores_[candidates] = ranking.scores
-        self.ranking_ = ranking.order
-        self.sample_indices_ = sample_indices
-        self.n_selected_ = len(sample_indices)
-        self.sample_weight_ = weights
-        self.covering_radius_ = ranking.covering_radius
-        self.n_samples_fit_ = pool.n_rows
-        self.pool_fingerprint_ = pool.fingerprint
-        return self
 
     def _context(
         self, outputs, candidates, labeled, y_enc, classes, n_select, rng, sampler=None
@@ -392,9 +476,14 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         pool = make_pool(X, self, reset=False, scratch_dir=self._scratch_dir())
-        if pool.fingerprint == self.pool_fingerprint_:
+        if pool.fingerprint == self.pool_fingerprint_ or self._fitted_on(X):
             return pool.take(X, self.sample_indices_)
         return pool.take(X, self._select_from_new_pool(pool))
+
+    def _fitted_on(self, X: Any) -> bool:
+        """Whether a fit on neighbourhoods (SEALS) was on ``X`` (its index recognises it)."""
+        source = getattr(self, "candidates_", None)
+        return source is not None and source.is_fitted_on(X)
 
     def _select_from_new_pool(self, pool: Pool) -> np.ndarray:
         """Rank a pool not seen in fit with the fitted proxy; every row is an unlabeled
@@ -410,6 +499,11 @@ class BaseSelector(TransformerMixin, BaseEstimator):
                 resolve_sampler(self.chosen_spec_[1]),
             )
             class_balance = True
+        if method.targeted:
+            raise ValueError(
+                f"method={method.name!r} selects rows like query rows of the fitted pool; a new "
+                "pool has none. Fit the selector on the new pool, with its own query."
+            )
         candidates = np.arange(pool.n_rows)
         n_select = self._n_to_select(len(candidates), "rows of the new pool")
         needs = outputs_read(

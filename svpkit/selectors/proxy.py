@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods, StrOptions
 
 from .base import BaseSelector
+from .candidates import resolve_candidates
 
 
 class ProxySelector(BaseSelector):
@@ -77,6 +80,25 @@ class ProxySelector(BaseSelector):
         (1 GiB; the embeddings of a large pool) are written as a memory map instead of RAM;
         None is the system's temporary directory. The file is removed as soon as it is mapped
         and its space freed with the fitted outputs.
+    candidates : {"all", "knn"} or KnnCandidates, default="all"
+        Which unlabeled rows the method ranks. ``"all"``: every one. ``"knn"`` (SEALS,
+        Coleman et al., AAAI 2022): only the unlabeled rows among the labeled rows'
+        nearest neighbours in the input features (a FAISS index, :class:`KnnCandidates`);
+        the proxy then reads a few percent of a large pool instead of all of it.
+        ``fraction`` is then a share of those rows (``n_select`` widens the
+        neighbourhoods until it can be met). ``"knn"`` builds the index in every ``fit``;
+        pass a fitted :class:`KnnCandidates` (or use it in
+        :class:`~svpkit.active.ActiveLearningLoop`, which builds it once) to reuse one.
+        With no labeled row yet, every row is a candidate.
+    query : array-like of int, default=None
+        For ``method="targeted"``: rows of ``X`` the selection should resemble (e.g. a few
+        examples of a rare class).
+    query_classes : array-like, default=None
+        For ``method="targeted"``: labels whose labeled rows join the query (in an
+        active-learning loop the query then grows with every such row found).
+    private : array-like of int, default=None
+        For ``method="targeted"``: rows of ``X`` to stay away from (e.g. out-of-
+        distribution examples).
 
     Attributes
     ----------
@@ -102,10 +124,16 @@ class ProxySelector(BaseSelector):
         For ``kcenters`` on a dask pool, the covering radius the two-round selection achieved
         (measured); None otherwise.
     fit_seconds_ : dict
-        Wall time of the last ``fit``: ``{"validate", "proxy_fit", "score", "select",
-        "weigh"}`` in seconds (checking the pool, proxy training, proxy inference over the
-        pool, scoring and ranking, the ``sample_weight_`` pass). With ``memory``, a cache hit
+        Wall time of the last ``fit``: ``{"validate", "candidates", "proxy_fit", "score",
+        "select", "weigh"}`` in seconds (checking the pool, finding the neighbourhoods with
+        ``candidates="knn"``, proxy training, proxy inference over the pool, scoring and
+        ranking, the ``sample_weight_`` pass). With ``memory``, a cache hit
         reports the times of the run that filled the cache.
+    n_candidates_ : int
+        Rows the method ranked (with ``candidates="knn"``, the neighbourhoods' unlabeled
+        rows).
+    candidates_ : KnnCandidates or None
+        The fitted index with ``candidates="knn"``.
     classes_ : ndarray
         Labels seen among the labeled rows.
     n_features_in_ : int
@@ -131,6 +159,10 @@ class ProxySelector(BaseSelector):
     _parameter_constraints: ClassVar[dict] = {
         **BaseSelector._parameter_constraints,
         "missing_label": "no_validation",  # checked against y's type in fit
+        "candidates": [StrOptions({"all", "knn"}), HasMethods(["candidates", "fit"])],
+        "query": ["array-like", None],
+        "query_classes": ["array-like", None],
+        "private": ["array-like", None],
     }
 
     def __init__(
@@ -148,6 +180,10 @@ class ProxySelector(BaseSelector):
         verbose: bool = False,
         proxy_train_size: float | None = None,
         scratch_dir: str | None = None,
+        candidates: Any = "all",
+        query: Any = None,
+        query_classes: Any = None,
+        private: Any = None,
     ) -> None:
         super().__init__(
             proxy,
@@ -163,3 +199,57 @@ class ProxySelector(BaseSelector):
             scratch_dir=scratch_dir,
         )
         self.missing_label = missing_label
+        self.candidates = candidates
+        self.query = query
+        self.query_classes = query_classes
+        self.private = private
+
+    def _candidate_source(self, X: Any) -> Any:
+        source = resolve_candidates(self.candidates)
+        if source is None:
+            return None
+        if not hasattr(source, "index_"):
+            return clone(source).set_params(verbose=bool(self.verbose)).fit(X)
+        source.check_pool(X)
+        return source
+
+    def _given_rows(self, rows: Any, name: str, n_rows: int) -> np.ndarray | None:
+        if rows is None:
+            return None
+        rows = np.asarray(rows)
+        if rows.ndim != 1 or (rows.size and rows.dtype.kind not in "iu"):
+            raise ValueError(f"{name} must be a 1-D array of row indices of X; got {rows!r}.")
+        rows = rows.astype(np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= n_rows):
+            raise ValueError(
+                f"{name} holds row indices outside 0..{n_rows - 1} (X has {n_rows} rows)."
+            )
+        return np.unique(rows)
+
+    def _target_rows(self, n_rows: int) -> np.ndarray:
+        given = [
+            self._given_rows(self.query, "query", n_rows),
+            self._given_rows(self.private, "private", n_rows),
+        ]
+        kept = [g for g in given if g is not None]
+        return np.unique(np.concatenate([np.empty(0, np.int64), *kept]))
+
+    def _targets(self, y: np.ndarray, labeled: np.ndarray, row_ids: np.ndarray | None):
+        if self.query is None and self.query_classes is None and self.private is None:
+            return None, None
+        # Under SEALS the rows were checked against the whole pool before this part of it.
+        bound = len(y) if row_ids is None else np.iinfo(np.int64).max
+
+        def positions(rows: np.ndarray | None) -> np.ndarray | None:
+            if rows is None or row_ids is None:
+                return rows
+            return np.searchsorted(row_ids, rows)  # SEALS: the fit saw these rows too
+
+        query = positions(self._given_rows(self.query, "query", bound))
+        private = positions(self._given_rows(self.private, "private", bound))
+        if self.query_classes is not None:
+            of_class = labeled[np.isin(y[labeled], list(np.ravel(self.query_classes)))]
+            query = of_class if query is None else np.union1d(query, of_class)
+        if query is not None and private is not None and np.intersect1d(query, private).size:
+            raise ValueError("query and private share rows; a row cannot be both.")
+        return query, private
