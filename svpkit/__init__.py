@@ -22,6 +22,7 @@ from ._version import __version__
 _EXPORTS = {
     "CoresetSelector": "svpkit.selectors",
     "ProxySelector": "svpkit.selectors",
+    "KnnCandidates": "svpkit.selectors",
     "SelectThenFit": "svpkit.compose",
     "smallest_fraction_within": "svpkit.compose",
     "make_proxy": "svpkit.nn",
@@ -42,6 +43,7 @@ _SUBPACKAGES = frozenset(
 __all__ = [
     "CoresetSelector",
     "ProxySelector",
+    "KnnCandidates",
     "SelectThenFit",
     "make_proxy",
     "make_default_proxy",
@@ -76,4 +78,4 @@ if TYPE_CHECKING:  # static tools see the real names
     from .kernels import KCentersResult, assign_to_centers, estimate_resources, greedy_kcenters
     from .methods import available_methods, register_method
     from .nn import make_default_proxy, make_proxy, make_text_proxy
-    from .selectors import CoresetSelector, ProxySelector
+    from .selectors import CoresetSelector, KnnCandidates, ProxySelector

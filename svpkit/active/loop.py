@@ -259,7 +259,7 @@ class ActiveLearningLoop(BaseEstimator):
         if "missing_label" in params:
             selector.set_params(missing_label=self.missing_label)
         if "candidates" in params:
-            selector.set_params(candidates=self.candidates_ or "all")
+            selector.set_params(candidates=getattr(self, "candidates_", None) or "all")
         return selector.set_params(fraction=None, n_select=n_new, random_state=seed)
 
     def _fingerprint(self, X: Any, sizes: list[int]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ BUILTIN_METHODS = (
     "moderate",
     "probcover",
     "random",
+    "targeted",
     "tdds",
     "typiclust",
 )
@@ -50,8 +51,11 @@ QUERY_METHODS = (
     "maxherding",
     "probcover",
     "random",
+    "targeted",
     "typiclust",
 )
+#: Methods for core-set selection from the command line (targeted needs a query: ``query``).
+SELECT_METHODS = tuple(m for m in BUILTIN_METHODS if m != "targeted")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -213,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     select = sub.add_parser(
         "select", help="core-set selection from a file", epilog=SELECT_EXAMPLES, formatter_class=fmt
     )
-    _add_pool_options(select, BUILTIN_METHODS, "least_confidence", balance=True)
+    _add_pool_options(select, SELECT_METHODS, "least_confidence", balance=True)
     size = select.add_mutually_exclusive_group(required=True)
     size.add_argument("--fraction", type=_share, help="share of rows kept, in (0, 1]")
     size.add_argument("--n-select", type=_count, help="number of rows kept")
@@ -232,6 +236,18 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--out", help="CSV of the rows to label (row, score, rank)")
     query.add_argument("--state", metavar="DIR", help="folder that keeps rounds and answers")
     query.add_argument("--merge", metavar="ANSWERS.csv", help="answers to add (row, label)")
+    query.add_argument(
+        "--candidates",
+        choices=("all", "knn"),
+        default="all",
+        help="rows scored: all unlabeled rows, or (knn, SEALS) the labeled rows' neighbours",
+    )
+    query.add_argument(
+        "--query-classes",
+        nargs="+",
+        metavar="LABEL",
+        help="--method targeted: labels whose labeled rows the new rows should resemble",
+    )
     query.set_defaults(func="query")
 
     estimate = sub.add_parser(
@@ -263,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="core-set selection with a proxy vs a CNN target")
     demo.add_argument("--dataset", choices=["digits", "mnist"], default="digits")
-    demo.add_argument("--method", choices=BUILTIN_METHODS, default="forgetting")
+    demo.add_argument("--method", choices=SELECT_METHODS, default="forgetting")
     demo.add_argument("--fraction", type=_share, default=0.5, help="share kept, in (0, 1]")
     demo.add_argument("--proxy-epochs", type=int, default=5)
     demo.add_argument("--target-epochs", type=int, default=30)

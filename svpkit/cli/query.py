@@ -190,6 +190,17 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
             "the labeled rows hold one class; the proxy needs at least two: label a few rows of "
             "another class first (or a method that needs no label, e.g. --method typiclust)"
         )
+    query_classes = None
+    if args.method == "targeted":
+        wanted = set(args.query_classes or [])
+        query_classes = sorted({lab for lab in y[~unlabeled] if str(lab) in wanted}, key=str)
+        if not query_classes:
+            raise UserError(
+                "--method targeted selects rows like labeled rows of --query-classes; "
+                f"no labeled row has one of {sorted(wanted)}: label a few first"
+            )
+    elif args.query_classes:
+        raise UserError("--query-classes is read by --method targeted only")
     start = time.perf_counter()
     selector = ProxySelector(
         build_proxy(args, pool) if needs_proxy else None,
@@ -200,6 +211,8 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
         random_state=args.random_state,
         missing_label=None,
         verbose=verbose,
+        candidates=args.candidates,
+        query_classes=query_classes,
     ).fit(pool.X, y)
     seconds = time.perf_counter() - start
     chosen = set(selector.sample_indices_.tolist())

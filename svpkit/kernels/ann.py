@@ -67,7 +67,16 @@ def _blocks(vectors: Any, start: int = 0, stop: int | None = None):
     stop = len(vectors) if stop is None else stop
     for lo in range(start, stop, ADD_BLOCK_ROWS):
         hi = min(lo + ADD_BLOCK_ROWS, stop)
-        yield np.ascontiguousarray(np.asarray(vectors[lo:hi]).reshape(hi - lo, -1), np.float32)
+        block = np.asarray(vectors[lo:hi])
+        if np.iscomplexobj(block):
+            raise ValueError("Complex data not supported: index real-valued vectors.")
+        block = np.ascontiguousarray(block.reshape(hi - lo, -1), np.float32)
+        if not np.isfinite(block.sum()) and not np.isfinite(block).all():
+            raise ValueError(
+                f"the vectors to index hold NaN or inf (in rows {lo}..{hi - 1}); impute or drop "
+                "those rows first."
+            )
+        yield block
 
 
 def build_index(

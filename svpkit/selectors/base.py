@@ -321,9 +321,10 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         """A targeted method needs query rows; other methods would silently ignore them."""
         if method.targeted and (query is None or len(query) == 0):
             raise ValueError(
-                f"method={method.name!r} selects rows like a query set, but none was given: pass "
-                "query= (row indices of X) or query_classes= (labels whose labeled rows form "
-                "the query), and label at least one row of those classes first."
+                f"method={method.name!r} selects rows like a query set, but none was given: use "
+                "ProxySelector with query= (row indices of X) or query_classes= (labels whose "
+                "labeled rows form the query; label at least one such row first). On a fully "
+                "labeled pool ProxySelector ranks every row."
             )
         if not method.targeted and (query is not None or private is not None):
             raise ValueError(

@@ -96,6 +96,8 @@ class KnnCandidates(BaseEstimator):
         ``"flat"``, ``"ivf"`` or ``"ivf-sq8"``.
     n_rows_ : int
         Rows indexed.
+    n_features_in_ : int
+        Features per row of ``X`` (flattened).
     pool_key_ : str
         Identity of the pool fitted on (shape and a hash of 1,024 evenly spaced rows).
     build_seconds_ : float
@@ -164,8 +166,14 @@ class KnnCandidates(BaseEstimator):
         self
         """
         self._validate_params()
-        n_rows = len(X)
         vectors = _vectors_of(X if embedding is None else embedding)
+        n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+        if n_rows < 1:
+            raise ValueError(f"Found array with {n_rows} sample(s); KnnCandidates needs rows.")
+        if int(np.prod(np.shape(vectors)[1:])) < 1:
+            raise ValueError(
+                f"0 feature(s) (shape={np.shape(vectors)}) while a minimum of 1 is required."
+            )
         if len(vectors) != n_rows:
             raise ValueError(
                 f"embedding has {len(vectors)} rows but X has {n_rows}; pass one embedding row "
@@ -188,6 +196,7 @@ class KnnCandidates(BaseEstimator):
         self.n_rows_ = n_rows
         self.pool_key_ = _pool_key(X, n_rows)
         self.embedding_ = embedding
+        self.n_features_in_ = int(np.prod(np.shape(X)[1:])) if hasattr(X, "shape") else 1
         self._neighbors: dict[int, np.ndarray] = {}
         return self
 

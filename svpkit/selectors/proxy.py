@@ -213,6 +213,14 @@ class ProxySelector(BaseSelector):
         source.check_pool(X)
         return source
 
+    def _accepts_sparse(self) -> bool:
+        # A SEALS index searches the pool's own rows, which a sparse pool cannot give (a fitted
+        # KnnCandidates built on a dense embedding can).
+        source = resolve_candidates(self.candidates) if isinstance(self.candidates, str) else None
+        if source is not None:
+            return False
+        return super()._accepts_sparse()
+
     def _given_rows(self, rows: Any, name: str, n_rows: int) -> np.ndarray | None:
         if rows is None:
             return None

@@ -144,7 +144,14 @@ def test_nothing_lost_on_error(digits):
 def test_fit_seconds_split_proxy_training_scoring_and_selection(digits):
     X, y = digits
     sel = CoresetSelector(small_proxy(), method="entropy", fraction=0.3, random_state=0).fit(X, y)
-    assert set(sel.fit_seconds_) == {"validate", "candidates", "proxy_fit", "score", "select", "weigh"}
+    assert set(sel.fit_seconds_) == {
+        "validate",
+        "candidates",
+        "proxy_fit",
+        "score",
+        "select",
+        "weigh",
+    }
     assert sel.fit_seconds_["proxy_fit"] > sel.fit_seconds_["score"] > 0
     rnd = CoresetSelector(method="random", fraction=0.3).fit(X, y)
     assert rnd.fit_seconds_["proxy_fit"] == 0.0
