@@ -24,6 +24,7 @@ import numpy as np
 from .._optional import import_optional
 
 __all__ = [
+    "INDEX_KINDS",
     "FLAT_MAX_ROWS",
     "FLOAT_INDEX_BUDGET",
     "MAX_LISTS",
@@ -35,6 +36,8 @@ __all__ = [
     "index_from_bytes",
 ]
 
+#: The ``index=`` choices: by pool size, exact, or inverted lists.
+INDEX_KINDS = ("auto", "flat", "ivf")
 #: Rows up to which the index is exact (flat); an IVF index above.
 FLAT_MAX_ROWS = 1_000_000
 #: Bytes of float32 vectors an IVF index may hold before it quantizes them to 8 bits.
@@ -56,7 +59,7 @@ def choose_index(n_rows: int, dim: int, kind: str = "auto") -> str:
     >>> choose_index(50_000, 64), choose_index(2_000_000, 64), choose_index(10_000_000, 128)
     ('flat', 'ivf', 'ivf-sq8')
     """
-    if kind not in ("auto", "flat", "ivf"):
+    if kind not in INDEX_KINDS:
         raise ValueError(f"index={kind!r}: choose 'auto', 'flat' or 'ivf'.")
     if kind == "flat" or (kind == "auto" and n_rows <= FLAT_MAX_ROWS):
         return "flat"

@@ -85,8 +85,8 @@ def targeted_select(
     >>> from svpkit.kernels.targeted import targeted_select
     >>> C = np.array([[0.0], [0.1], [5.0], [10.0], [10.2]])
     >>> picks, _ = targeted_select(C, query=np.array([[0.0], [10.0]]), n_select=2)
-    >>> sorted(picks.tolist())   # one row near each query row, not both near one
-    [0, 3]
+    >>> sorted(C[picks, 0] > 5)   # one row near each query row, not both near one
+    [np.False_, np.True_]
     """
     C = np.ascontiguousarray(np.asarray(candidates, dtype=np.float32).reshape(len(candidates), -1))
     Q = np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(len(query), -1))

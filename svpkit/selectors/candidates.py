@@ -23,7 +23,13 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..kernels.ann import build_index, index_from_bytes, index_to_bytes, search_index
+from ..kernels.ann import (
+    INDEX_KINDS,
+    build_index,
+    index_from_bytes,
+    index_to_bytes,
+    search_index,
+)
 
 __all__ = ["KnnCandidates", "resolve_candidates", "INDEX_FILE"]
 
@@ -121,7 +127,7 @@ class KnnCandidates(BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
-        "index": [StrOptions({"auto", "flat", "ivf"})],
+        "index": [StrOptions(set(INDEX_KINDS))],
         "n_probe": [Interval(Integral, 1, None, closed="left")],
         "random_state": [Interval(Integral, 0, None, closed="left")],
         "verbose": ["verbose"],
