@@ -7,7 +7,8 @@ Every timing and accuracy figure in README.md sits between ``<!-- figures:NAME -
   waits for them, whole process included) and the README's test command, with the machine;
   written by ``--measure``;
 - the benchmark scripts' own results (``active_learning.json``, ``coreset.json``,
-  ``kcenters.json``, ``kcenters_labeled.json``, ``blas_env.json``, ``scoring.json``).
+  ``kcenters.json``, ``kcenters_labeled.json``, ``blas_env.json``, ``scoring.json``,
+  ``scale.json``, ``seals.json``).
 
 Commands::
 
@@ -480,6 +481,52 @@ def _scale() -> str:
     )
 
 
+def _seals() -> str:
+    if not (RESULTS / "seals.json").exists():  # not measured yet
+        return ""
+    rows = {(r["part"], r["arm"], r["method"]): r for r in _load("seals")["table"]}
+    whole = rows.get(("pool1m", "whole", "margin"))
+    sub = rows.get(("pool1m", "subsample", "margin"))
+    knn = rows.get(("pool1m", "seals", "margin"))
+    if not (whole and sub and knn):
+        return ""
+
+    def paired(p: dict) -> str:
+        return f"{100 * p['mean']:+.1f} pp ({p['wins']}/{p['seeds']})"
+
+    text = (
+        f"- **Large pools and rare classes** ([docs/seals.md](docs/seals.md), `python "
+        f"benchmarks/seals.py`, {sub['seeds']} paired seeds on a generated 1M-row pool with a "
+        f"1% rare class): margin on a fresh 2% sample per round (`candidates='subsample'`) "
+        f"spends {sub['speedup_scoring']:.0f}x less time scoring ({sub['speedup_round']:.1f}x "
+        f"per whole round: proxy training is unchanged) at "
+        f"{paired(sub['vs_whole']['accuracy'])} accuracy against scoring the whole pool; SEALS "
+        f"neighbourhoods (`candidates='knn'`) score at most {100 * knn['share_scored_max']:.1f}% "
+        f"of the pool ({knn['speedup_scoring']:.0f}x less scoring) but lose accuracy: "
+        f"{paired(knn['vs_whole']['accuracy'])}."
+    )
+    big_whole = rows.get(("scale10m", "whole", "margin"))
+    big_sub = rows.get(("scale10m", "subsample", "margin"))
+    if big_whole and big_sub:
+        text += (
+            f" At 10M rows a margin round takes {big_whole['round_seconds']:.1f} s on the whole "
+            f"pool and {big_sub['round_seconds']:.1f} s on the sample."
+        )
+    rare = rows.get(("mnist_rare", "whole", "targeted"))
+    margin = rows.get(("mnist_rare", "whole", "margin"))
+    if rare and margin:
+        v = rare["vs_margin"]
+        text += (
+            f" On the MNIST sample with digit 8 cut to 1% ({rare['seeds']} paired seeds), "
+            f"`method='targeted'` ends 5 rounds with {rare['rare_labeled']:.1f} rare rows "
+            f"labeled against margin's {margin['rare_labeled']:.1f} "
+            f"({rare['rare_labeled'] / margin['rare_labeled']:.1f}x, 5 of them given), target "
+            f"recall of the rare digit {paired(v['rare_recall'])}, accuracy "
+            f"{paired(v['accuracy'])}."
+        )
+    return text + "\n"
+
+
 def _benchmarks() -> str:
     return (
         _active_learning()
@@ -491,6 +538,7 @@ def _benchmarks() -> str:
         + _online()
         + _kcenters()
         + _scale()
+        + _seals()
         + _scoring()
     )
 

@@ -16,8 +16,8 @@ Three parts (``--parts``):
   ``auto`` (the default), ``targeted`` (``query_classes=[8]``: the query grows with every 8
   found), on the whole pool and on candidate pools (:data:`ARMS`).
 - ``scale10m``: per-round seconds on ``benchmarks/scale.py``'s 10M x 128 memory-mapped pool:
-  the index build, then 2 rounds of 1,000 ``margin`` picks from 2,000 random labels, whole pool
-  vs SEALS plus the 2% sample (one seed: a timing).
+  the index build, then 2 rounds of 1,000 ``margin`` picks from 2,000 random labels, on the
+  whole pool and on each candidate pool (one seed: a timing).
 
 After every round the target (the default MLP with 30 epochs, seeded) is trained on the labels
 so far and scored on the test set: accuracy and recall of the rare class; the rare rows
@@ -26,7 +26,7 @@ the arms of a seed are paired. The proxy is the default (``proxy=None``).
 
 Every (part, arm, seed) appends one record to ``benchmarks/results/seals_runs.jsonl`` and is
 skipped when there. ``python benchmarks/seals.py [--parts ...] [--seeds N]``; ``--summarise``
-writes ``seals.json``, ``seals.png`` and ``docs/seals_results.md``; ``--quick`` runs a 100k
+writes ``seals.json``, ``seals.png`` and ``docs/seals_results.md``; ``--quick`` runs a 20k-row
 pool, 2 rounds, 1 seed into a temporary folder.
 """
 
@@ -85,7 +85,12 @@ ARMS = {
         ("seals", "targeted"),
         ("seals+random", "targeted"),
     ],
-    "scale10m": [("whole", "margin"), ("seals+random", "margin")],
+    "scale10m": [
+        ("whole", "margin"),
+        ("seals", "margin"),
+        ("seals+random", "margin"),
+        ("subsample", "margin"),
+    ],
 }
 SEEDS = {"pool1m": 5, "mnist_rare": 10, "scale10m": 1}
 
@@ -186,7 +191,7 @@ def run_rounds(X, y, X_test, y_test, rare, initial, sizes, arm, method, seed, ev
 
 def part_data(part: str, quick: bool):
     if part == "pool1m":
-        return generated_pool(100_000 if quick else 1_000_000)
+        return generated_pool(20_000 if quick else 1_000_000, 2_000 if quick else 20_000)
     if part == "mnist_rare":
         return mnist_rare()
     from scale import make_pool, pool_paths  # benchmarks/scale.py's 10M pool
@@ -202,7 +207,8 @@ def part_data(part: str, quick: bool):
 def schedule(part: str, quick: bool, y, seed: int, rare: int):
     rng = np.random.default_rng([seed, 7])
     if part == "pool1m":
-        return rng.choice(len(y), 1000, replace=False), [500] * (2 if quick else 5)
+        n_initial, size = (200, 100) if quick else (1000, 500)
+        return rng.choice(len(y), n_initial, replace=False), [size] * (2 if quick else 5)
     if part == "mnist_rare":
         rare_rows = rng.choice(np.flatnonzero(y == rare), 5, replace=False)
         common = rng.choice(np.flatnonzero(y != rare), 100, replace=False)
@@ -428,16 +434,17 @@ def _plot(table, path: Path) -> None:
     axes[1].set(title=f"MNIST, rare {RARE_DIGIT}: target accuracy", xlabel="round")
     axes[2].set(title="MNIST: rare rows labeled", xlabel="round", ylabel="rows")
     for ax in axes:
-        ax.legend(fontsize=6)
+        if ax.lines:
+            ax.legend(fontsize=6)
     save_figure(fig, path)
 
 
-def main() -> None:
-    parser = benchmark_parser(__doc__, DOCS, RESULTS, "100k-row pool, 2 rounds, 1 seed")
+def main(argv: list[str] | None = None) -> None:
+    parser = benchmark_parser(__doc__, DOCS, RESULTS, "20k-row pool, 2 rounds, 1 seed")
     parser.add_argument("--parts", nargs="+", choices=list(ARMS), default=list(ARMS))
     parser.add_argument("--seeds", type=int, default=None, help=f"default: {SEEDS}")
     parser.add_argument("--summarise", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if not args.summarise:
         drive(args)
     summarise(args)

@@ -228,3 +228,26 @@ def test_scale_benchmark_one_run_on_a_small_pool(tmp_path, selector, method, bac
     assert record["devices"]["proxy"] in ("cpu", "cuda")
     selected = list((tmp_path / "selections").glob("*_indices.npy"))
     assert len(selected) == 1 and len(__import__("numpy").load(selected[0])) == 20
+
+
+def test_seals_benchmark_quick_resumes_and_pairs(tmp_path):
+    pytest.importorskip("matplotlib")
+    bench = _load("seals")
+    args = ["--quick", "--parts", "pool1m", "--out", str(tmp_path)]
+    bench.main(args)
+    runs_path = tmp_path / "seals_quick_runs.jsonl"
+    runs = [json.loads(line) for line in runs_path.read_text().splitlines()]
+    assert {(r["arm"], r["method"]) for r in runs} == set(bench.ARMS["pool1m"])
+    for run in runs:
+        assert [r["n_labeled"] for r in run["rounds"]] == [200, 300, 400]
+        picked = [r for r in run["rounds"] if "n_scored" in r]
+        if run["arm"] == "whole":
+            assert all(r["n_scored"] == 20_000 - r["n_labeled"] for r in picked)
+        else:
+            assert all(r["n_scored"] < 20_000 - r["n_labeled"] for r in picked)
+    bench.main(args)  # a second run skips what is there
+    assert len(runs_path.read_text().splitlines()) == len(runs)
+    table = json.loads((tmp_path / "seals_quick.json").read_text())["table"]
+    sub = next(r for r in table if (r["arm"], r["method"]) == ("subsample", "margin"))
+    assert sub["vs_whole"]["accuracy"]["seeds"] == 1 and sub["share_scored_max"] <= 0.03
+    assert (tmp_path / "seals_quick.png").exists()

@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from .. import _validation as v
 from .._validation import check_size, rows_for_share, take_rows
 from ..pools.outputs import is_torch_proxy
-from ..selectors.candidates import KnnCandidates, resolve_candidates
+from ..selectors.candidates import CANDIDATE_CHOICES, KnnCandidates, resolve_candidates
 from ..utils import fit_seeded, keyed_seed
 from .checkpoint import checkpoint_path, load_checkpoint, load_checkpoint_arrays, save_checkpoint
 
@@ -103,13 +103,15 @@ class ActiveLearningLoop(BaseEstimator):
     random_state : int or None, default=None
         Base of every round's seed (proxies and, when its ``random_state`` is unset, the
         target). With ``None`` a base is drawn and stored in the checkpoint.
-    candidates : {"all", "knn"}, KnnCandidates or None, default=None
-        Which unlabeled rows each round ranks (SEALS, Coleman et al., AAAI 2022, with
-        ``"knn"``: the unlabeled neighbours of the labeled rows in a FAISS index over the
-        input features, or over the embedding a fitted :class:`KnnCandidates` was built
-        on). The index is built once, before the first round that has labels, saved in
-        ``checkpoint_dir`` (with the neighbour lookups in every checkpoint) and restored on
-        resume. ``None`` takes the selector's own ``candidates``.
+    candidates : {"all", "knn", "subsample"}, KnnCandidates or None, default=None
+        Which unlabeled rows each round ranks (see :class:`~svpkit.ProxySelector`):
+        ``"subsample"`` a fresh uniform 2% of the pool per round; ``"knn"`` (SEALS,
+        Coleman et al., AAAI 2022) the unlabeled neighbours of the labeled rows in a FAISS
+        index over the input features, or over the embedding a fitted
+        :class:`~svpkit.KnnCandidates` was built on. The index is built once, before the
+        first round that has labels, saved in ``checkpoint_dir`` (with the neighbour lookups
+        in every checkpoint) and restored on resume. ``None`` takes the selector's own
+        ``candidates``.
     verbose : bool, default=True
         A tqdm progress bar over rounds.
 
@@ -164,7 +166,7 @@ class ActiveLearningLoop(BaseEstimator):
         "missing_label": "no_validation",  # v.check_missing_label
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
         "verbose": ["verbose"],
-        "candidates": [StrOptions({"all", "knn"}), HasMethods(["candidates", "fit"]), None],
+        "candidates": [StrOptions(set(CANDIDATE_CHOICES)), HasMethods(["candidates", "fit"]), None],
     }
 
     def __init__(
@@ -345,7 +347,7 @@ class ActiveLearningLoop(BaseEstimator):
         self.labeled_indices_, self.labels_, self.history_ = indices, labels, history
         self.selector_ = None
         self._warm_proxy = None
-        self.candidates_ = self._candidate_index(X, resume=bool(history))
+        self.candidates_ = self._candidate_index(X, resume=bool(history), seed=base_seed)
 
         def save() -> None:
             if self.checkpoint_dir is not None:
@@ -382,7 +384,7 @@ class ActiveLearningLoop(BaseEstimator):
             bar.close()
         return self
 
-    def _candidate_index(self, X: Any, *, resume: bool) -> KnnCandidates | None:
+    def _candidate_index(self, X: Any, *, resume: bool, seed: int) -> KnnCandidates | None:
         """The SEALS index shared by every round: built once (or restored from the
         checkpoint, with the neighbour lookups made so far), or None."""
         spec = self.candidates
@@ -398,7 +400,8 @@ class ActiveLearningLoop(BaseEstimator):
             source = KnnCandidates.load(folder)
             source.check_pool(X)
         else:
-            source = clone(source).set_params(verbose=bool(self.verbose)).fit(X)
+            params = {"verbose": bool(self.verbose), "random_state": int(seed) % (1 << 31)}
+            source = clone(source).set_params(**params).fit(X)
             if folder is not None:
                 source.save(folder)
         if resume and folder is not None:

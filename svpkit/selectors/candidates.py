@@ -31,8 +31,12 @@ from ..kernels.ann import (
     search_index,
 )
 
-__all__ = ["KnnCandidates", "resolve_candidates", "INDEX_FILE"]
+__all__ = ["KnnCandidates", "resolve_candidates", "INDEX_FILE", "SUBSAMPLE_SHARE"]
 
+#: The share of the pool ``candidates="subsample"`` scores per round: on the 1M-row benchmark
+#: pool (``docs/seals_results.md``) margin on a fresh 2% sample per round matched whole-pool
+#: margin (-0.4 pp, paired) while SEALS neighbourhoods lost 3.8 pp.
+SUBSAMPLE_SHARE = 0.02
 #: The file (in a checkpoint folder) that holds a saved index.
 INDEX_FILE = "svpkit-knn-index.npy"
 _META_FILE = "svpkit-knn-index.json"
@@ -385,15 +389,29 @@ def _atomic_write(target: Path, write: Any) -> None:
         raise
 
 
+#: The ``candidates=`` strings of the selectors and the loop.
+CANDIDATE_CHOICES = ("all", "knn", "subsample")
+
+
 def resolve_candidates(candidates: Any) -> KnnCandidates | None:
     """``None`` for ``"all"`` (every unlabeled row is a candidate); a :class:`KnnCandidates`
-    for ``"knn"`` or an instance."""
+    for ``"knn"`` (SEALS), ``"subsample"`` (a fresh uniform :data:`SUBSAMPLE_SHARE` of the
+    pool per round) or an instance.
+
+    Examples
+    --------
+    >>> from svpkit.selectors.candidates import resolve_candidates
+    >>> resolve_candidates("all") is None, resolve_candidates("subsample").n_neighbors
+    (True, 0)
+    """
     if candidates is None or (isinstance(candidates, str) and candidates == "all"):
         return None
     if isinstance(candidates, str) and candidates == "knn":
         return KnnCandidates()
+    if isinstance(candidates, str) and candidates == "subsample":
+        return KnnCandidates(n_neighbors=0, n_random=SUBSAMPLE_SHARE)
     if isinstance(candidates, KnnCandidates):
         return candidates
     raise ValueError(
-        f"candidates={candidates!r}: choose 'all', 'knn' or a svpkit.selectors.KnnCandidates."
+        f"candidates={candidates!r}: choose one of {CANDIDATE_CHOICES} or a svpkit.KnnCandidates."
     )

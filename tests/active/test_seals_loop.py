@@ -146,3 +146,12 @@ def test_kill_9_mid_round_resumes_identically_from_the_saved_index(data, tmp_pat
     assert [r["n_scored"] for r in resumed.history_] == [
         r["n_scored"] for r in uninterrupted.history_
     ]
+
+
+def test_subsample_draws_a_fresh_share_every_round(data):
+    X, y = data
+    loop = seals_loop(candidates="subsample", round_sizes=[5, 5]).run(X, y)
+    assert loop.candidates_.n_neighbors == 0
+    assert all(r["n_scored"] <= 18 for r in loop.history_[1:])  # 2% of 900 rows
+    first, second = (loop.candidates_.candidates(X, loop.labeled_indices_[:n]) for n in (40, 45))
+    assert not np.array_equal(first, second)

@@ -208,3 +208,36 @@ def test_whole_pool_selection_reports_its_candidates(blobs):
     sel.fit(X, y_partial)
     assert sel.n_candidates_ == 3000 - 60 and sel.fit_seconds_["candidates"] == 0.0
     assert not ProxySelector(candidates="knn").__sklearn_tags__().input_tags.sparse
+
+
+def test_random_share_is_added_seeded_and_a_subsample_needs_no_index():
+    V = np.random.default_rng(7).standard_normal((1000, 3)).astype(np.float32)
+    labeled = np.arange(0, 1000, 100)
+    plain = KnnCandidates(n_neighbors=3).fit(V).candidates(V, labeled)
+    mixed_knn = KnnCandidates(n_neighbors=3, n_random=0.05, random_state=1).fit(V)
+    mixed = mixed_knn.candidates(V, labeled)
+    assert set(plain) < set(mixed) and len(mixed) <= len(plain) + 50
+    assert not np.isin(mixed, labeled).any()
+    again = KnnCandidates(n_neighbors=3, n_random=0.05, random_state=1).fit(V)
+    np.testing.assert_array_equal(again.candidates(V, labeled), mixed)  # seeded
+    other = KnnCandidates(n_neighbors=3, n_random=0.05, random_state=2).fit(V)
+    assert not np.array_equal(other.candidates(V, labeled), mixed)
+    sub = KnnCandidates(n_neighbors=0, n_random=40).fit(V)
+    assert sub.index_ is None and sub.index_kind_ == "none"
+    rows = sub.candidates(V, labeled)
+    assert 30 <= len(rows) <= 40 and not np.isin(rows, labeled).any()
+    with pytest.raises(ValueError, match="no candidate to offer"):
+        KnnCandidates(n_neighbors=0).fit(V)
+
+
+def test_subsample_scores_a_seeded_share_of_the_pool(blobs):
+    X, _, y_partial, _ = blobs
+    sel = ProxySelector(
+        LogisticRegression(), "margin", n_select=20, candidates="subsample", random_state=4
+    ).fit(X, y_partial)
+    assert sel.candidates_.n_neighbors == 0 and sel.candidates_.random_state == 4
+    assert 50 <= sel.n_candidates_ <= 60  # 2% of 3,000 rows, less the labeled ones drawn
+    again = clone(sel).fit(X, y_partial)
+    np.testing.assert_array_equal(sel.sample_indices_, again.sample_indices_)
+    other = clone(sel).set_params(random_state=5).fit(X, y_partial)
+    assert not np.array_equal(sel.sample_indices_, other.sample_indices_)
