@@ -191,3 +191,21 @@ def test_the_default_method_queries_a_pool_with_no_label(tmp_path, digits_frame)
     assert len(np.unique(truth[rows])) >= 8  # a cold start covers the classes
     saved = json.loads((state / "state.json").read_text())
     assert saved["rounds"][0]["method"] == "typiclust"
+
+
+def test_targeted_query_on_neighbourhood_candidates(tmp_path, pool, capsys):
+    path, truth, _ = pool
+    out = tmp_path / "q.csv"
+    argv = ["query", str(path), "--labels", "label", "--budget", "10", "--out", str(out)]
+    targeted = ["--method", "targeted", "--query-classes", "3", "--candidates", "knn"]
+    assert main([*argv, *targeted, *FAST]) == 0
+    rows = pd.read_csv(out)["row"].to_numpy()
+    assert len(rows) == 10 and (truth[rows] == 3).mean() >= 0.5  # rows like the labeled 3s
+    capsys.readouterr()
+    for extra, message in [
+        (["--method", "targeted", "--query-classes", "x"], "no labeled row has one of"),
+        (["--query-classes", "3"], "--method targeted only"),
+    ]:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*argv, *extra, *FAST])
+        assert exit_info.value.code != 0 and message in capsys.readouterr().err
