@@ -104,3 +104,35 @@ def fit_seeded(estimator: Any, X: Any, y: Any, seed: int, **fit_params: Any) -> 
     with torch_seed_scope(seed):
         estimator.fit(X, y, **fit_params)
     return estimator
+
+
+def atomic_write(target: Any, write: Any) -> None:
+    """Write a file so that a crash at any instant leaves the old file or the new one, never a
+    torn one: ``write(fh)`` fills a temporary file in the same folder, which is flushed to disk
+    and renamed over ``target``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from svpkit.utils import atomic_write
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+    >>> atomic_write(path, lambda fh: fh.write(b"saved"))
+    >>> path.read_bytes()
+    b'saved'
+    """
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..utils import atomic_write
 
 CHECKPOINT_NAME = "svpkit-active-learning.npz"
 FORMAT_VERSION = 1
@@ -37,23 +38,16 @@ def save_checkpoint(
     folder.mkdir(parents=True, exist_ok=True)
     target = checkpoint_path(folder)
     payload = json.dumps({"format_version": FORMAT_VERSION, **meta})
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(
-                fh,
-                indices=np.asarray(indices, dtype=np.int64),
-                labels=np.asarray(labels),
-                meta=np.array(payload),
-                **{f"extra_{name}": np.asarray(a) for name, a in (arrays or {}).items()},
-            )
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(
+        target,
+        lambda fh: np.savez(
+            fh,
+            indices=np.asarray(indices, dtype=np.int64),
+            labels=np.asarray(labels),
+            meta=np.array(payload),
+            **{f"extra_{name}": np.asarray(a) for name, a in (arrays or {}).items()},
+        ),
+    )
     return target
 
 

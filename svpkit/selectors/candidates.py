@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from numbers import Integral, Real
 from pathlib import Path
@@ -30,6 +29,7 @@ from ..kernels.ann import (
     index_to_bytes,
     search_index,
 )
+from ..utils import atomic_write
 
 __all__ = ["KnnCandidates", "resolve_candidates", "INDEX_FILE", "SUBSAMPLE_SHARE"]
 
@@ -336,8 +336,8 @@ class KnnCandidates(BaseEstimator):
             "has_embedding": self.embedding_ is not None,
         }
         data = np.empty(0, np.uint8) if self.index_ is None else index_to_bytes(self.index_)
-        _atomic_write(folder / INDEX_FILE, lambda fh: np.save(fh, data))
-        _atomic_write(folder / _META_FILE, lambda fh: fh.write(json.dumps(meta).encode()))
+        atomic_write(folder / INDEX_FILE, lambda fh: np.save(fh, data))
+        atomic_write(folder / _META_FILE, lambda fh: fh.write(json.dumps(meta).encode()))
         return folder / INDEX_FILE
 
     @classmethod
@@ -373,20 +373,6 @@ def _unlabeled(found: list[np.ndarray], is_labeled: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     rows = np.unique(np.concatenate(found))
     return rows[~is_labeled[rows]]
-
-
-def _atomic_write(target: Path, write: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 #: The ``candidates=`` strings of the selectors and the loop.
