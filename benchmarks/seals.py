@@ -391,12 +391,16 @@ def _markdown(table) -> str:
                 else "–"
             )
             vs = r.get("vs_whole", {})
+            quality = (
+                f"{r['accuracy']:.4f} | {r['rare_recall']:.3f} | {r['rare_labeled']:.1f}"
+                if "accuracy" in r
+                else "– | – | –"  # a timing-only part
+            )
             lines.append(
                 f"| {r['arm']} | {r['method']} ({', '.join(r['methods_run'])}) | {r['seeds']} "
                 f"| {100 * r['share_scored_max']:.2f}% | {r['round_seconds']:.2f} "
                 f"| {r['scoring_seconds']:.3f} | {r['index_build_seconds']:.1f} | {speed} "
-                f"| {r.get('accuracy', np.nan):.4f} | {r.get('rare_recall', np.nan):.3f} "
-                f"| {r['rare_labeled']:.1f} | {_fmt_paired(vs.get('accuracy'))} "
+                f"| {quality} | {_fmt_paired(vs.get('accuracy'))} "
                 f"| {_fmt_paired(vs.get('rare_recall'))} |"
             )
         lines.append("")
