@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._optional import import_optional
+from .._validation import check_finite
 
 __all__ = [
     "INDEX_KINDS",
@@ -77,11 +78,7 @@ def _blocks(vectors: Any, start: int = 0, stop: int | None = None):
         if np.iscomplexobj(block):
             raise ValueError("Complex data not supported: index real-valued vectors.")
         block = np.ascontiguousarray(block.reshape(hi - lo, -1), np.float32)
-        if not np.isfinite(block.sum()) and not np.isfinite(block).all():
-            raise ValueError(
-                f"the vectors to index hold NaN or inf (in rows {lo}..{hi - 1}); impute or drop "
-                "those rows first."
-            )
+        check_finite(block, first_row=lo)
         yield block
 
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_labels
+from .._validation import check_finite, check_labels_per_row
 from ..methods import BlockMap, PoolOutputs
+
+__all__ = ["check_pool_array", "check_finite", "Readout", "Pool"]
 
 
 def check_pool_array(X: Any) -> None:
@@ -21,29 +23,6 @@ def check_pool_array(X: Any) -> None:
         raise ValueError(
             "X is 1-D, but svpkit needs one row per sample. Reshape your data: X.reshape(-1, 1) "
             "for a single feature, X.reshape(1, -1) for a single sample."
-        )
-
-
-def check_finite(X: np.ndarray, chunk_rows: int = 16384) -> None:
-    """Reject NaN/inf, in row chunks so a memory-mapped pool is never copied whole.
-
-    A row holding NaN or inf has a non-finite sum, so one summing pass (no boolean
-    temporaries: 3x faster, about one read of the pool) finds every candidate; only the rows
-    it flags, which may also be finite rows whose sum overflows, are checked entry by entry.
-    """
-    flat = X.reshape(len(X), -1)
-    bad = np.zeros(len(X), dtype=bool)
-    for start in range(0, len(X), chunk_rows):
-        block = flat[start : start + chunk_rows]
-        with np.errstate(over="ignore", invalid="ignore"):
-            flagged = np.flatnonzero(~np.isfinite(np.einsum("ij->i", block)))
-        if flagged.size:
-            bad[start + flagged] = ~np.isfinite(block[flagged]).all(axis=1)
-    if bad.any():
-        raise ValueError(
-            f"X contains NaN or inf in {int(bad.sum())} of {len(X)} rows (first: row "
-            f"{int(np.flatnonzero(bad)[0])}). Impute them (e.g. sklearn.impute.SimpleImputer) or "
-            "drop those rows before selecting."
         )
 
 
@@ -129,13 +108,7 @@ class Pool(ABC):
 
     def labels(self, y: Any) -> np.ndarray:
         """``y`` checked as class labels, one per row of this pool."""
-        y = check_labels(y)
-        if len(y) != self.n_rows:
-            raise ValueError(
-                f"y has {len(y)} labels but X has {self.n_rows} rows; pass exactly one label per "
-                "row."
-            )
-        return y
+        return check_labels_per_row(y, self.n_rows)
 
     @abstractmethod
     def fitted_outputs(self, proxy_: Any, needs: frozenset) -> PoolOutputs:

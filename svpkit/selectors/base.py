@@ -276,11 +276,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
     def _fit_neighbourhoods(self, X: Any, y: Any, source: Any) -> dict[str, Any]:
         """Fit on the labeled rows and their neighbourhoods only, then speak in pool rows."""
         start = time.perf_counter()
-        y = v.check_labels(y)
-        if len(y) != len(X):
-            raise ValueError(
-                f"y has {len(y)} labels but X has {len(X)} rows; pass exactly one label per row."
-            )
+        y = v.check_labels_per_row(y, len(X))
         labeled = np.flatnonzero(~self.unlabeled_mask(y))
         n_unlabeled = len(y) - len(labeled)
         if len(labeled) == 0 or n_unlabeled == 0:  # no neighbourhood yet, or nothing to pick
@@ -289,12 +285,19 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         # fraction is a share of the rows actually scored.
         need = self._n_to_select(n_unlabeled, "unlabeled rows") if self.n_select else 0
         neighbours = source.candidates(X, labeled, need)
-        rows = np.union1d(np.union1d(labeled, neighbours), self._target_rows(len(y)))
+        given = self._given_targets(len(y))  # query and private rows are always in the fit
+        rows = np.union1d(labeled, neighbours)
+        for extra in given:
+            rows = rows if extra is None else np.union1d(rows, extra)
         X_rows = v.take_rows(X, rows)
         if type(X_rows).__module__.startswith("dask"):
             X_rows = X_rows.compute()  # a few percent of the pool: held here
         candidate_seconds = time.perf_counter() - start
-        fitted = self._fit_rows(X_rows, y[rows], row_ids=rows)
+        fitted = self._fit_rows(
+            X_rows,
+            y[rows],
+            given=tuple(None if g is None else np.searchsorted(rows, g) for g in given),
+        )
         scores = np.full(len(y), np.nan)
         scores[rows] = fitted["scores_"]
         fitted.update(
@@ -308,14 +311,14 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         fitted["fit_seconds_"]["candidates"] = candidate_seconds
         return fitted
 
-    def _target_rows(self, n_rows: int) -> np.ndarray:
-        """Pool rows a method must see whatever the candidates (targeted selection's query
-        and private rows)."""
-        return np.empty(0, dtype=np.int64)
-
-    def _targets(self, y: np.ndarray, labeled: np.ndarray, row_ids: np.ndarray | None):
-        """``(query, private)`` rows of this fit (positions in ``y``), or ``(None, None)``."""
+    def _given_targets(self, n_rows: int) -> tuple[Any, Any]:
+        """The ``(query, private)`` rows given as parameters (checked pool rows, or None)."""
         return None, None
+
+    def _targets(self, y: np.ndarray, labeled: np.ndarray, given: tuple) -> tuple[Any, Any]:
+        """``(query, private)`` rows of this fit (positions in ``y``) from the ``given`` ones
+        (positions too), or ``(None, None)``."""
+        return given
 
     def _check_targets(self, method: SelectionMethod, query: Any, private: Any) -> None:
         """A targeted method needs query rows; other methods would silently ignore them."""
@@ -332,10 +335,10 @@ class BaseSelector(TransformerMixin, BaseEstimator):
                 f"method={method.name!r} would ignore them. Drop them or use method='targeted'."
             )
 
-    def _fit_rows(self, X: Any, y: Any, *, row_ids: np.ndarray | None = None) -> dict[str, Any]:
-        """The fit on the rows of ``X``, as a dict of fitted attributes; ``row_ids`` are their
-        pool rows when ``X`` is a part of the pool (SEALS; the results then speak in positions
-        of ``X``)."""
+    def _fit_rows(self, X: Any, y: Any, *, given: tuple | None = None) -> dict[str, Any]:
+        """The fit on the rows of ``X``, as a dict of fitted attributes. When ``X`` is a part of
+        the pool (SEALS), ``given`` holds the query and private rows as positions in it, and
+        the results speak in positions of ``X``."""
         method = get_method(self.method, all_labeled=self.all_rows_labeled)
         sampler = resolve_sampler(self.sampler)
         start = time.perf_counter()
@@ -344,7 +347,9 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         labeled, candidates = self._split_rows(y)
         n_select = self._n_to_select(len(candidates), self._candidate_description(labeled, len(y)))
         classes, y_enc = self._encode_labels(y, labeled)
-        query, private = self._targets(y, labeled, row_ids)
+        if given is None:
+            given = self._given_targets(len(y))
+        query, private = self._targets(y, labeled, given)
         rng = check_random_state(self.random_state)
         seed = derive_seed(rng)
 

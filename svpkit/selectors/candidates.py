@@ -234,7 +234,7 @@ class KnnCandidates(BaseEstimator):
     def check_pool(self, X: Any) -> None:
         """Raise unless ``X`` is the pool this index was built on."""
         check_is_fitted(self)
-        if len(X) != self.n_rows_ or _pool_key(X, len(X)) != self.pool_key_:
+        if not self.is_fitted_on(X):
             raise ValueError(
                 f"this KnnCandidates index was built on another pool ({self.n_rows_} rows); "
                 "fit it on this X, or pass candidates='knn' to build one."

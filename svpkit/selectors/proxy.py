@@ -225,8 +225,7 @@ class ProxySelector(BaseSelector):
     def _accepts_sparse(self) -> bool:
         # A SEALS index searches the pool's own rows, which a sparse pool cannot give (a fitted
         # KnnCandidates built on a dense embedding can).
-        source = resolve_candidates(self.candidates) if isinstance(self.candidates, str) else None
-        if source is not None:
+        if isinstance(self.candidates, str) and self.candidates != "all":
             return False
         return super()._accepts_sparse()
 
@@ -243,27 +242,14 @@ class ProxySelector(BaseSelector):
             )
         return np.unique(rows)
 
-    def _target_rows(self, n_rows: int) -> np.ndarray:
-        given = [
+    def _given_targets(self, n_rows: int) -> tuple[Any, Any]:
+        return (
             self._given_rows(self.query, "query", n_rows),
             self._given_rows(self.private, "private", n_rows),
-        ]
-        kept = [g for g in given if g is not None]
-        return np.unique(np.concatenate([np.empty(0, np.int64), *kept]))
+        )
 
-    def _targets(self, y: np.ndarray, labeled: np.ndarray, row_ids: np.ndarray | None):
-        if self.query is None and self.query_classes is None and self.private is None:
-            return None, None
-        # Under SEALS the rows were checked against the whole pool before this part of it.
-        bound = len(y) if row_ids is None else np.iinfo(np.int64).max
-
-        def positions(rows: np.ndarray | None) -> np.ndarray | None:
-            if rows is None or row_ids is None:
-                return rows
-            return np.searchsorted(row_ids, rows)  # SEALS: the fit saw these rows too
-
-        query = positions(self._given_rows(self.query, "query", bound))
-        private = positions(self._given_rows(self.private, "private", bound))
+    def _targets(self, y: np.ndarray, labeled: np.ndarray, given: tuple) -> tuple[Any, Any]:
+        query, private = given
         if self.query_classes is not None:
             of_class = labeled[np.isin(y[labeled], list(np.ravel(self.query_classes)))]
             query = of_class if query is None else np.union1d(query, of_class)
