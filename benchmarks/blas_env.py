@@ -8,7 +8,7 @@ them removed, alternating (the host is noisy), and reports the best time of each
 plain SGEMM rate.
 
 Run ``python benchmarks/blas_env.py`` (about a minute) or ``--quick``. Writes
-``benchmarks/results/blas_env.json``/``.png`` and ``docs/blas_env.md``.
+``benchmarks/results/blas_env.json``/``.png`` (the docs site renders its page from the JSON).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pathlib import Path
 from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "blas_env.md"
 VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 CHILD = """
@@ -56,37 +55,14 @@ def child_run(kind: str, n: int, d: int, k: int, inherit: bool) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = benchmark_parser(__doc__, DOCS, RESULTS)
-    args = parser.parse_args(argv)
-    n, d, k = (20_000, 64, 100) if args.quick else (500_000, 512, 1000)
-    rounds = 1 if args.quick else 3
-    kinds = ["gaussian"] if args.quick else ["gaussian", "clustered"]
-    runs = {"inherited": [], "removed": []}
-    for _ in range(rounds):
-        for kind in kinds:
-            for label in runs:
-                result = child_run(kind, n, d, k, inherit=label == "inherited")
-                runs[label].append({"kind": kind, **result})
-                print(label, runs[label][-1], flush=True)
-    best = {
-        label: {
-            **{
-                f"{kind}_seconds": min(r["seconds"] for r in rs if r["kind"] == kind)
-                for kind in kinds
-            },
-            "sgemm_gflops": max(r["sgemm_gflops"] for r in rs),
-        }
-        for label, rs in runs.items()
-    }
-    env = environment()
+def render_page(results: dict) -> str:
+    """The docs page, from the saved results alone (the docs build calls this)."""
+    env, best, ratios = results["environment"], results["best"], results["inherited_over_removed"]
+    command, kinds = results["command"], list(ratios)
+    n, d, k = (results["shape"][key] for key in ("n", "d", "k"))
+    rounds = len(results["runs"]["inherited"]) // len(kinds)
     inherited = {name: env.get(name) for name in VARIABLES}
-    ratios = {
-        kind: best["inherited"][f"{kind}_seconds"] / best["removed"][f"{kind}_seconds"]
-        for kind in kinds
-    }
-    command = "python benchmarks/blas_env.py" + (" --quick" if args.quick else "")
-    page = "\n".join(
+    return "\n".join(
         [
             "# OpenBLAS settings and the k-centers engine",
             "",
@@ -115,6 +91,37 @@ def main(argv: list[str] | None = None) -> int:
             "",
         ]
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = benchmark_parser(__doc__, RESULTS)
+    args = parser.parse_args(argv)
+    n, d, k = (20_000, 64, 100) if args.quick else (500_000, 512, 1000)
+    rounds = 1 if args.quick else 3
+    kinds = ["gaussian"] if args.quick else ["gaussian", "clustered"]
+    runs = {"inherited": [], "removed": []}
+    for _ in range(rounds):
+        for kind in kinds:
+            for label in runs:
+                result = child_run(kind, n, d, k, inherit=label == "inherited")
+                runs[label].append({"kind": kind, **result})
+                print(label, runs[label][-1], flush=True)
+    best = {
+        label: {
+            **{
+                f"{kind}_seconds": min(r["seconds"] for r in rs if r["kind"] == kind)
+                for kind in kinds
+            },
+            "sgemm_gflops": max(r["sgemm_gflops"] for r in rs),
+        }
+        for label, rs in runs.items()
+    }
+    env = environment()
+    ratios = {
+        kind: best["inherited"][f"{kind}_seconds"] / best["removed"][f"{kind}_seconds"]
+        for kind in kinds
+    }
+    command = "python benchmarks/blas_env.py" + (" --quick" if args.quick else "")
     payload = {
         "command": command,
         "environment": env,
@@ -123,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "best": best,
         "inherited_over_removed": ratios,
     }
-    prefix = publish(args, "blas_env", payload, page)
+    prefix = publish(args, "blas_env", payload, render_page(payload))
     plot(best, prefix.with_suffix(".png"))
     return 0
 

@@ -11,12 +11,12 @@ Also measured: proxy/target agreement, the Spearman rank correlation of each pro
 the target-as-selector's scores, and the overlap of their selections at 50%.
 
 Run ``python benchmarks/coreset.py`` (about 25 minutes on 2 CPU cores) or ``--quick`` (under 3
-minutes). Writes ``benchmarks/results/coreset.json`` and PNG plots and ``docs/benchmarks.md``.
+minutes). Writes ``benchmarks/results/coreset.json`` and PNG plots (the docs site renders its
+page from the JSON).
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 import time
@@ -33,7 +33,6 @@ from svpkit.nn import ProxyNet, SmallCNN
 from svpkit.utils import torch_seed_scope
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 METHODS = ("forgetting", "least_confidence", "entropy", "margin", "kcenters")
 SELECTORS = ("target", "proxy-narrow", "proxy-fewer-epochs")
@@ -494,29 +493,21 @@ def markdown(summary, agreement, heads, command, env, settings) -> str:
     return "\n".join(lines)
 
 
+def render_page(results: dict) -> str:
+    """The docs page, from the saved results alone (the docs build calls this)."""
+    keys = ("summary", "agreement", "headline", "command", "environment", "settings")
+    return markdown(*(results[k] for k in keys))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = benchmark_parser(
-        __doc__, DOCS, RESULTS, quick_help="digits only, 300 rows, 1 seed, 3 fractions, 3 epochs"
+        __doc__, RESULTS, quick_help="digits only, 300 rows, 1 seed, 3 fractions, 3 epochs"
     )
     parser.add_argument("--datasets", nargs="+", default=None)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--target-epochs", type=int, default=12)
     parser.add_argument("--proxy-epochs", type=int, default=3)
-    parser.add_argument("--render", type=Path, help="only re-render the page from a JSON")
     args = parser.parse_args(argv)
-    if args.render:
-        saved = json.loads(args.render.read_text())
-        args.docs.write_text(
-            markdown(
-                saved["summary"],
-                saved["agreement"],
-                saved["headline"],
-                saved["command"],
-                saved["environment"],
-                saved["settings"],
-            )
-        )
-        return 0
     if args.quick:
         datasets = args.datasets or ["digits"]
         seeds, fractions, epochs, proxy_epochs, max_pool = [0], (0.3, 0.5, 1.0), 3, 1, 300
@@ -560,8 +551,7 @@ def main(argv: list[str] | None = None) -> int:
         "agreement": [a for a in agreement if not a.get("scatter")],
         "records": records,
     }
-    page = markdown(summary, agreement, heads, command, env, settings)
-    prefix = publish(args, "coreset", payload, page)
+    prefix = publish(args, "coreset", payload, render_page(payload))
     plot(summary, agreement, prefix.parent, prefix.name)
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0

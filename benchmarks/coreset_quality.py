@@ -29,7 +29,7 @@ there. ``python benchmarks/coreset_quality.py [--datasets ...] [--targets ...] [
 ``--quick`` (digits, logreg, 2 seeds, 2 fractions, a few arms; under a minute; writes to a
 temporary folder). ``--summarise`` only rebuilds the JSON, plot and page from the runs file.
 Writes ``benchmarks/results/coreset_quality.json``, ``coreset_quality.png`` and
-``docs/coreset_quality.md``.
+``benchmarks/results/coreset_quality.json``.
 """
 
 from __future__ import annotations
@@ -58,7 +58,6 @@ from svpkit.benchmarking import (
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "coreset_quality.md"
 NAME = "coreset_quality"
 FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
 #: arm -> (method, sampler, class_balance)
@@ -379,6 +378,11 @@ def page(summary: list[dict], command: str, picked: dict | None = None) -> str:
     return "\n".join(lines)
 
 
+def render_page(results: dict) -> str:
+    """The docs page, from the saved results alone (the docs build calls this)."""
+    return page(results["summary"], results["command"], results.get("auto_choices"))
+
+
 def plot(summary: list[dict], prefix: Path) -> None:
     plt = pyplot()
     groups = sorted({(r["dataset"], r["target"]) for r in summary})
@@ -420,7 +424,7 @@ def plot(summary: list[dict], prefix: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = benchmark_parser(__doc__, DOCS, RESULTS, "digits/logreg, 2 seeds, a few arms")
+    parser = benchmark_parser(__doc__, RESULTS, "digits/logreg, 2 seeds, a few arms")
     parser.add_argument("--datasets", nargs="+", default=["digits", "mnist", "redundant"])
     parser.add_argument("--targets", nargs="+", default=["logreg", "cnn", "mlp"])
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
@@ -445,17 +449,14 @@ def main(argv: list[str] | None = None) -> None:
     summary = summarise(runs)
     picked = choices(runs)
     command = "python benchmarks/coreset_quality.py " + " ".join(argv or sys.argv[1:])
-    prefix = publish(
-        args,
-        NAME,
-        {
-            "environment": environment(),
-            "threads": os.environ.get("OMP_NUM_THREADS"),
-            "summary": summary,
-            "auto_choices": picked,
-        },
-        page(summary, command.strip(), picked),
-    )
+    payload = {
+        "command": command.strip(),
+        "environment": environment(),
+        "threads": os.environ.get("OMP_NUM_THREADS"),
+        "summary": summary,
+        "auto_choices": picked,
+    }
+    prefix = publish(args, NAME, payload, render_page(payload))
     plot(summary, prefix)
 
 

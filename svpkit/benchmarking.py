@@ -28,7 +28,24 @@ __all__ = [
 
 
 def environment() -> dict[str, Any]:
-    """Versions, CPU and thread settings, to store next to every result."""
+    """Versions, CPU and thread settings, to store next to every result.
+
+    Returns
+    -------
+    env : dict
+        JSON-serialisable: Python and platform, CPU count, torch threads, CUDA, the OpenBLAS
+        settings, and the versions of svpkit and its main dependencies.
+
+    Examples
+    --------
+    >>> import json
+    >>> from svpkit.benchmarking import environment
+    >>> env = environment()
+    >>> sorted(env["versions"])
+    ['numpy', 'scikit-learn', 'skorch', 'svpkit', 'torch']
+    >>> isinstance(env["cpu_count"], int), isinstance(json.dumps(env), str)
+    (True, True)
+    """
     from importlib.metadata import version
 
     import numpy
@@ -85,16 +102,46 @@ def append_run(path: Path, record: dict[str, Any]) -> None:
 
 
 def publish(args: Any, name: str, payload: dict[str, Any], page: str) -> Path:
-    """Write ``<out>/<name>[_quick].json``, the docs page (full runs only) and print the page.
+    """Write ``<out>/<name>[_quick].json`` and print the page.
+
+    The docs site renders the page again from the JSON when it is built (each script's
+    ``render_page``), so no copy of it is written into ``docs/``.
 
     ``args`` comes from :func:`benchmark_parser`. Returns the path prefix (without suffix) for
     the script's plots.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options of :func:`benchmark_parser` (``--quick`` writes ``<name>_quick.json``,
+        which the docs never read).
+    name : str
+        The benchmark's name, the stem of its files.
+    payload : dict
+        The results, written as JSON.
+    page : str
+        The Markdown page, printed.
+
+    Returns
+    -------
+    prefix : pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from svpkit.benchmarking import benchmark_parser, publish
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     parser = benchmark_parser("Demo.", Path(tmp))
+    ...     args = parser.parse_args(["--quick", "--out", tmp])
+    ...     prefix = publish(args, "demo", {"seconds": 0.5}, "# Demo: 0.5 s")
+    ...     print(prefix.name, sorted(p.name for p in Path(tmp).iterdir()))
+    # Demo: 0.5 s
+    demo_quick ['demo_quick.json']
     """
     stem = f"{name}_quick" if args.quick else name
     out = output_dir(args, name)
     (out / f"{stem}.json").write_text(json.dumps(payload, indent=1))
-    if not args.quick:
-        args.docs.write_text(page)
     print(page)
     return args.out / stem
 
@@ -105,6 +152,33 @@ def peak_rss_during(fn: Callable[[], Any], interval: float = 0.0005) -> tuple[An
     A thread samples ``/proc/self/statm`` while ``fn`` runs. Unlike tracemalloc it sees every
     allocator (torch's CPU allocator included); short-lived peaks between samples can be missed,
     so treat it as a lower bound. Returns ``-1`` for the growth where ``/proc`` is missing.
+
+    Parameters
+    ----------
+    fn : callable
+        Called with no argument.
+    interval : float, default=0.0005
+        Seconds between samples.
+
+    Returns
+    -------
+    result : object
+        What ``fn`` returned.
+    growth : int
+        Peak resident-set growth in bytes.
+
+    Examples
+    --------
+    >>> import time
+    >>> import numpy as np
+    >>> from svpkit.benchmarking import peak_rss_during
+    >>> def work():
+    ...     block = np.ones(10_000_000)  # 80 MB
+    ...     time.sleep(0.02)
+    ...     return float(block.sum())
+    >>> result, growth = peak_rss_during(work)
+    >>> result, growth > 50_000_000
+    (10000000.0, True)
     """
     statm = Path("/proc/self/statm")
     if not statm.exists():
@@ -134,7 +208,25 @@ def peak_rss_during(fn: Callable[[], Any], interval: float = 0.0005) -> tuple[An
 
 
 def pyplot():
-    """matplotlib's pyplot on the file-only Agg backend (benchmarks run headless)."""
+    """matplotlib's pyplot on the file-only Agg backend (benchmarks run headless).
+
+    Returns
+    -------
+    plt : module
+        :mod:`matplotlib.pyplot`.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> from svpkit.benchmarking import pyplot
+    >>> plt = pyplot()
+    >>> matplotlib.get_backend().lower()  # draws to files only, no display needed
+    'agg'
+    >>> fig, ax = plt.subplots(figsize=(4, 3))
+    >>> fig.get_size_inches().tolist()
+    [4.0, 3.0]
+    >>> plt.close(fig)
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -144,7 +236,28 @@ def pyplot():
 
 
 def save_figure(fig: Any, path: Path) -> None:
-    """Lay out, write and close a benchmark figure."""
+    """Lay out, write and close a benchmark figure.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : pathlib.Path
+        Output file; the format follows its suffix (written at 110 dpi).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from svpkit.benchmarking import pyplot, save_figure
+    >>> plt = pyplot()
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([1, 2, 3], [1, 4, 9])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "curve.png"
+    ...     save_figure(fig, path)
+    ...     print(path.stat().st_size > 0, plt.fignum_exists(fig.number))
+    True False
+    """
     import matplotlib.pyplot as plt
 
     fig.tight_layout()
@@ -152,17 +265,13 @@ def save_figure(fig: Any, path: Path) -> None:
     plt.close(fig)
 
 
-def benchmark_parser(
-    doc: str | None, docs: Path, results: Path, quick_help: str | None = None
-) -> Any:
-    """The options every benchmark takes: ``--quick``, ``--out`` (JSON/plots), ``--docs``.
+def benchmark_parser(doc: str | None, results: Path, quick_help: str | None = None) -> Any:
+    """The options every benchmark takes: ``--quick`` and ``--out`` (JSON/plots).
 
     Parameters
     ----------
     doc : str
         The script's docstring (its first line is the description).
-    docs : Path
-        The docs page a full run rewrites.
     results : Path
         Where a full run writes JSON and plots when ``--out`` is not given.
     quick_help : str, default=None
@@ -172,7 +281,7 @@ def benchmark_parser(
     --------
     >>> from pathlib import Path
     >>> from svpkit.benchmarking import benchmark_parser
-    >>> args = benchmark_parser("Demo.", Path("page.md"), Path("results")).parse_args(["--quick"])
+    >>> args = benchmark_parser("Demo.", Path("results")).parse_args(["--quick"])
     >>> args.quick, args.out
     (True, None)
     """
@@ -186,6 +295,5 @@ def benchmark_parser(
         default=None,
         help=f"folder for JSON and plots (default: {results}; a temporary folder for --quick)",
     )
-    parser.add_argument("--docs", type=Path, default=docs)
     parser.set_defaults(results=results)
     return parser

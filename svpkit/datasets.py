@@ -19,7 +19,25 @@ __all__ = [
 
 @dataclass
 class ImageDataset:
-    """Flat float32 rows in [0, 1], integer labels, and the image shape to unflatten them."""
+    """Flat float32 rows in [0, 1], integer labels, and the image shape to unflatten them.
+
+    Attributes
+    ----------
+    name : str
+    X : ndarray of shape (n_samples, C * H * W), float32
+    y : ndarray of shape (n_samples,), int64
+    image_shape : tuple of int
+        ``(C, H, W)``.
+
+    Examples
+    --------
+    >>> from svpkit.datasets import load_image_dataset
+    >>> d = load_image_dataset("digits")
+    >>> d.name, d.image_shape, d.X.dtype, d.y[:5].tolist()
+    ('digits', (1, 8, 8), dtype('float32'), [0, 1, 2, 3, 4])
+    >>> d.X.reshape(-1, *d.image_shape).shape  # images, e.g. for a CNN
+    (1797, 1, 8, 8)
+    """
 
     name: str
     X: np.ndarray
@@ -63,7 +81,31 @@ def load_image_dataset(name: str = "digits") -> ImageDataset:
 
 @dataclass
 class TextDataset:
-    """Texts (an object array of str) and integer labels, with the names of the classes."""
+    """Texts (an object array of str) and integer labels, with the names of the classes.
+
+    Attributes
+    ----------
+    name : str
+    texts : ndarray of shape (n_samples,), object
+    y : ndarray of shape (n_samples,), int64
+        Codes into ``classes``.
+    classes : tuple of str
+
+    Examples
+    --------
+    :func:`load_text_dataset` returns one; a small one built by hand:
+
+    >>> import numpy as np
+    >>> from svpkit.datasets import TextDataset
+    >>> d = TextDataset(
+    ...     "reviews",
+    ...     texts=np.array(["a gem", "dull and long", "loved it"], dtype=object),
+    ...     y=np.array([1, 0, 1]),
+    ...     classes=("rotten", "fresh"),
+    ... )
+    >>> [d.classes[code] for code in d.y]
+    ['fresh', 'rotten', 'fresh']
+    """
 
     name: str
     texts: np.ndarray

@@ -30,8 +30,6 @@ def test_active_learning_benchmark_quick(tmp_path):
             "random",
             "--out",
             str(tmp_path),
-            "--docs",
-            str(tmp_path / "page.md"),
         ]
     )
     assert code == 0
@@ -52,7 +50,7 @@ def test_active_learning_benchmark_quick(tmp_path):
 def test_coreset_benchmark_quick(tmp_path):
     pytest.importorskip("matplotlib")
     bench = _load("coreset")
-    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]) == 0
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
     result = json.loads((tmp_path / "coreset_quick.json").read_text())
     combos = {(s["selector"], s["method"]) for s in result["summary"]}
     for selector in bench.SELECTORS:
@@ -73,7 +71,7 @@ def test_coreset_benchmark_quick(tmp_path):
 def test_kcenters_benchmark_quick(tmp_path):
     pytest.importorskip("matplotlib")
     bench = _load("kcenters")
-    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]) == 0
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "kcenters_quick.json").read_text())["rows"]
     assert len(rows) == 1
     row = rows[0]
@@ -89,7 +87,7 @@ def test_kcenters_benchmark_quick(tmp_path):
 def test_blas_env_benchmark_quick(tmp_path):
     pytest.importorskip("matplotlib")
     bench = _load("blas_env")
-    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]) == 0
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
     result = json.loads((tmp_path / "blas_env_quick.json").read_text())
     assert set(result["runs"]) == {"inherited", "removed"}
     assert all(b["gaussian_seconds"] > 0 and b["sgemm_gflops"] > 0 for b in result["best"].values())
@@ -98,7 +96,7 @@ def test_blas_env_benchmark_quick(tmp_path):
 
 def test_scoring_benchmark_quick(tmp_path):
     bench = _load("scoring")
-    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]) == 0
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "scoring_quick.json").read_text())["rows"]
     assert {r["method"] for r in rows} == {"least_confidence", "margin", "entropy"}
     assert all(r["max_abs_diff_vs_svpkit"] < 1e-5 for r in rows)  # same scores, all styles
@@ -109,7 +107,7 @@ def test_scoring_benchmark_quick(tmp_path):
 def test_kcenters_labeled_benchmark_quick(tmp_path):
     pytest.importorskip("matplotlib")
     bench = _load("kcenters_labeled")
-    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]) == 0
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
     (row,) = json.loads((tmp_path / "kcenters_labeled_quick.json").read_text())["rows"]
     assert row["labeled"] == 100 and row["same_set"] >= 95
     assert row["lazy_seconds"] > 0 and row["search_first_seconds"] > 0 and row["plain_seconds"] > 0
@@ -168,7 +166,7 @@ def test_flip_labels_moves_the_share_to_other_classes():
 def test_coreset_quality_benchmark_quick_resumes_and_pairs(tmp_path):
     pytest.importorskip("matplotlib")
     bench = _load("coreset_quality")
-    args = ["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]
+    args = ["--quick", "--out", str(tmp_path)]
     bench.main(args)
     runs = (tmp_path / "coreset_quality_quick_runs.jsonl").read_text().splitlines()
     # 2 seeds x 2 fractions x 5 arms, plus full data per seed
@@ -189,7 +187,7 @@ def test_coreset_quality_benchmark_quick_resumes_and_pairs(tmp_path):
 def test_active_quality_benchmark_quick_resumes_and_pairs(tmp_path):
     pytest.importorskip("matplotlib")
     bench = _load("active_quality")
-    args = ["--quick", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]
+    args = ["--quick", "--out", str(tmp_path)]
     bench.main(args)
     runs_path = tmp_path / "active_quality_quick_runs.jsonl"
     runs = [json.loads(line) for line in runs_path.read_text().splitlines()]

@@ -34,9 +34,7 @@ def _load():
 def test_text_coreset_benchmark_quick(tmp_path):
     pytest.importorskip("matplotlib")
     bench = _load()
-    page = tmp_path / "page.md"
-    assert bench.main(["--quick", "--out", str(tmp_path), "--docs", str(page)]) == 0
-    assert not page.exists()  # quick runs never write the docs page
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
     result = json.loads((tmp_path / "text_coreset_quick.json").read_text())
     settings = bench.QUICK
     fractions, seeds = settings["fractions"], settings["seeds"]
@@ -85,7 +83,7 @@ def test_text_coreset_benchmark_resumes(tmp_path):
     """A rerun reads the runs file back and trains nothing again."""
     pytest.importorskip("matplotlib")
     bench = _load()
-    args = ["--quick", "--seeds", "1", "--out", str(tmp_path), "--docs", str(tmp_path / "p.md")]
+    args = ["--quick", "--seeds", "1", "--out", str(tmp_path)]
     assert bench.main(args) == 0
     runs_path = tmp_path / "text_coreset_quick_runs.jsonl"
     first = runs_path.read_text()

@@ -52,6 +52,35 @@ def warm_started(template: Any, fitted: Any) -> Any:
     skorch re-creates the module from ``module__*`` parameters, so those are dropped and the
     trained module instance is passed instead (``clone`` deep-copies it, so rounds never share
     weights by reference).
+
+    Parameters
+    ----------
+    template : skorch net
+        The unfitted proxy whose other parameters (epochs, learning rate, seed, ...) are kept.
+    fitted : skorch net
+        A fitted net of the same architecture (the previous round's proxy).
+
+    Returns
+    -------
+    net : skorch net
+        Unfitted, of ``template``'s class, with ``module=fitted.module_``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import clone
+    >>> from svpkit.active import warm_started
+    >>> from svpkit.nn import make_default_proxy
+    >>> X = np.random.RandomState(0).randn(60, 4).astype("float32")
+    >>> y = X[:, 0] > 0
+    >>> template = make_default_proxy(max_epochs=3, module__hidden_units=(16,), random_state=0)
+    >>> previous = clone(template).fit(X, y)
+    >>> warm = warm_started(template, previous)
+    >>> warm.module is previous.module_, "module__hidden_units" in warm.get_params()
+    (True, False)
+    >>> net = clone(warm).fit(X, y)  # a copy of the weights: ``previous`` is left as it was
+    >>> bool(net.history[0, "train_loss"] < previous.history[-1, "train_loss"])  # continues
+    True
     """
     params = {
         k: v for k, v in template.get_params(deep=False).items() if not k.startswith("module__")

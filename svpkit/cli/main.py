@@ -205,6 +205,23 @@ def _shape(text: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``svpkit`` argument parser: ``select``, ``query``, ``estimate``, ``bench``, ``demo``.
+
+    Parsing imports nothing heavy; usage errors exit with status 2 and one line on stderr.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> from svpkit.cli import build_parser
+    >>> args = build_parser().parse_args(
+    ...     ["select", "data.csv", "--labels", "label", "--fraction", "0.3", "--out", "sel.csv"]
+    ... )
+    >>> args.command, args.method, args.fraction, args.class_balance, args.sampler
+    ('select', 'least_confidence', 0.3, True, 'topk')
+    """
     parser = _Parser(
         prog="svpkit",
         description="Selection via Proxy: choose which rows to "
@@ -308,7 +325,33 @@ def _command(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after the program name (None: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    status : int
+        0 on success. User errors, ``--help`` and ``--version`` exit through
+        :class:`SystemExit` instead (status 2 for an error, with one line on stderr).
+
+    Examples
+    --------
+    >>> from svpkit.cli import main
+    >>> main(["estimate", "--rows", "100000", "--dim", "64", "--k", "100"])  # doctest: +ELLIPSIS
+    greedy k-centers: 100,000 rows x 64 dims (float32), k = 100
+      pool           24.4 MiB
+    ...
+    0
+    >>> try:
+    ...     main(["select", "data.csv"])  # --labels, --out and a size are missing
+    ... except SystemExit as exit:
+    ...     print("exit status", exit.code)
+    exit status 2
+    """
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []

@@ -68,6 +68,17 @@ class KCentersResult(NamedTuple):
     radii : ndarray of float, shape (n_centers_picked,)
         Covering radius (largest distance of any row to its nearest center, Euclidean) right
         after each pick.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit import KCentersResult, greedy_kcenters
+    >>> X = np.array([[0.0, 0.0], [1.0, 0.0], [10.0, 0.0], [10.0, 1.0]])
+    >>> result = greedy_kcenters(X, 2, already_selected=[0])
+    >>> isinstance(result, KCentersResult)
+    True
+    >>> result.indices.tolist(), result.radii.round(3).tolist()
+    ([3, 1], [1.0, 1.0])
     """
 
     indices: np.ndarray

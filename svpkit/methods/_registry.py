@@ -75,6 +75,14 @@ class PoolOutputs:
         Scores a pool computed from the probabilities batch by batch during inference, under
         the name of the method whose ``row_score`` kernel made them (the probabilities
         themselves are then not kept); empty when none were streamed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.methods import PoolOutputs
+    >>> outputs = PoolOutputs(proba=np.array([[0.9, 0.1], [0.5, 0.5]]))
+    >>> outputs.proba.shape, outputs.embedding is None, outputs.row_scores
+    ((2, 2), True, {})
     """
 
     proba: np.ndarray | None = None
@@ -127,6 +135,30 @@ class RankContext:
     private : ndarray of int or None
         Rows the selection should stay away from (targeted selection: e.g. out-of-
         distribution examples).
+
+    Examples
+    --------
+    A context over four pool rows: row 0 is labeled, rows 1-3 are the candidates.
+
+    >>> import numpy as np
+    >>> from svpkit.methods import PoolOutputs, RankContext, get_method
+    >>> proba = np.array([[0.9, 0.1], [0.6, 0.4], [0.5, 0.5], [0.2, 0.8]])
+    >>> ctx = RankContext(
+    ...     outputs=PoolOutputs(proba=proba),
+    ...     candidates=np.array([1, 2, 3]),
+    ...     existing=np.array([0]),
+    ...     y=np.array([0, -1, -1, -1]),
+    ...     classes=np.array(["cat", "dog"]),
+    ...     n_select=2,
+    ...     rng=np.random.RandomState(0),
+    ... )
+    >>> ctx.labeled.tolist()
+    [0]
+    >>> order, scores = get_method("margin").rank(ctx)  # smallest margin first
+    >>> order.tolist()
+    [2, 1, 3]
+    >>> ctx.restricted(np.array([1, 3]), ctx.existing, n_select=1).candidates.tolist()
+    [1, 3]
     """
 
     outputs: PoolOutputs
@@ -192,6 +224,18 @@ class Ranking:
     chosen_spec : tuple or None
         For ``auto``: ``(method, sampler)`` of the choice, which ``transform`` on a new pool
         reuses.
+
+    Examples
+    --------
+    A rank function may return a ``Ranking`` instead of ``(order, scores)``:
+
+    >>> import numpy as np
+    >>> from svpkit.methods import Ranking
+    >>> candidates = np.array([10, 11, 12])
+    >>> scores = np.array([0.2, 0.9, 0.5])
+    >>> ranking = Ranking(order=candidates[np.argsort(-scores)], scores=scores)
+    >>> ranking.order.tolist(), ranking.covering_radius, ranking.chosen
+    ([11, 12, 10], None, None)
     """
 
     order: np.ndarray
@@ -220,6 +264,21 @@ class Regime:
     candidates_labeled : bool
         Every candidate is labeled (core-set selection) rather than unlabeled (active
         learning).
+
+    Examples
+    --------
+    >>> from svpkit.methods import Regime, get_method, resolve_method
+    >>> regime = Regime(
+    ...     n_labeled=2000,
+    ...     n_classes=10,
+    ...     n_candidates=50_000,
+    ...     n_select=500,
+    ...     candidates_labeled=False,
+    ... )
+    >>> regime.labels_per_class
+    200.0
+    >>> resolve_method(get_method("auto"), regime).name  # enough labels: uncertainty
+    'margin'
     """
 
     n_labeled: int
@@ -238,6 +297,39 @@ class BlockMap(Protocol):
     """How a blockwise pool lets a method's distributed variant work where the data lives.
 
     Methods never import pools: a pool passes an object with this interface.
+
+    Examples
+    --------
+    A minimal block map over an embedding held in this process as two blocks of 10 rows
+    (a distributed pool runs ``fn`` where each block lives instead). k-centers' blockwise
+    variant runs on it through :func:`run_method`:
+
+    >>> import numpy as np
+    >>> from svpkit.methods import PoolOutputs, RankContext, get_method, run_method
+    >>> embedding = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+    >>> class TwoBlocks:
+    ...     starts, sizes = np.array([0, 10]), np.array([10, 10])
+    ...
+    ...     def map(self, fn, needs, rows, args):
+    ...         return [
+    ...             fn(PoolOutputs(embedding=embedding[start + local]), *fn_args)
+    ...             for start, local, fn_args in zip(self.starts, rows, args)
+    ...         ]
+    ...
+    ...     def gather(self, rows, needs):
+    ...         return PoolOutputs(embedding=embedding[rows])
+    >>> ctx = RankContext(
+    ...     outputs=PoolOutputs(),  # empty: the blocks hold the embeddings
+    ...     candidates=np.arange(20),
+    ...     existing=np.arange(0),
+    ...     y=np.full(20, -1),
+    ...     classes=np.array([]),
+    ...     n_select=3,
+    ...     rng=np.random.RandomState(0),
+    ... )
+    >>> ranking, selected = run_method(get_method("kcenters"), ctx, blocks=TwoBlocks())
+    >>> len(selected), bool(ranking.covering_radius > 0)
+    (3, True)
     """
 
     starts: np.ndarray  #: first pool row of each block
@@ -311,6 +403,23 @@ class SelectionMethod:
     targeted : bool
         True when ``rank`` reads ``ctx.query`` and ``ctx.private`` (targeted selection):
         selectors require a query for it and refuse one for every other method.
+
+    Examples
+    --------
+    A method that ranks the rows farthest from the origin of the embedding space first:
+
+    >>> import numpy as np
+    >>> from svpkit.methods import SelectionMethod, order_by_score
+    >>> def rank(ctx):
+    ...     scores = np.linalg.norm(ctx.outputs.embedding[ctx.candidates], axis=1)
+    ...     return order_by_score(ctx.candidates, scores, ctx.rng), scores
+    >>> method = SelectionMethod("doc_outliers", needs="embedding", rank=rank)
+    >>> method.needs
+    frozenset({'embedding'})
+    >>> method.needs_proxy(n_labeled=0), method.needs_proxy(n_labeled=100)
+    (False, True)
+
+    :func:`register_method` makes it available to the selectors by name.
     """
 
     name: str
@@ -396,12 +505,62 @@ def register_method(
 
 def available_methods(*, all_labeled: bool = True) -> list[str]:
     """Names of registered methods (without those that need every row labeled when
-    ``all_labeled=False``)."""
+    ``all_labeled=False``).
+
+    Parameters
+    ----------
+    all_labeled : bool, default=True
+        Whether every row is labeled (core-set selection). False leaves out the methods that
+        need all labels (the training-dynamics scores), which active learning cannot run.
+
+    Returns
+    -------
+    names : list of str
+        Sorted method names.
+
+    Examples
+    --------
+    >>> from svpkit.methods import available_methods
+    >>> names = available_methods()
+    >>> "kcenters" in names, "el2n" in names
+    (True, True)
+    >>> "el2n" in available_methods(all_labeled=False)  # EL2N needs every row labeled
+    False
+    """
     return sorted(m.name for m in _REGISTRY.values() if all_labeled or not m.needs_all_labels)
 
 
 def get_method(name: str, *, all_labeled: bool = True) -> SelectionMethod:
-    """Look a method up, with an error that lists the valid names."""
+    """Look a method up, with an error that lists the valid names.
+
+    Parameters
+    ----------
+    name : str
+        A registered method name.
+    all_labeled : bool, default=True
+        Whether every row is labeled; with False, a method that needs all labels is refused.
+
+    Returns
+    -------
+    method : SelectionMethod
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        When ``name`` is not registered, or needs every row labeled while ``all_labeled`` is
+        False (a ``ValueError``).
+
+    Examples
+    --------
+    >>> from svpkit.methods import get_method
+    >>> get_method("kcenters").needs
+    frozenset({'embedding'})
+    >>> try:
+    ...     get_method("el2n", all_labeled=False)
+    ... except ValueError as error:
+    ...     print(str(error).split(" Choose")[0])
+    method='el2n' is not available here. 'el2n' needs every row labeled: use CoresetSelector.
+    """
     method = _REGISTRY.get(name) if isinstance(name, str) else None
     if method is None or (method.needs_all_labels and not all_labeled):
         hint = ""
@@ -449,7 +608,24 @@ def runs_without_labels(method: SelectionMethod) -> bool:
 
 def methods_without_proxy(*, all_labeled: bool = True) -> str:
     """The methods that can run with no labeled row, as text for error messages that name the
-    fix (e.g. ``"method='kcenters' or method='random'"``)."""
+    fix (e.g. ``"method='kcenters' or method='random'"``).
+
+    Parameters
+    ----------
+    all_labeled : bool, default=True
+        As in :func:`available_methods`.
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> from svpkit.methods import methods_without_proxy
+    >>> fix = methods_without_proxy(all_labeled=False)
+    >>> print(f"No row is labeled yet: use {fix}.")  # doctest: +ELLIPSIS
+    No row is labeled yet: use method='auto' or method='kcenters' or ... or method='typiclust'.
+    """
     names = [
         m for m in available_methods(all_labeled=all_labeled) if runs_without_labels(_REGISTRY[m])
     ]
@@ -457,7 +633,24 @@ def methods_without_proxy(*, all_labeled: bool = True) -> str:
 
 
 def methods_not_reading(output: str) -> str:
-    """The methods that do not read ``output``, as text for error messages."""
+    """The methods that do not read ``output``, as text for error messages.
+
+    Parameters
+    ----------
+    output : str
+        One of :data:`OUTPUTS`.
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> from svpkit.methods import methods_not_reading
+    >>> text = methods_not_reading("embedding")
+    >>> "method='margin'" in text, "method='kcenters'" in text
+    (True, False)
+    """
     names = [m for m in available_methods() if output not in _REGISTRY[m].needs]
     return " or ".join(f"method={m!r}" for m in names)
 
@@ -575,6 +768,37 @@ def ranking_from_picks(candidates: np.ndarray, picks: np.ndarray) -> Ranking:
 
 
 def as_ranking(method: SelectionMethod, result: Any, n_candidates: int) -> Ranking:
+    """A method's answer as a checked :class:`Ranking` (int64 order, float64 scores).
+
+    Parameters
+    ----------
+    method : SelectionMethod
+        The method that answered (named in the error).
+    result : Ranking or tuple
+        What its ``rank`` returned: a :class:`Ranking` or ``(order, scores)``.
+    n_candidates : int
+        How many candidates it was asked to rank.
+
+    Returns
+    -------
+    ranking : Ranking
+
+    Raises
+    ------
+    ValueError
+        When there is not one score per candidate.
+
+    Examples
+    --------
+    >>> from svpkit.methods import as_ranking, get_method
+    >>> ranking = as_ranking(get_method("margin"), ([2, 0, 1], [0.5, 0.1, 0.9]), n_candidates=3)
+    >>> ranking.order.dtype, ranking.scores.tolist()
+    (dtype('int64'), [0.5, 0.1, 0.9])
+    >>> as_ranking(get_method("margin"), ([2], [0.5]), n_candidates=3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: method 'margin' returned (1,) scores for 3 candidates; return one score per ...
+    """
     ranking = result if isinstance(result, Ranking) else Ranking(*result)
     ranking.order = np.asarray(ranking.order, dtype=np.int64)
     ranking.scores = np.asarray(ranking.scores, dtype=np.float64)

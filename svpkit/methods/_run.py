@@ -20,6 +20,38 @@ def run_method(
 
     ``selected`` are the kept rows (unsorted). With ``blocks`` (a distributed pool, and
     :func:`runs_blockwise` true), the method's blockwise variant runs where the blocks live.
+
+    Parameters
+    ----------
+    method : SelectionMethod
+    ctx : RankContext
+        With the outputs the method reads (:func:`outputs_read`).
+    blocks : BlockMap, default=None
+        The blocks of a distributed pool, for the method's blockwise variant.
+
+    Returns
+    -------
+    ranking : Ranking
+    selected : ndarray of int
+        The ``ctx.n_select`` kept pool rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.methods import PoolOutputs, RankContext, get_method, run_method
+    >>> proba = np.array([[0.9, 0.1], [0.6, 0.4], [0.5, 0.5], [0.2, 0.8]])
+    >>> ctx = RankContext(
+    ...     outputs=PoolOutputs(proba=proba),
+    ...     candidates=np.arange(4),
+    ...     existing=np.arange(0),
+    ...     y=np.full(4, -1),
+    ...     classes=np.array([0, 1]),
+    ...     n_select=2,
+    ...     rng=np.random.RandomState(0),
+    ... )
+    >>> ranking, selected = run_method(get_method("margin"), ctx)
+    >>> selected.tolist(), ranking.order.tolist()
+    ([2, 1], [2, 1, 3, 0])
     """
     if ctx.class_balance and not method.whole_context:
         return rank_balanced(method, ctx)
@@ -36,7 +68,34 @@ def outputs_read(
     method: SelectionMethod, *, class_balance: bool, labels_known: bool, sampler: Any = None
 ) -> frozenset:
     """Outputs a pool must provide: the method's and the sampler's, plus probabilities when
-    class balance has to predict the classes of unlabeled candidates."""
+    class balance has to predict the classes of unlabeled candidates.
+
+    Parameters
+    ----------
+    method : SelectionMethod
+    class_balance : bool
+        Whether the selection is class-balanced.
+    labels_known : bool
+        Whether every candidate is labeled (core-set selection).
+    sampler : Sampler, default=None
+        The sampler, whose ``needs`` are added.
+
+    Returns
+    -------
+    needs : frozenset of str
+
+    Examples
+    --------
+    >>> from svpkit.methods import BetaSampler, get_method, outputs_read
+    >>> kcenters = get_method("kcenters")
+    >>> sorted(outputs_read(kcenters, class_balance=False, labels_known=False))
+    ['embedding']
+    >>> sorted(outputs_read(kcenters, class_balance=True, labels_known=False))
+    ['embedding', 'proba']
+    >>> sorted(outputs_read(get_method("el2n"), class_balance=False, labels_known=True,
+    ...                     sampler=BetaSampler()))
+    ['dynamics']
+    """
     needs = method.needs | getattr(sampler, "needs", frozenset())
     if class_balance and not labels_known:
         return needs | {"proba"}
@@ -45,7 +104,29 @@ def outputs_read(
 
 def runs_blockwise(method: SelectionMethod, *, class_balance: bool, sampler: Any = None) -> bool:
     """Whether a distributed pool runs the method's blockwise variant (class balance and
-    samplers rank in process, from gathered outputs)."""
+    samplers rank in process, from gathered outputs).
+
+    Parameters
+    ----------
+    method : SelectionMethod
+    class_balance : bool
+        Whether the selection is class-balanced.
+    sampler : Sampler, default=None
+        The sampler (None: the top of the ranking).
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from svpkit.methods import get_method, runs_blockwise
+    >>> kcenters = get_method("kcenters")
+    >>> runs_blockwise(kcenters, class_balance=False), runs_blockwise(kcenters, class_balance=True)
+    (True, False)
+    >>> runs_blockwise(get_method("margin"), class_balance=False)  # no blockwise variant
+    False
+    """
     return method.blockwise is not None and not class_balance and sampler is None
 
 

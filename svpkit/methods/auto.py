@@ -1,7 +1,8 @@
 """``method="auto"``: a proxy-validated choice among methods (core-set selection).
 
 Which core-set method beats random depends on the data, the fraction and the target
-(``docs/coreset_quality.md``): on the digits k-centers wins at every fraction, on the MNIST
+(``benchmarks/results/coreset_quality.json``):
+on the digits k-centers wins at every fraction, on the MNIST
 sample it loses 8 points at 10% where typicality-leaning choices win. So ``auto`` measures, in
 the spirit of BWS (Choi et al., ICML 2024): it holds out a stratified 20% of the rows, selects
 the user's share of the other 80% with every candidate in :data:`AUTO_CANDIDATES` (class
@@ -22,7 +23,7 @@ decides before any proxy is trained (:func:`active_choice`): while fewer than
 :data:`AUTO_SWITCH_LABELS_PER_CLASS` labels per class are known, a proxy's uncertainty is
 noise and :data:`AUTO_COLD_START` (coverage of the dense regions of the input features) runs;
 from then on :data:`AUTO_WARM` does. The rule and its threshold come from the paired
-low-budget benchmark in ``docs/active_quality.md``.
+low-budget benchmark in ``benchmarks/results/active_quality.json``.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ AUTO_HOLDOUT = 0.2
 
 
 #: Active learning: the method while labels are scarce, the one after, and the switch point
-#: (labeled rows per labeled class). From the paired benchmark (``docs/active_quality.md``):
+#: (labeled rows per labeled class). From the paired benchmark
+#: (``benchmarks/results/active_quality.json``):
 #: typiclust beat random in every round from 0 to 100 labels per class on the digits and the
 #: MNIST sample (CNN and logistic-regression targets) and is the most robust cold start at
 #: 1-3 labels per class (maxherding wins on the digits but loses to random at 10 MNIST labels);

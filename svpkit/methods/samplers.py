@@ -35,7 +35,34 @@ def _finite(scores: np.ndarray) -> np.ndarray:
 
 
 class Sampler(BaseEstimator):
-    """Base class: ``sample(ctx, scores) -> kept rows``; ``needs`` names extra outputs read."""
+    """Base class: ``sample(ctx, scores) -> kept rows``; ``needs`` names extra outputs read.
+
+    A subclass implements ``sample``: given the :class:`RankContext` and one score per
+    ``ctx.candidates`` entry, it returns the ``ctx.n_select`` kept pool rows. Selectors take
+    an instance as their ``sampler``.
+
+    Examples
+    --------
+    A sampler that keeps the lowest-scoring rows instead of the highest (with
+    ``least_confidence``: the rows the proxy is surest of):
+
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit import CoresetSelector
+    >>> from svpkit.methods import Sampler
+    >>> class LowestScores(Sampler):
+    ...     def sample(self, ctx, scores):
+    ...         return ctx.candidates[np.argsort(scores, kind="stable")[: ctx.n_select]]
+    >>> X = np.random.default_rng(0).normal(size=(100, 4))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> sel = CoresetSelector(
+    ...     proxy=LogisticRegression(), method="least_confidence", sampler=LowestScores(),
+    ...     n_select=10, random_state=0,
+    ... ).fit(X, y)
+    >>> kept = np.sort(sel.sample_indices_)
+    >>> bool(np.array_equal(kept, np.sort(np.argsort(sel.scores_)[:10])))
+    True
+    """
 
     needs: frozenset = frozenset()
 
@@ -188,7 +215,32 @@ SAMPLERS = {"topk": None, "ccs": CCSSampler, "beta": BetaSampler}
 
 
 def resolve_sampler(sampler: Any) -> Sampler | None:
-    """``None`` for top-k; a :class:`Sampler` for a name or an instance."""
+    """``None`` for top-k; a :class:`Sampler` for a name or an instance.
+
+    Parameters
+    ----------
+    sampler : {"topk", "ccs", "beta"}, Sampler or None
+        A name of :data:`SAMPLERS`, or an instance (returned as is).
+
+    Returns
+    -------
+    sampler : Sampler or None
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        For anything else.
+
+    Examples
+    --------
+    >>> from svpkit.methods import CCSSampler, resolve_sampler
+    >>> resolve_sampler("topk") is None
+    True
+    >>> resolve_sampler("ccs")
+    CCSSampler()
+    >>> resolve_sampler(CCSSampler(beta=0.1))
+    CCSSampler(beta=0.1)
+    """
     if sampler is None or (isinstance(sampler, str) and sampler == "topk"):
         return None
     if isinstance(sampler, Sampler):

@@ -164,6 +164,17 @@ class EpochProgressBar(Callback):
     ----------
     desc : str, default="training"
         Label shown left of the bar.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.nn import EpochProgressBar, make_default_proxy
+    >>> X = np.random.RandomState(0).randn(60, 4).astype("float32")
+    >>> y = X[:, 0] > 0
+    >>> bar = EpochProgressBar(desc="proxy")  # one tick per epoch on stderr
+    >>> net = make_default_proxy(max_epochs=2, callbacks=[("progress", bar)]).fit(X, y)
+    >>> len(net.history), dict(net.callbacks_)["progress"].bar_  # closed, so the net pickles
+    (2, None)
     """
 
     def __init__(self, desc: str = "training") -> None:
@@ -199,6 +210,31 @@ class PreciseBatchNorm(Callback):
     ----------
     max_batches : int or None, default=None
         Limit the recalibration pass to this many batches (None: the whole training set).
+
+    Examples
+    --------
+    :class:`~svpkit.nn.ProxyNet` adds it by default; any skorch net can use it. After
+    training, the running mean is the mean over the training data of the activations that
+    reach the BatchNorm layer with the final weights:
+
+    >>> import numpy as np
+    >>> import torch
+    >>> from skorch import NeuralNetClassifier
+    >>> from svpkit.nn import PreciseBatchNorm
+    >>> X = np.random.RandomState(0).randn(60, 4).astype("float32")
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> _ = torch.manual_seed(0)
+    >>> module = torch.nn.Sequential(
+    ...     torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8), torch.nn.ReLU(), torch.nn.Linear(8, 2)
+    ... )
+    >>> net = NeuralNetClassifier(
+    ...     module, criterion=torch.nn.CrossEntropyLoss, max_epochs=2, train_split=None,
+    ...     callbacks=[PreciseBatchNorm()], verbose=0,
+    ... ).fit(X, y)
+    >>> with torch.no_grad():
+    ...     hidden = module[0](torch.as_tensor(X))
+    >>> bool(torch.allclose(module[1].running_mean, hidden.mean(dim=0), atol=1e-5))
+    True
     """
 
     def __init__(self, max_batches: int | None = None) -> None:

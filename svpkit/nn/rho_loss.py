@@ -170,7 +170,8 @@ class RhoLossSelection(Callback):
             return make_text_proxy(n_buckets=net.n_buckets)
         # Wider and longer than the default proxy: on clean labels a weak model calls hard but
         # valid rows irreducible (the MNIST sample, with annealing: -0.40 pp against uniform
-        # training with the default proxy, -0.09 pp with this one; docs/online_selection.md).
+        # training with the default proxy, -0.09 pp with this one;
+        # benchmarks/results/online_selection.json).
         return make_default_proxy(max_epochs=30, module__hidden_units=(256,))
 
     def _irreducible(self, net: Any, X: Any, y: np.ndarray, n: int):

@@ -23,7 +23,40 @@ __all__ = ["Pool", "Readout", "InMemoryPool", "SparsePool", "TextPool", "DaskPoo
 
 def make_pool(X: Any, estimator: Any, *, reset: bool, scratch_dir: str | None = None) -> Pool:
     """The pool strategy for ``X`` (validated; ``estimator`` receives ``n_features_in_``).
-    Outputs too large for memory go to memory maps in ``scratch_dir``."""
+    Outputs too large for memory go to memory maps in ``scratch_dir``.
+
+    Parameters
+    ----------
+    X : array-like, scipy sparse matrix, sequence of str or dask.array.Array
+        The pool.
+    estimator : estimator
+        The selector, which receives ``n_features_in_``.
+    reset : bool
+        True in ``fit``; False in ``transform`` (the feature count must match).
+    scratch_dir : str, default=None
+        Folder for memory-mapped outputs (None: the temporary directory).
+
+    Returns
+    -------
+    pool : Pool
+        :class:`DaskPool`, :class:`SparsePool`, :class:`TextPool` or :class:`InMemoryPool`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse
+    >>> from svpkit import ProxySelector
+    >>> from svpkit.pools import make_pool
+    >>> selector = ProxySelector()
+    >>> type(make_pool(np.zeros((5, 3)), selector, reset=True)).__name__
+    'InMemoryPool'
+    >>> selector.n_features_in_
+    3
+    >>> type(make_pool(scipy.sparse.eye(5, format="csr"), selector, reset=True)).__name__
+    'SparsePool'
+    >>> type(make_pool(["a text", "another"], selector, reset=True)).__name__
+    'TextPool'
+    """
     if is_dask_array(X):
         pool: Pool = DaskPool(X, estimator)
     elif is_sparse(X):

@@ -39,6 +39,25 @@ class Readout:
         The pool's blocks, for a method that runs blockwise on a distributed pool.
     seconds : dict
         ``{"proxy_fit": s, "score": s}``.
+
+    Examples
+    --------
+    What :meth:`Pool.proxy_outputs` returns:
+
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit import ProxySelector
+    >>> from svpkit.pools import make_pool
+    >>> X = np.random.default_rng(0).normal(size=(20, 3))
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> pool = make_pool(X, ProxySelector(), reset=True)
+    >>> readout = pool.proxy_outputs(
+    ...     LogisticRegression(), frozenset({"proba"}), y, train_rows=np.arange(10), seed=0
+    ... )
+    >>> type(readout.proxy_).__name__, readout.outputs.proba.shape, readout.blocks
+    ('LogisticRegression', (20, 2), None)
+    >>> sorted(readout.seconds)
+    ['proxy_fit', 'score']
     """
 
     proxy_: Any
@@ -53,6 +72,23 @@ class Pool(ABC):
     A pool validates its data when it is built, trains the proxy where the labeled rows are,
     and reads every output a method declared once. A distributed pool may instead hand a
     method's blockwise variant a :class:`~svpkit.methods.BlockMap`.
+
+    Subclasses implement :meth:`proxy_outputs`, :meth:`fitted_outputs` and :meth:`take`;
+    :func:`~svpkit.pools.make_pool` picks one from the input's type.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit import ProxySelector
+    >>> from svpkit.pools import Pool, make_pool
+    >>> X = np.arange(12.0).reshape(6, 2)
+    >>> pool = make_pool(X, ProxySelector(), reset=True)
+    >>> isinstance(pool, Pool), type(pool).__name__, pool.n_rows
+    (True, 'InMemoryPool', 6)
+    >>> pool.take(X, np.array([4, 1])).tolist()
+    [[8.0, 9.0], [2.0, 3.0]]
+    >>> pool.labels(["a", "b", "a", "b", "b", "a"]).tolist()
+    ['a', 'b', 'a', 'b', 'b', 'a']
     """
 
     n_rows: int

@@ -95,6 +95,29 @@ class DaskPool(Pool):
     X : dask.array.Array
     estimator : estimator
         Receives ``n_features_in_``.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit import ProxySelector
+    >>> from svpkit.pools import DaskPool
+    >>> X = np.random.default_rng(0).normal(size=(20, 3))
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> pool = DaskPool(da.from_array(X, chunks=10), ProxySelector())
+    >>> pool.n_rows, pool.X.chunks
+    (20, ((10, 10), (3,)))
+    >>> readout = pool.proxy_outputs(  # scored block by block, then gathered
+    ...     LogisticRegression(), frozenset({"proba"}), y, train_rows=np.arange(10), seed=0
+    ... )
+    >>> readout.outputs.proba.shape
+    (20, 2)
+    >>> blocks = pool.proxy_outputs(  # for a blockwise method: the blocks, nothing gathered
+    ...     None, frozenset({"embedding"}), y, np.arange(0), seed=0, blockwise=True
+    ... ).blocks
+    >>> blocks.starts.tolist(), blocks.sizes.tolist()
+    ([0, 10], [10, 10])
     """
 
     def __init__(self, X: Any, estimator: Any) -> None:

@@ -42,6 +42,24 @@ class InMemoryPool(Pool):
         Receives ``n_features_in_`` (scikit-learn's ``validate_data`` convention).
     reset : bool
         True in ``fit``; False in ``transform`` (the feature count must match).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit import ProxySelector
+    >>> from svpkit.pools import InMemoryPool
+    >>> X = np.random.default_rng(0).normal(size=(20, 3))
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> selector = ProxySelector()
+    >>> pool = InMemoryPool(X, selector, reset=True)
+    >>> pool.n_rows, pool.X.dtype, selector.n_features_in_
+    (20, dtype('float32'), 3)
+    >>> readout = pool.proxy_outputs(  # train on rows 0-9, read every row's probabilities
+    ...     LogisticRegression(), frozenset({"proba"}), y, train_rows=np.arange(10), seed=0
+    ... )
+    >>> readout.outputs.proba.shape
+    (20, 2)
     """
 
     def __init__(self, X: Any, estimator: Any, *, reset: bool) -> None:

@@ -33,6 +33,25 @@ class SparsePool(InMemoryPool):
         Receives ``n_features_in_``.
     reset : bool
         True in ``fit``; False in ``transform``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.feature_extraction.text import HashingVectorizer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit import ProxySelector
+    >>> from svpkit.pools import SparsePool
+    >>> texts = ["a gem of a film", "dull and far too long", "loved it", "a tedious mess"]
+    >>> X = HashingVectorizer(n_features=2**10).transform(texts)
+    >>> pool = SparsePool(X, ProxySelector(), reset=True)
+    >>> pool.n_rows, pool.X.format, pool.X.dtype
+    (4, 'csr', dtype('float32'))
+    >>> readout = pool.proxy_outputs(  # a scikit-learn proxy reads the sparse rows as they are
+    ...     LogisticRegression(), frozenset({"proba"}), np.array([1, 0, 1, 0]),
+    ...     train_rows=np.arange(4), seed=0,
+    ... )
+    >>> readout.outputs.proba.shape
+    (4, 2)
     """
 
     def __init__(self, X: Any, estimator: Any, *, reset: bool) -> None:  # noqa: D107

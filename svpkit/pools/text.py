@@ -43,6 +43,25 @@ class TextPool(InMemoryPool):
         feature count.
     reset : bool
         True in ``fit``; False in ``transform``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.feature_extraction.text import TfidfVectorizer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from svpkit import ProxySelector
+    >>> from svpkit.pools import TextPool
+    >>> texts = ["a gem of a film", "dull and far too long", "loved it", "a tedious mess"]
+    >>> pool = TextPool(texts, ProxySelector(), reset=True)
+    >>> pool.n_rows, pool.X[2]
+    (4, 'loved it')
+    >>> proxy = make_pipeline(TfidfVectorizer(), LogisticRegression())  # vectorizes itself
+    >>> readout = pool.proxy_outputs(
+    ...     proxy, frozenset({"proba"}), np.array([1, 0, 1, 0]), train_rows=np.arange(4), seed=0
+    ... )
+    >>> readout.outputs.proba.shape
+    (4, 2)
     """
 
     def __init__(self, X: Any, estimator: Any, *, reset: bool) -> None:  # noqa: D107

@@ -66,6 +66,19 @@ class BaseSelector(TransformerMixin, BaseEstimator):
 
     Subclasses say which rows are unlabeled (:meth:`unlabeled_mask`) and whether every row must
     be labeled (``all_rows_labeled``, which also opens the methods that need all labels).
+
+    Examples
+    --------
+    >>> from svpkit import CoresetSelector, ProxySelector
+    >>> from svpkit.selectors import BaseSelector
+    >>> issubclass(CoresetSelector, BaseSelector), issubclass(ProxySelector, BaseSelector)
+    (True, True)
+    >>> CoresetSelector.all_rows_labeled, ProxySelector.all_rows_labeled
+    (True, False)
+    >>> ProxySelector().unlabeled_mask([0, -1, 1, -1]).tolist()  # -1 marks unlabeled rows
+    [False, True, False, True]
+    >>> CoresetSelector().unlabeled_mask([0, -1, 1, -1]).tolist()  # -1 is a label here
+    [False, False, False, False]
     """
 
     #: True when every row is labeled by contract (core-set selection): methods that need

@@ -34,7 +34,7 @@ from ..utils import atomic_write
 __all__ = ["KnnCandidates", "resolve_candidates", "INDEX_FILE", "SUBSAMPLE_SHARE"]
 
 #: The share of the pool ``candidates="subsample"`` scores per round: on the 1M-row benchmark
-#: pool (``docs/seals_results.md``) margin on a fresh 2% sample per round matched whole-pool
+#: pool (``benchmarks/results/seals.json``) margin on a fresh 2% sample per round matched whole-pool
 #: margin (-0.4 pp, paired) while SEALS neighbourhoods lost 3.8 pp.
 SUBSAMPLE_SHARE = 0.02
 #: The file (in a checkpoint folder) that holds a saved index.

@@ -29,7 +29,8 @@ class CoresetSelector(BaseSelector):
         ``tdds``, ``dual`` (hard rows first; pair them with ``sampler="ccs"`` when keeping
         little); the embedding methods ``moderate`` and ``d2``; ``random``; or any registered
         method (``svpkit.methods.available_methods()``). ``"auto"`` is the default because no
-        single method is safe: in ``docs/coreset_quality.md`` k-centers beats class-balanced
+        single method is safe: in ``benchmarks/results/coreset_quality.json`` k-centers beats
+        class-balanced
         random at every fraction on the digits but loses 8 points at 10% on the MNIST sample,
         and every score-based method loses 10-50 points at 10% somewhere. ``auto`` holds out
         20% of the rows, selects the rest with each candidate of
@@ -46,7 +47,8 @@ class CoresetSelector(BaseSelector):
         Keep the same share inside every class: the rows kept (as many as without balance) are
         split in proportion to the class sizes, and rows are ranked within their class. Works
         with every method. On by default for core-sets because a method ranked across classes
-        can empty a class: in ``docs/coreset_quality.md`` least confidence at 10% kept loses
+        can empty a class: in ``benchmarks/results/coreset_quality.json`` least confidence at
+        10% kept loses
         33.6 points to class-balanced random on the digits without balance and 12.7 with it.
     sampler : {"topk", "ccs", "beta"} or svpkit.methods.Sampler, default="topk"
         How the kept rows are drawn from the scores: the top of the ranking, CCS's

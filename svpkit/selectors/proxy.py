@@ -36,7 +36,8 @@ class ProxySelector(BaseSelector):
         methods ``"typiclust"``, ``"probcover"``, ``"maxherding"`` (coverage of the input
         features: no proxy, no label needed); ``"random"``; or any registered method.
         ``"auto"`` is the default because the paired low-budget benchmark
-        (``docs/active_quality.md``) shows no single method safe at every budget: while
+        (``benchmarks/results/active_quality.json``) shows no single method safe at every
+        budget: while
         fewer than ``svpkit.methods.auto.AUTO_SWITCH_LABELS_PER_CLASS`` labels per class are
         known it runs ``AUTO_COLD_START`` (a proxy trained on a few labels ranks no better
         than chance), then ``AUTO_WARM``. ``method_`` records what ran. On a fully labeled
@@ -122,7 +123,7 @@ class ProxySelector(BaseSelector):
     sample_indices_ : ndarray of int
         Selected rows, sorted.
     n_selected_ : int
-    sample_weight_ : ndarray of shape (n_selected_,) or None
+    sample_weight_ : ndarray of shape (n_selected,) or None
         Core-set weights aligned with ``sample_indices_``: for ``kcenters``, how many candidate
         rows have each selected row as their nearest center (sums to the number of
         candidates); None for methods without a natural weighting.

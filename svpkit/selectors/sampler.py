@@ -28,6 +28,22 @@ class SelectionSampler(BaseEstimator):
         The selector fitted by the last ``fit`` or ``fit_resample``.
     sample_indices_ : ndarray of int
         Its selected rows.
+
+    Examples
+    --------
+    A selector's :meth:`~svpkit.CoresetSelector.as_sampler` view, usable as a step of an
+    imbalanced-learn ``Pipeline``:
+
+    >>> from sklearn.datasets import load_digits
+    >>> from svpkit import CoresetSelector
+    >>> from svpkit.selectors import SelectionSampler
+    >>> X, y = load_digits(return_X_y=True)
+    >>> sampler = CoresetSelector(method="random", fraction=0.1, random_state=0).as_sampler()
+    >>> isinstance(sampler, SelectionSampler), type(sampler).__name__
+    (True, 'CoresetSampler')
+    >>> X_kept, y_kept = sampler.fit_resample(X / 16, y)
+    >>> X_kept.shape, len(sampler.sample_indices_)
+    ((180, 64), 180)
     """
 
     selector_class: type = None  # set by sampler_for
@@ -91,6 +107,26 @@ def sampler_for(selector_class: type) -> type:
     Its ``__init__`` has the selector's signature, so ``get_params``, ``set_params`` and
     ``clone`` behave as for the selector. It is registered in this module under the name
     ``<Selector>Sampler`` so that instances pickle.
+
+    Parameters
+    ----------
+    selector_class : type
+        A selector class (a :class:`~svpkit.selectors.BaseSelector` subclass).
+
+    Returns
+    -------
+    view : type
+        A :class:`SelectionSampler` subclass.
+
+    Examples
+    --------
+    >>> from svpkit import CoresetSelector
+    >>> from svpkit.selectors import sampler_for
+    >>> View = sampler_for(CoresetSelector)
+    >>> View.__name__, View is sampler_for(CoresetSelector)
+    ('CoresetSampler', True)
+    >>> View(method="random", fraction=0.5).get_params()["fraction"]
+    0.5
     """
     if selector_class not in _VIEWS:
         name = selector_class.__name__.replace("Selector", "") + "Sampler"

@@ -1,0 +1,83 @@
+"""Write ``api.rst`` at build time: one autosummary table per public package.
+
+The lists come from each package's ``__all__``, so a name added to the API appears on the page
+without anyone editing it (``tests/test_docs.py`` checks the same set has runnable examples).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+#: Public packages and modules, in the order of the layers (DESIGN.md), workflows first.
+PACKAGES = (
+    "svpkit",
+    "svpkit.selectors",
+    "svpkit.compose",
+    "svpkit.active",
+    "svpkit.methods",
+    "svpkit.nn",
+    "svpkit.pools",
+    "svpkit.kernels",
+    "svpkit.datasets",
+    "svpkit.utils",
+    "svpkit.cli",
+    "svpkit.benchmarking",
+)
+
+
+def public_names(package: str) -> list[str]:
+    """``__all__`` of ``package``, in its own order."""
+    return list(importlib.import_module(package).__all__)
+
+
+def _summary(package: str) -> str:
+    doc = importlib.import_module(package).__doc__ or ""
+    return doc.strip().split("\n\n")[0].replace("\n", " ")
+
+
+def render() -> str:
+    """The reStructuredText of the API page."""
+    lines = [
+        "API reference",
+        "=============",
+        "",
+        "Every public name of svpkit, generated from the docstrings. Each has a runnable",
+        "example, which the test suite runs as a doctest.",
+        "",
+    ]
+    documented: dict[int, str] = {}  # id(object) -> the name its page is generated under
+    for package in PACKAGES:
+        module = importlib.import_module(package)
+        title = f"``{package}``"
+        lines += [title, "-" * len(title), "", _summary(package), ""]
+        lines += [f".. currentmodule:: {package}", ""]
+        fresh, again = [], []
+        for name in public_names(package):
+            obj = getattr(module, name)
+            # Scalars (a version string, an int constant) share ids; only objects re-export.
+            if isinstance(obj, (str, int, float)) or id(obj) not in documented:
+                documented.setdefault(id(obj), f"{package}.{name}")
+                fresh.append(name)
+            else:
+                again.append(name)
+        lines += [".. autosummary::", "   :toctree: generated/", "   :nosignatures:", ""]
+        lines += [f"   {name}" for name in fresh] + [""]
+        if again:  # re-exports: listed here, documented once, on the first page
+            lines += ["Also here, documented above:", "", ".. autosummary::"]
+            lines += ["   :nosignatures:", ""]
+            lines += [f"   {name}" for name in again] + [""]
+    return "\n".join(lines)
+
+
+def _write(app) -> None:
+    path = Path(app.srcdir) / "api.rst"
+    text = render()
+    if not path.exists() or path.read_text() != text:  # unchanged: no rebuild of the page
+        path.write_text(text)
+
+
+def setup(app):
+    # Before autosummary (priority 500) reads api.rst to generate its stubs.
+    app.connect("builder-inited", _write, priority=100)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
