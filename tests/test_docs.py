@@ -57,6 +57,7 @@ def test_api_page_lists_every_public_name():
     for package in api_page.PACKAGES:
         section = page.split(f"``{package}``\n", 1)[1].split("\n``svpkit", 1)[0]
         listed = set(re.findall(r"^   (\w+)$", section, re.M))
+        listed |= set(re.findall(r"^- ``(\w+)``: ", section, re.M))  # constants
         assert listed == set(importlib.import_module(package).__all__), package
 
 

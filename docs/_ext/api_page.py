@@ -36,6 +36,15 @@ def _summary(package: str) -> str:
     return doc.strip().split("\n\n")[0].replace("\n", " ")
 
 
+def _describe(value: object) -> str:
+    """A constant's value, or its type and keys when the value is long."""
+    text = repr(value)
+    if len(text) <= 60:
+        return f"``{text}``"
+    keys = ", ".join(f"``{k}``" for k in list(value)[:8]) if isinstance(value, dict) else ""
+    return f"a ``{type(value).__name__}``" + (f" with keys {keys}" if keys else "")
+
+
 def render() -> str:
     """The reStructuredText of the API page."""
     lines = [
@@ -52,17 +61,22 @@ def render() -> str:
         title = f"``{package}``"
         lines += [title, "-" * len(title), "", _summary(package), ""]
         lines += [f".. currentmodule:: {package}", ""]
-        fresh, again = [], []
+        fresh, again, constants = [], [], []
         for name in public_names(package):
             obj = getattr(module, name)
-            # Scalars (a version string, an int constant) share ids; only objects re-export.
-            if isinstance(obj, (str, int, float)) or id(obj) not in documented:
-                documented.setdefault(id(obj), f"{package}.{name}")
+            if not callable(obj):  # a constant: its type's docstring would say nothing
+                constants.append(name)
+            elif id(obj) not in documented:
+                documented[id(obj)] = f"{package}.{name}"
                 fresh.append(name)
             else:
                 again.append(name)
         lines += [".. autosummary::", "   :toctree: generated/", "   :nosignatures:", ""]
         lines += [f"   {name}" for name in fresh] + [""]
+        if constants:
+            lines += ["Constants:", ""]
+            lines += [f"- ``{name}``: {_describe(getattr(module, name))}" for name in constants]
+            lines.append("")
         if again:  # re-exports: listed here, documented once, on the first page
             lines += ["Also here, documented above:", "", ".. autosummary::"]
             lines += ["   :nosignatures:", ""]
