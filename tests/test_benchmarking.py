@@ -1,4 +1,5 @@
-"""Benchmark helpers: a --quick run writes to a temporary folder, never to results or docs."""
+"""Benchmark helpers: a --quick run writes to a temporary folder, never to results; no run writes
+into docs/ (the site renders the pages from the results files)."""
 
 import json
 from pathlib import Path
@@ -15,19 +16,22 @@ from svpkit.benchmarking import (
 
 
 def test_quick_publish_goes_to_a_temporary_folder(tmp_path):
-    results, docs = tmp_path / "results", tmp_path / "page.md"
-    args = benchmark_parser("Bench.", docs, results).parse_args(["--quick"])
+    results = tmp_path / "results"
+    args = benchmark_parser("Bench.", results).parse_args(["--quick"])
     prefix = publish(args, "demo", {"x": 1}, "# page")
     assert json.loads(prefix.with_suffix(".json").read_text()) == {"x": 1}
-    assert prefix.name == "demo_quick" and not results.exists() and not docs.exists()
+    assert prefix.name == "demo_quick" and not results.exists()
     assert not Path(prefix).is_relative_to(tmp_path)
 
 
-def test_full_publish_writes_results_and_docs(tmp_path):
-    results, docs = tmp_path / "results", tmp_path / "page.md"
-    args = benchmark_parser("Bench.", docs, results).parse_args([])
+def test_full_publish_writes_results_and_prints_the_page(tmp_path, capsys):
+    results = tmp_path / "results"
+    args = benchmark_parser("Bench.", results).parse_args([])
     prefix = publish(args, "demo", {"x": 1}, "# page")
-    assert prefix == results / "demo" and docs.read_text() == "# page"
+    assert prefix == results / "demo"
+    assert json.loads((results / "demo.json").read_text()) == {"x": 1}
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["demo.json"]
+    assert "# page" in capsys.readouterr().out
 
 
 def test_environment_and_rss():
@@ -38,12 +42,12 @@ def test_environment_and_rss():
 
 
 def test_runs_file_resumes_what_was_appended(tmp_path):
-    args = benchmark_parser("Bench.", tmp_path / "p.md", tmp_path / "results").parse_args([])
+    args = benchmark_parser("Bench.", tmp_path / "results").parse_args([])
     path = runs_file(args, "demo")
     assert path == tmp_path / "results" / "demo_runs.jsonl" and read_runs(path) == []
     append_run(path, {"seed": 0, "acc": 0.5})
     append_run(path, {"seed": 1, "acc": 0.7})
     assert read_runs(path) == [{"seed": 0, "acc": 0.5}, {"seed": 1, "acc": 0.7}]
-    quick = benchmark_parser("Bench.", tmp_path / "p.md", tmp_path / "r").parse_args(["--quick"])
+    quick = benchmark_parser("Bench.", tmp_path / "r").parse_args(["--quick"])
     assert runs_file(quick, "demo").name == "demo_quick_runs.jsonl"
     assert not (tmp_path / "r").exists()  # smoke runs never write into the results folder
