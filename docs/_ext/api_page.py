@@ -84,7 +84,7 @@ def render() -> str:
     return "\n".join(lines)
 
 
-def _write(app) -> None:
+def _write(app, config=None) -> None:
     path = Path(app.srcdir) / "api.rst"
     text = render()
     if not path.exists() or path.read_text() != text:  # unchanged: no rebuild of the page
@@ -92,6 +92,7 @@ def _write(app) -> None:
 
 
 def setup(app):
-    # Before autosummary (priority 500) reads api.rst to generate its stubs.
-    app.connect("builder-inited", _write, priority=100)
+    # At config time: the source files are listed before builder-inited, and autosummary
+    # generates its stubs from that list.
+    app.connect("config-inited", _write)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -61,7 +61,7 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text)
 
 
-def _generate(app) -> None:
+def _generate(app, config=None) -> None:
     out = Path(app.srcdir) / "benchmarks"
     for name, page in pages().items():
         _write_if_changed(out / f"{name}.md", page)
@@ -70,5 +70,5 @@ def _generate(app) -> None:
 
 
 def setup(app):
-    app.connect("builder-inited", _generate, priority=100)
+    app.connect("config-inited", _generate)  # before the source files are listed
     return {"parallel_read_safe": True, "parallel_write_safe": True}
