@@ -125,10 +125,12 @@ class RankContext:
         How the kept rows are drawn from the scores (None: the top of the ranking); applied by
         :func:`run_method`, inside each class under class balance.
     evaluate : callable or None
-        ``evaluate(train_rows, test_rows, seed, steps_of_rows) -> accuracy``: trains a fresh
-        clone of the proxy on ``train_rows`` (seeded; a skorch proxy for as many gradient steps
-        as an epoch budget on ``steps_of_rows`` rows) and scores it on ``test_rows`` (what
-        ``method="auto"`` validates with).
+        ``evaluate(train_rows, test_rows, seed, steps_of_rows=None, family="proxy") ->
+        accuracy``: trains a fresh clone of the proxy on ``train_rows`` (seeded; a skorch proxy
+        for as many gradient steps as an epoch budget on ``steps_of_rows`` rows) and scores it
+        on ``test_rows``; ``family="probe"`` trains the pool's probe model instead (a linear
+        classifier on the input; None when the pool has none). What ``method="auto"``
+        validates with.
     query : ndarray of int or None
         Rows the selection should resemble (targeted selection: e.g. labeled examples of a
         rare class); None unless the selector was given a query.
@@ -220,7 +222,9 @@ class Ranking:
     chosen : str or None
         For a method that chooses among others (``auto``): the choice.
     choice_scores : dict or None
-        For ``auto``: the validation score of every candidate.
+        For ``auto``: the validation score of every candidate (its gain over random).
+    choice_details : dict or None
+        For ``auto``: the holdout accuracies behind those scores, per model family.
     chosen_spec : tuple or None
         For ``auto``: ``(method, sampler)`` of the choice, which ``transform`` on a new pool
         reuses.
@@ -244,6 +248,7 @@ class Ranking:
     chosen: str | None = None
     choice_scores: dict | None = None
     chosen_spec: tuple | None = None
+    choice_details: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,20 @@ sample it loses 8 points at 10% where typicality-leaning choices win. So ``auto`
 the spirit of BWS (Choi et al., ICML 2024): it holds out a stratified 20% of the rows, selects
 the user's share of the other 80% with every candidate in :data:`AUTO_CANDIDATES` (class
 balanced, from the same proxy outputs: the recorded dynamics are reused, not recomputed),
-trains a fresh clone of the *proxy* on each selection (the same seed for all, so the
-comparison is paired, and as many gradient steps as a training on all 80%: epochs scaled up,
-at most 10x) and scores it on the holdout. Class-balanced random is kept unless a
-candidate beats it on the holdout by more than :data:`AUTO_MARGIN` (the validation's noise is
-about a point on a thousand-row holdout, and random is the choice that is never clearly
-wrong). The winner then selects from the whole pool.
+trains two models on each selection and scores them on the holdout: a fresh clone of the
+*proxy* (the same seed for all, so the comparison is paired, and as many gradient steps as a
+training on all 80%: epochs scaled up, at most 10x) and the pool's *probe*, a model of another
+family (logistic regression on the input; :meth:`svpkit.pools.Pool.probe_model`). A candidate's
+score is its gain over class-balanced random in the family where it gains least: a selection
+that suits only the proxy's own architecture (on a redundant pool, MLP-validated dynamics
+scores lost 4.9 points to random with a linear target) does not count as a win. Random is
+kept unless a candidate's score exceeds :data:`AUTO_MARGIN` (the validation's noise is about a
+point on a thousand-row holdout, and random is the choice that is never clearly wrong). The
+winner then selects from the whole pool.
 
-Cost: one proxy training per candidate, on the selected share of 80% of the rows. The choice
-is recorded in the selector's ``method_`` and the validation accuracies in
-``method_scores_``.
+Cost: one proxy and one probe training per candidate, on the selected share of 80% of the
+rows. The choice is recorded in the selector's ``method_``, the scores in ``method_scores_``
+and the holdout accuracies in ``method_validation_``.
 
 In active learning (the candidates are unlabeled) ``auto`` is budget-aware instead, and
 decides before any proxy is trained (:func:`active_choice`): while fewer than
@@ -28,9 +32,11 @@ low-budget benchmark in ``benchmarks/results/active_quality.json``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import rows_for_share
 from ..utils import derive_seed
@@ -155,11 +161,11 @@ def _rank_auto(ctx: RankContext) -> Ranking:
     if ctx.evaluate is None:
         raise ValueError("method='auto' needs a selector that can train its proxy (evaluate).")
     share = ctx.share if ctx.share is not None else ctx.n_select / len(ctx.candidates)
-    scores = {}
+    scores, accuracies = {}, {}
     if share < 1.0:  # keeping everything leaves nothing to choose: random
-        scores = _validate(ctx, share)
+        scores, accuracies = _validate(ctx, share)
     best = max(scores, key=scores.get) if scores else "random"
-    if scores and scores[best] - scores["random"] <= AUTO_MARGIN:
+    if scores and scores[best] <= AUTO_MARGIN:
         best = "random"
     method, sampler = AUTO_CANDIDATES[best]
     full = _candidate_ctx(ctx, sampler, ctx.candidates, ctx.n_select)
@@ -174,25 +180,37 @@ def _rank_auto(ctx: RankContext) -> Ranking:
         chosen=best,
         choice_scores=scores,
         chosen_spec=(method, sampler),
+        choice_details=accuracies,
     )
 
 
-def _validate(ctx: RankContext, share: float) -> dict[str, float]:
-    """Every readable candidate's holdout accuracy (a proxy trained on its selection)."""
+def _validate(ctx: RankContext, share: float) -> tuple[dict, dict]:
+    """Every readable candidate's score (its smallest gain over random across the model
+    families) and its holdout accuracies per family."""
     fit_rows, holdout = _stratified_holdout(ctx)
     n_fit_select = rows_for_share(share, len(fit_rows))
-    seed = derive_seed(ctx.rng)  # one proxy seed for every candidate: a paired comparison
-    scores = {}
+    seed = derive_seed(ctx.rng)  # one seed for every candidate: a paired comparison
+    accuracies = {}
     available = {name: spec for name, spec in AUTO_CANDIDATES.items() if _readable(ctx, *spec)}
     with ctx.progress(len(available), "auto: validating methods") as bar:
         for name, (method, sampler) in available.items():
             sub = _candidate_ctx(ctx, sampler, fit_rows, n_fit_select)
             _, kept = run_method(get_method(method), sub)
+            kept = np.sort(kept)
             # As many gradient steps as a training on all fit rows: a proxy trained for a fixed
             # number of epochs on a small selection is underfit and favours easy rows.
-            scores[name] = float(ctx.evaluate(np.sort(kept), holdout, seed, len(fit_rows)))
+            accuracies[name] = {"proxy": float(ctx.evaluate(kept, holdout, seed, len(fit_rows)))}
+            with warnings.catch_warnings():  # a probe short of convergence still ranks
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                probe = ctx.evaluate(kept, holdout, seed, family="probe")
+            if probe is not None:
+                accuracies[name]["probe"] = float(probe)
             bar.update(1)
-    return scores
+    base = accuracies["random"]
+    scores = {
+        name: min(acc[family] - base[family] for family in acc) for name, acc in accuracies.items()
+    }
+    return scores, accuracies
 
 
 register_method(

@@ -136,6 +136,13 @@ class Pool(ABC):
             "does not support; compute the pool in memory or choose a method."
         )
 
+    def probe_model(self) -> Any:
+        """An unfitted model of another family than the proxies (a linear classifier on the
+        input) that ``method="auto"`` validates candidate selections with too, so that a
+        choice is not specific to the proxy's own architecture; None where the pool has none.
+        """
+        return None
+
     def default_proxy(self) -> Any:
         """The proxy used when the selector has ``proxy=None`` (an MLP for arrays)."""
         from ..nn.net import make_default_proxy  # torch only when the default proxy is used

@@ -12,6 +12,9 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.validation import check_memory, validate_data
 
 from .. import _validation as v
@@ -30,6 +33,11 @@ def cached_features(key: Any, compute: Any) -> np.ndarray:
         _FEATURES_CACHE.clear()
         _FEATURES_CACHE[key] = compute()
     return _FEATURES_CACHE[key]
+
+
+def flatten_rows(X: np.ndarray) -> np.ndarray:
+    """Rows as flat vectors (image pools are ``n x channels x height x width``)."""
+    return np.asarray(X).reshape(len(X), -1)
 
 
 class InMemoryPool(Pool):
@@ -139,6 +147,12 @@ class InMemoryPool(Pool):
         )
         outputs.features = features
         return Readout(proxy_, outputs, seconds=seconds)
+
+    def probe_model(self) -> Any:
+        """Logistic regression on the standardised, flattened input rows."""
+        return make_pipeline(
+            FunctionTransformer(flatten_rows), StandardScaler(), LogisticRegression(max_iter=300)
+        )
 
     def holdout_accuracy(
         self, proxy, y_enc, train_rows, test_rows, seed, *, steps_of_rows=None

@@ -81,3 +81,12 @@ class SparsePool(InMemoryPool):
 
     def input_features(self) -> np.ndarray:
         raise ValueError(SPARSE_FEATURES_MESSAGE)
+
+    def probe_model(self) -> Any:
+        """Logistic regression on the scaled sparse rows (never densified)."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        scaler = StandardScaler(with_mean=False)
+        return make_pipeline(scaler, LogisticRegression(max_iter=300))

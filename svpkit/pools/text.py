@@ -90,6 +90,15 @@ class TextPool(InMemoryPool):
     def embedding_refusal(self, proxy: Any) -> str | None:
         return None if is_torch_proxy(proxy) else text_embedding_message(proxy)
 
+    def probe_model(self) -> Any:
+        """TF-IDF of words and word pairs, then logistic regression."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+        return make_pipeline(tfidf, LogisticRegression(max_iter=300))
+
     def input_features(self) -> np.ndarray:
         """A dense representation of the texts for the methods that read ``features``: TF-IDF
         of words and word pairs, reduced by TruncatedSVD to :data:`TEXT_FEATURE_DIMS`

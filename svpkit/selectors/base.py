@@ -41,6 +41,22 @@ from ..pools.outputs import check_proxy, is_proxy_net, is_torch_proxy
 from ..utils import derive_seed
 
 
+def _evaluator(pool: Pool, proxy: Any, y_enc: np.ndarray):
+    """``ctx.evaluate``: holdout accuracy of a fresh model trained on given rows, for the
+    proxy's family (epochs scaled to ``steps_of_rows``) or the pool's probe (``family="probe"``,
+    another model family; None when the pool has none)."""
+    probe = pool.probe_model()
+
+    def evaluate(train, test, seed, steps_of_rows=None, family="proxy"):
+        if family == "probe":
+            if probe is None:
+                return None
+            return pool.holdout_accuracy(probe, y_enc, train, test, seed)
+        return pool.holdout_accuracy(proxy, y_enc, train, test, seed, steps_of_rows=steps_of_rows)
+
+    return evaluate
+
+
 def _called_as_pipeline_step() -> bool:
     """Whether scikit-learn's Pipeline (or FeatureUnion) is fitting this as a middle step.
 
@@ -416,13 +432,8 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             readout.outputs, candidates, labeled, y_enc, classes, n_select, rng, sampler
         )
         ctx = replace(ctx, query=query, private=private)
-        if proxy is not None:  # methods that validate selections (auto) train fresh proxies
-            ctx = replace(
-                ctx,
-                evaluate=lambda train, test, s, rows: pool.holdout_accuracy(
-                    proxy, y_enc, train, test, s, steps_of_rows=rows
-                ),
-            )
+        if proxy is not None:  # methods that validate selections (auto) train fresh models
+            ctx = replace(ctx, evaluate=_evaluator(pool, proxy, y_enc))
         start = time.perf_counter()
         ranking, selected = run_method(method, ctx, readout.blocks)
         select_seconds = time.perf_counter() - start
@@ -440,6 +451,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             "method_": ranking.chosen or method.name,
             "chosen_spec_": ranking.chosen_spec,
             "method_scores_": ranking.choice_scores,
+            "method_validation_": ranking.choice_details,
             "fit_seconds_": {
                 "validate": validate_seconds,
                 "candidates": 0.0,

@@ -86,8 +86,13 @@ class CoresetSelector(BaseSelector):
         The method that selected: ``method``, or for ``method="auto"`` the candidate it chose
         (a key of :data:`svpkit.methods.auto.AUTO_CANDIDATES`).
     method_scores_ : dict or None
-        For ``method="auto"``: every candidate's validation accuracy (a proxy trained on its
-        selection of 80% of the rows, scored on the other 20%).
+        For ``method="auto"``: every candidate's validation gain over class-balanced random
+        (``"random"`` is 0.0), in the model family where it gains least: a clone of the proxy
+        and the pool's probe (a logistic regression on the input) are each trained on the
+        candidate's selection of 80% of the rows and scored on the other 20%.
+    method_validation_ : dict or None
+        For ``method="auto"``: those holdout accuracies, ``{candidate: {"proxy": acc,
+        "probe": acc}}`` (no ``"probe"`` where the pool has no probe).
 
     Examples
     --------

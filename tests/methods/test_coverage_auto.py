@@ -2,6 +2,7 @@
 unless something beats it."""
 
 import numpy as np
+import pytest
 
 from svpkit import CoresetSelector, ProxySelector
 from svpkit.kernels.dynamics import el2n_scores
@@ -106,3 +107,65 @@ def test_auto_with_a_scikit_learn_proxy_skips_the_dynamics_candidates(digits):
     sel = CoresetSelector(logreg(), method="auto", fraction=0.3, random_state=0).fit(X, y)
     assert "forgetting+ccs" not in sel.method_scores_ and "d2" not in sel.method_scores_
     assert {"random", "kcenters", "least_confidence"} <= set(sel.method_scores_)
+
+
+def test_auto_scores_each_candidate_by_its_worst_family_gain(digits):
+    X, y = digits
+    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
+    accuracies, base = sel.method_validation_, sel.method_validation_["random"]
+    assert set(accuracies) == set(sel.method_scores_) == set(auto.AUTO_CANDIDATES)
+    for name, acc in accuracies.items():
+        assert set(acc) == {"proxy", "probe"} and all(0 <= a <= 1 for a in acc.values())
+        expected = min(acc["proxy"] - base["proxy"], acc["probe"] - base["probe"])
+        assert sel.method_scores_[name] == expected
+    assert sel.method_scores_["random"] == 0.0
+
+
+def _fake_evaluator(proxy_gain, probe_gain):
+    """Random (validated first) scores 0.5 in both families; every other candidate scores
+    0.5 plus the given gain."""
+
+    def evaluator(pool, proxy, y_enc):
+        calls = {"proxy": 0, "probe": 0}
+
+        def evaluate(train, test, seed, steps_of_rows=None, family="proxy"):
+            calls[family] += 1
+            gain = proxy_gain if family == "proxy" else probe_gain
+            return 0.5 if calls[family] == 1 else 0.5 + gain
+
+        return evaluate
+
+    return evaluator
+
+
+def test_auto_keeps_random_when_the_probe_family_disagrees(digits, monkeypatch):
+    import svpkit.selectors.base as base
+
+    X, y = digits
+    monkeypatch.setattr(base, "_evaluator", _fake_evaluator(proxy_gain=0.2, probe_gain=-0.01))
+    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
+    assert sel.method_ == "random"  # the proxy alone would have chosen a candidate
+    assert max(sel.method_scores_.values()) == 0.0
+
+    monkeypatch.setattr(base, "_evaluator", _fake_evaluator(proxy_gain=0.2, probe_gain=0.05))
+    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
+    assert sel.method_ != "random"
+    assert sel.method_scores_[sel.method_] == pytest.approx(0.05)
+
+
+def test_every_pool_kind_has_a_probe_that_trains_on_its_rows():
+    import scipy.sparse as sp
+    from sklearn.base import clone
+
+    from svpkit.pools import make_pool
+
+    rng = np.random.default_rng(0)
+    images = rng.random((40, 1, 4, 4)).astype(np.float32)
+    texts = np.array([f"{w} film {i}" for i, w in enumerate(["great", "dull"] * 20)], object)
+    y = np.arange(40) % 2
+    for X in (images, sp.csr_matrix(images.reshape(40, -1)), texts):
+        pool = make_pool(X, CoresetSelector(), reset=True)
+        model = clone(pool.probe_model()).fit(X[:30], y[:30])
+        assert model.predict_proba(X[30:]).shape == (10, 2)
+    probe = make_pool(texts, CoresetSelector(), reset=True).probe_model()
+    assert probe.fit(texts, y).score(texts, y) == 1.0
