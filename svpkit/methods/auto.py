@@ -32,6 +32,7 @@ low-budget benchmark in ``benchmarks/results/active_quality.json``.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from dataclasses import replace
 
@@ -55,6 +56,7 @@ __all__ = [
     "AUTO_CANDIDATES",
     "AUTO_MARGIN",
     "AUTO_HOLDOUT",
+    "AUTO_FAMILIES",
     "AUTO_COLD_START",
     "AUTO_WARM",
     "AUTO_SWITCH_LABELS_PER_CLASS",
@@ -77,6 +79,10 @@ AUTO_CANDIDATES = {
 AUTO_MARGIN = 0.005
 #: Share of the rows held out for validation.
 AUTO_HOLDOUT = 0.2
+#: Model families a candidate must gain in: a clone of the proxy and the pool's probe (a
+#: linear model on the input). ``("proxy",)`` validates with the proxy alone, as svpkit 0.3
+#: did (the benchmark's ``auto_proxy_only`` arm).
+AUTO_FAMILIES = ("proxy", "probe")
 
 
 #: Active learning: the method while labels are scarce, the one after, and the switch point
@@ -161,6 +167,10 @@ def _rank_auto(ctx: RankContext) -> Ranking:
     if ctx.evaluate is None:
         raise ValueError("method='auto' needs a selector that can train its proxy (evaluate).")
     share = ctx.share if ctx.share is not None else ctx.n_select / len(ctx.candidates)
+    # The choice then selects from the generator as it was before validation drew from it, so
+    # auto's selection is exactly that of naming its choice (random included) with the same
+    # random_state.
+    final_rng = copy.deepcopy(ctx.rng)
     scores, accuracies = {}, {}
     if share < 1.0:  # keeping everything leaves nothing to choose: random
         scores, accuracies = _validate(ctx, share)
@@ -168,7 +178,7 @@ def _rank_auto(ctx: RankContext) -> Ranking:
     if scores and scores[best] <= AUTO_MARGIN:
         best = "random"
     method, sampler = AUTO_CANDIDATES[best]
-    full = _candidate_ctx(ctx, sampler, ctx.candidates, ctx.n_select)
+    full = replace(_candidate_ctx(ctx, sampler, ctx.candidates, ctx.n_select), rng=final_rng)
     ranking, kept = run_method(get_method(method), full)
     # The kept rows lead the ranking, so the selector's cut at n_select keeps exactly them
     # (when everything is kept, the cut is everything and the method's order stays).
@@ -200,11 +210,12 @@ def _validate(ctx: RankContext, share: float) -> tuple[dict, dict]:
             # As many gradient steps as a training on all fit rows: a proxy trained for a fixed
             # number of epochs on a small selection is underfit and favours easy rows.
             accuracies[name] = {"proxy": float(ctx.evaluate(kept, holdout, seed, len(fit_rows)))}
-            with warnings.catch_warnings():  # a probe short of convergence still ranks
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                probe = ctx.evaluate(kept, holdout, seed, family="probe")
-            if probe is not None:
-                accuracies[name]["probe"] = float(probe)
+            if "probe" in AUTO_FAMILIES:
+                with warnings.catch_warnings():  # a probe short of convergence still ranks
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    probe = ctx.evaluate(kept, holdout, seed, family="probe")
+                if probe is not None:
+                    accuracies[name]["probe"] = float(probe)
             bar.update(1)
     base = accuracies["random"]
     scores = {

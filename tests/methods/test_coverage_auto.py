@@ -169,3 +169,20 @@ def test_every_pool_kind_has_a_probe_that_trains_on_its_rows():
         assert model.predict_proba(X[30:]).shape == (10, 2)
     probe = make_pool(texts, CoresetSelector(), reset=True).probe_model()
     assert probe.fit(texts, y).score(texts, y) == 1.0
+
+
+def test_auto_selects_exactly_what_naming_its_choice_selects(digits, monkeypatch):
+    X, y = digits
+    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=3).fit(X, y)
+    method, sampler = auto.AUTO_CANDIDATES[sel.method_]
+    named = CoresetSelector(
+        small_proxy(), method=method, sampler=sampler, fraction=0.3, random_state=3
+    ).fit(X, y)
+    np.testing.assert_array_equal(sel.sample_indices_, named.sample_indices_)
+
+    monkeypatch.setattr(auto, "AUTO_MARGIN", 1.0)  # random: the class-balanced random subset
+    fallback = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=3)
+    plain = CoresetSelector(method="random", fraction=0.3, random_state=3)
+    np.testing.assert_array_equal(
+        fallback.fit(X, y).sample_indices_, plain.fit(X, y).sample_indices_
+    )
