@@ -34,6 +34,7 @@ Writes ``benchmarks/results/coreset_quality.json``, ``coreset_quality.png`` and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -84,6 +85,9 @@ ARMS = {
     "least_confidence+ccs": ("least_confidence", "ccs", True),
     "dual+beta": ("dual", "beta", True),
     "auto": ("auto", "topk", True),
+    # auto as it was before the probe family (svpkit.methods.auto.AUTO_FAMILIES): the proxy
+    # alone validates the candidates.
+    "auto_proxy_only": ("auto", "topk", True),
 }
 TARGETS = {"digits": ("logreg", "cnn"), "mnist": ("logreg", "cnn"), "redundant": ("logreg", "mlp")}
 BASELINE = "random_cb"
@@ -154,6 +158,19 @@ def make_target(kind: str, image_shape, seed: int, epochs: int):
     )
 
 
+@contextlib.contextmanager
+def _auto_families(families):
+    """Run auto with only these model families (None: its default)."""
+    from svpkit.methods import auto
+
+    saved = auto.AUTO_FAMILIES
+    auto.AUTO_FAMILIES = saved if families is None else families
+    try:
+        yield
+    finally:
+        auto.AUTO_FAMILIES = saved
+
+
 def run(args, path: Path, log) -> None:
     done = {
         (r["dataset"], r["target"], r["arm"], r["fraction"], r["seed"]) for r in read_runs(path)
@@ -173,14 +190,16 @@ def run(args, path: Path, log) -> None:
                                 continue
                             method, sampler, balance = ARMS[arm]
                             start = time.perf_counter()
-                            sel = CoresetSelector(
-                                method=method,
-                                sampler=sampler,
-                                class_balance=balance,
-                                fraction=fraction,
-                                random_state=seed,
-                                memory=cache,
-                            ).fit(X_tr, y_tr)
+                            families = ("proxy",) if arm == "auto_proxy_only" else None
+                            with _auto_families(families):
+                                sel = CoresetSelector(
+                                    method=method,
+                                    sampler=sampler,
+                                    class_balance=balance,
+                                    fraction=fraction,
+                                    random_state=seed,
+                                    memory=cache,
+                                ).fit(X_tr, y_tr)
                             select_seconds = time.perf_counter() - start
                             rows = sel.sample_indices_
                             target = make_target(target_kind, shape, seed, args.target_epochs)
@@ -202,6 +221,7 @@ def run(args, path: Path, log) -> None:
                                 "accuracy": acc,
                                 "chosen": sel.method_,
                                 "choice_scores": sel.method_scores_,
+                                "choice_accuracies": getattr(sel, "method_validation_", None),
                                 "proxy_seconds": sel.fit_seconds_["proxy_fit"],
                                 "select_seconds": select_seconds,
                                 "target_seconds": target_seconds,
@@ -281,10 +301,12 @@ def choosing(summary: list[dict], picked: dict) -> list[str]:
         "",
         "Per dataset, target and fraction kept: the best arm in hindsight (largest mean paired",
         'difference to class-balanced random, its wins/seeds), the default `method="auto"`',
-        "and what it chose over the seeds.",
+        "(each candidate validated with the proxy and a linear probe) and what it chose over",
+        "the seeds, and auto as it was before the probe (validated with the proxy alone).",
         "",
-        "| dataset / target | kept | best arm | best (pp) | auto (pp) | auto chose |",
-        "|---|---|---|---|---|---|",
+        "| dataset / target | kept | best arm | best (pp) | auto (pp) | auto chose "
+        "| auto, proxy only (pp) |",
+        "|---|---|---|---|---|---|---|",
     ]
     gaps = []
     for dataset, target in sorted({(r["dataset"], r["target"]) for r in summary}):
@@ -295,7 +317,11 @@ def choosing(summary: list[dict], picked: dict) -> list[str]:
                 for r in rows
                 if r["fraction"] == f and r["diff_pp"] is not None and r["arm"] != "auto"
             ]
-            at = [r for r in at if r["arm"] not in ("random", "least_confidence_nobal")]
+            at = [
+                r
+                for r in at
+                if r["arm"] not in ("random", "least_confidence_nobal", "auto_proxy_only")
+            ]
             if not at:
                 continue
             best = max(at, key=lambda r: r["diff_pp"])
@@ -308,10 +334,18 @@ def choosing(summary: list[dict], picked: dict) -> list[str]:
                 chose = ", ".join(
                     f"{k} {v}" for k, v in sorted(counts.items(), key=lambda x: -x[1])
                 )
+            old = next(
+                (r for r in rows if r["fraction"] == f and r["arm"] == "auto_proxy_only"), None
+            )
+            old_cell = (
+                f"{old['diff_pp']:+.2f} ({old['wins']}/{old['n_paired']})"
+                if old is not None and old["diff_pp"] is not None
+                else ""
+            )
             lines.append(
                 f"| {dataset} / {target} | {int(100 * f)}% | {best['arm']} | "
                 f"{best['diff_pp']:+.2f} ({best['wins']}/{best['n_paired']}) | {auto_cell} | "
-                f"{chose} |"
+                f"{chose} | {old_cell} |"
             )
     if gaps:
         lines += [

@@ -352,6 +352,13 @@ def _coreset_quality() -> str:
     if not auto:
         return ""
     worst = min(auto, key=lambda r: r["diff_pp"])
+    old = [r for r in summary if r["arm"] == "auto_proxy_only" and r["diff_pp"] is not None]
+    before = (
+        f"; validated with the proxy alone it ranged from {min(r['diff_pp'] for r in old):+.2f} "
+        f"to {max(r['diff_pp'] for r in old):+.2f} pp"
+        if old
+        else ""
+    )
     groups = sorted({(r["dataset"], r["target"]) for r in auto})
     seeds = max(r["n_paired"] for r in auto)
 
@@ -369,12 +376,12 @@ def _coreset_quality() -> str:
         "target); EL2N is\n"
         f"  {at('mnist', 'logreg', 'el2n', 0.1)} pp there and "
         f"{at('mnist', 'logreg', 'el2n+ccs', 0.1)} pp with CCS sampling. "
-        "The default `method='auto'` (proxy-validated)\n"
+        "The default `method='auto'` (validated with the proxy and a linear probe)\n"
         f"  ranges from {min(r['diff_pp'] for r in auto):+.2f} to "
         f"{max(r['diff_pp'] for r in auto):+.2f} pp over {len(auto)} (dataset, target, fraction) "
         f"cells of {', '.join('/'.join(g) for g in groups)};\n"
         f"  worst: {worst['dataset']}/{worst['target']} at {int(100 * worst['fraction'])}% "
-        "kept (the proxy validates in its own model family, which is not the target's).\n"
+        f"kept{before}.\n"
     )
 
 

@@ -1,9 +1,8 @@
-"""``method="auto"``: a proxy-validated choice among methods (core-set selection).
+"""``method="auto"``: a validated choice among methods (core-set selection).
 
 Which core-set method beats random depends on the data, the fraction and the target
-(``benchmarks/results/coreset_quality.json``):
-on the digits k-centers wins at every fraction, on the MNIST
-sample it loses 8 points at 10% where typicality-leaning choices win. So ``auto`` measures, in
+(``benchmarks/results/coreset_quality.json``): on the digits k-centers wins at every fraction,
+on the MNIST sample it loses 8 points at 10% where typicality-leaning choices win. So ``auto`` measures, in
 the spirit of BWS (Choi et al., ICML 2024): it holds out a stratified 20% of the rows, selects
 the user's share of the other 80% with every candidate in :data:`AUTO_CANDIDATES` (class
 balanced, from the same proxy outputs: the recorded dynamics are reused, not recomputed),
@@ -80,8 +79,8 @@ AUTO_MARGIN = 0.005
 #: Share of the rows held out for validation.
 AUTO_HOLDOUT = 0.2
 #: Model families a candidate must gain in: a clone of the proxy and the pool's probe (a
-#: linear model on the input). ``("proxy",)`` validates with the proxy alone, as svpkit 0.3
-#: did (the benchmark's ``auto_proxy_only`` arm).
+#: linear model on the input). ``("proxy",)`` validates with the proxy alone, as auto did before
+#: the probe was added (the benchmark's ``auto_proxy_only`` arm).
 AUTO_FAMILIES = ("proxy", "probe")
 
 
