@@ -2,8 +2,8 @@
 
 Which core-set method beats random depends on the data, the fraction and the target
 (``benchmarks/results/coreset_quality.json``): on the digits k-centers wins at every fraction,
-on the MNIST sample it loses 8 points at 10% where typicality-leaning choices win. So ``auto`` measures, in
-the spirit of BWS (Choi et al., ICML 2024): it holds out a stratified 20% of the rows, selects
+on the MNIST sample it loses 8 points at 10% where typicality-leaning choices win. So
+``auto`` measures, in the spirit of BWS (Choi et al., ICML 2024): it holds out a stratified 20% of the rows, selects
 the user's share of the other 80% with every candidate in :data:`AUTO_CANDIDATES` (class
 balanced, from the same proxy outputs: the recorded dynamics are reused, not recomputed),
 trains two models on each selection and scores them on the holdout: a fresh clone of the
