@@ -2,19 +2,19 @@
 
 Which core-set method beats random depends on the data, the fraction and the target
 (``benchmarks/results/coreset_quality.json``): on the digits k-centers wins at every fraction,
-on the MNIST sample it loses 8 points at 10% where typicality-leaning choices win. So
-``auto`` measures, in the spirit of BWS (Choi et al., ICML 2024): it holds out a stratified 20% of the rows, selects
-the user's share of the other 80% with every candidate in :data:`AUTO_CANDIDATES` (class
-balanced, from the same proxy outputs: the recorded dynamics are reused, not recomputed),
-trains two models on each selection and scores them on the holdout: a fresh clone of the
-*proxy* (the same seed for all, so the comparison is paired, and as many gradient steps as a
-training on all 80%: epochs scaled up, at most 10x) and the pool's *probe*, a model of another
-family (logistic regression on the input; :meth:`svpkit.pools.Pool.probe_model`). A candidate's
-score is its gain over class-balanced random in the family where it gains least: a selection
-that suits only the proxy's own architecture (on a redundant pool, MLP-validated dynamics
-scores lost 4.9 points to random with a linear target) does not count as a win. Random is
-kept unless a candidate's score exceeds :data:`AUTO_MARGIN` (the validation's noise is about a
-point on a thousand-row holdout, and random is the choice that is never clearly wrong). The
+on the MNIST sample it loses 8 points at 10% where typicality-leaning choices win. So ``auto``
+measures, in the spirit of BWS (Choi et al., ICML 2024): it holds out a stratified 20% of the
+rows, selects the user's share of the other 80% with every candidate in :data:`AUTO_CANDIDATES`
+(class balanced, from the same proxy outputs: the recorded dynamics are reused, not
+recomputed), trains two models on each selection and scores them on the holdout: a fresh clone
+of the *proxy* (the same seed for all, so the comparison is paired, and as many gradient steps
+as a training on all 80%: epochs scaled up, at most 10x) and the pool's *probe*, a model of
+another family (logistic regression on the input; :meth:`svpkit.pools.Pool.probe_model`). A
+candidate's score is its gain over class-balanced random in the family where it gains least: a
+selection that suits only the proxy's own architecture (on a redundant pool, MLP-validated
+dynamics scores lost 4.9 points to random with a linear target) does not count as a win. Random
+is kept unless a candidate's score exceeds :data:`AUTO_MARGIN` (the validation's noise is about
+a point on a thousand-row holdout, and random is the choice that is never clearly wrong). The
 winner then selects from the whole pool.
 
 Cost: one proxy and one probe training per candidate, on the selected share of 80% of the
