@@ -23,21 +23,21 @@ class CoresetSelector(BaseSelector):
     proxy : estimator, default=None
         As in :class:`ProxySelector`. ``forgetting`` needs a :class:`svpkit.nn.ProxyNet`.
     method : str, default="auto"
-        How to rank rows: ``"auto"`` (a proxy-validated choice, below), the uncertainty
-        methods ``least_confidence``, ``entropy``, ``margin``; ``kcenters``; the
-        training-dynamics scores ``forgetting``, ``el2n``, ``grand``, ``aum``, ``dyn_unc``,
-        ``tdds``, ``dual`` (hard rows first; pair them with ``sampler="ccs"`` when keeping
-        little); the embedding methods ``moderate`` and ``d2``; ``random``; or any registered
-        method (``svpkit.methods.available_methods()``). ``"auto"`` is the default because no
-        single method is safe: in ``benchmarks/results/coreset_quality.json`` k-centers beats
-        class-balanced
-        random at every fraction on the digits but loses 8 points at 10% on the MNIST sample,
-        and every score-based method loses 10-50 points at 10% somewhere. ``auto`` holds out
-        20% of the rows, selects the rest with each candidate of
-        :data:`svpkit.methods.auto.AUTO_CANDIDATES`, trains the proxy on each selection,
-        keeps class-balanced random unless a candidate beats it on the holdout by more than
-        half a point, and selects with the winner (``method_``). It costs one extra proxy
-        training per candidate; name a method to skip it.
+        How to rank rows: ``"auto"`` (a validated choice, below), the uncertainty methods
+        ``least_confidence``, ``entropy``, ``margin``; ``kcenters``; the training-dynamics
+        scores ``forgetting``, ``el2n``, ``grand``, ``aum``, ``dyn_unc``, ``tdds``, ``dual``
+        (hard rows first; pair them with ``sampler="ccs"`` when keeping little); the embedding
+        methods ``moderate`` and ``d2``; ``random``; or any registered method
+        (``svpkit.methods.available_methods()``). ``"auto"`` is the default because no single
+        method is safe: in ``benchmarks/results/coreset_quality.json`` k-centers beats
+        class-balanced random at every fraction on the digits but loses 8 points at 10% on the
+        MNIST sample, and every score-based method loses 10-50 points at 10% somewhere.
+        ``auto`` holds out 20% of the rows, selects the rest with each candidate of
+        :data:`svpkit.methods.auto.AUTO_CANDIDATES`, trains a clone of the proxy and a linear
+        probe on each selection, keeps class-balanced random unless a candidate beats it on
+        the holdout by more than half a point in both, and selects with the winner
+        (``method_``; exactly what naming the winner would select). It costs a proxy and a
+        probe training per candidate; name a method to skip them.
     fraction : float in (0, 1], default=None
         Share of rows to keep, rounded up (``1`` and ``1.0`` both mean all). ``None`` means 0.5
         unless ``n_select`` is set. An int > 1 is an error: a count goes in ``n_select``.
