@@ -99,6 +99,9 @@ RUN_COMMANDS = (
     "python benchmarks/coreset_quality.py --datasets digits --targets cnn --seeds 10 "
     "--fractions 0.1 0.3 0.5 0.7 --arms random random_cb least_confidence kcenters forgetting "
     "el2n aum dyn_unc dual moderate d2 el2n+ccs forgetting+ccs dual+beta auto auto_proxy_only",
+    "python benchmarks/coreset_quality.py --datasets mnist --targets cnn --seeds 10 "
+    "--fractions 0.1 0.3 0.5 0.7 --arms random random_cb least_confidence kcenters forgetting "
+    "el2n aum dyn_unc dual moderate d2 el2n+ccs forgetting+ccs dual+beta auto auto_proxy_only",
     "python benchmarks/coreset_quality.py --datasets redundant --targets logreg mlp --seeds 5 "
     "--fractions 0.1 0.3 0.5 --arms random random_cb least_confidence kcenters forgetting el2n "
     "aum dyn_unc dual moderate d2 el2n+ccs forgetting+ccs aum+ccs dual+beta auto "
@@ -183,7 +186,7 @@ def run(args, path: Path, log) -> None:
         if args.max_pool:
             X_tr, y_tr = X_tr[: args.max_pool], y_tr[: args.max_pool]
         targets = [t for t in args.targets if t in TARGETS[dataset]]
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.seeds):
             with tempfile.TemporaryDirectory() as cache:
                 for target_kind in targets:
                     for fraction in args.fractions:
@@ -503,6 +506,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
     parser.add_argument("--fractions", nargs="+", type=float, default=list(FRACTIONS))
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="run seeds first..seeds-1 (one share per process)"
+    )
     parser.add_argument("--target-epochs", type=int, default=15)
     parser.add_argument("--max-pool", type=int, default=None)
     parser.add_argument("--summarise", action="store_true", help="only rebuild the outputs")
