@@ -1,5 +1,10 @@
 """Helpers shared by test modules: small proxies and brute-force references."""
 
+import json
+import signal
+import subprocess
+import sys
+import textwrap
 import tracemalloc
 
 import numpy as np
@@ -61,3 +66,50 @@ def peak_bytes(fn):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak
+
+
+#: A digits active-learning loop (entropy, logistic-regression proxy, 40 + 3 x 30 labels) whose
+#: oracle logs every request and SIGKILLs the process while the third round asks for labels.
+#: argv: checkpoint folder, request log, JSON of extra loop parameters.
+KILLED_LOOP = textwrap.dedent(
+    """
+    import json, os, signal, sys
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from svpkit import ProxySelector
+    from svpkit.active import ActiveLearningLoop
+
+    folder, log = sys.argv[1], sys.argv[2]
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:900] / 16.0, y[:900]
+
+    def oracle(indices):
+        with open(log, "a") as fh:
+            fh.write(json.dumps(indices.tolist()) + "\\n")
+        if len(open(log).readlines()) == 3:  # die while the third round asks for labels
+            os.kill(os.getpid(), signal.SIGKILL)
+        return y[indices]
+
+    loop = ActiveLearningLoop(
+        ProxySelector(LogisticRegression(max_iter=300), method="entropy"),
+        initial_size=40, round_sizes=[30, 30, 30], checkpoint_dir=folder,
+        random_state=0, verbose=False, **json.loads(sys.argv[3]))
+    loop.run(X, oracle)
+    """
+)
+
+
+def run_killed_loop(tmp_path, **loop_params):
+    """Run :data:`KILLED_LOOP` in a child process and check it died by SIGKILL; returns the
+    checkpoint folder and the log of the rows it asked for (one JSON list per request)."""
+    folder, log = tmp_path / "ckpt", tmp_path / "asked.jsonl"
+    script = tmp_path / "child.py"
+    script.write_text(KILLED_LOOP)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(folder), str(log), json.dumps(loop_params)],
+        capture_output=True,
+        timeout=300,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    return folder, log

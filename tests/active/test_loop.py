@@ -2,10 +2,6 @@
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pandas as pd
@@ -16,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from svpkit import ProxySelector, make_default_proxy
 from svpkit.active import PAPER_SCHEDULE, ActiveLearningLoop
 from svpkit.active.checkpoint import checkpoint_path, load_checkpoint
-from tests.helpers import logreg
+from tests.helpers import logreg, run_killed_loop
 
 
 @pytest.fixture(scope="module")
@@ -149,44 +145,10 @@ def test_verbose_progress_bar(data, capsys):
 # ---------------------------------------------------------------------------------------------
 # Nothing lost: checkpoints, resume, refusals, bad oracle answers.
 
-CHILD = textwrap.dedent(
-    """
-    import json, os, signal, sys
-    import numpy as np
-    from sklearn.datasets import load_digits
-    from sklearn.linear_model import LogisticRegression
-    from svpkit import ProxySelector
-    from svpkit.active import ActiveLearningLoop
-
-    folder, log = sys.argv[1], sys.argv[2]
-    X, y = load_digits(return_X_y=True)
-    X, y = X[:900] / 16.0, y[:900]
-
-    def oracle(indices):
-        with open(log, "a") as fh:
-            fh.write(json.dumps(indices.tolist()) + "\\n")
-        if len(open(log).readlines()) == 3:  # die while the third round asks for labels
-            os.kill(os.getpid(), signal.SIGKILL)
-        return y[indices]
-
-    loop = ActiveLearningLoop(
-        ProxySelector(LogisticRegression(max_iter=300), method="entropy"),
-        initial_size=40, round_sizes=[30, 30, 30], checkpoint_dir=folder,
-        random_state=0, verbose=False)
-    loop.run(X, oracle)
-    """
-)
-
 
 def test_resume_after_a_killed_process_matches_an_uninterrupted_run(data, tmp_path):
     X, y, _, _ = data
-    folder, log = tmp_path / "ckpt", tmp_path / "asked.jsonl"
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    proc = subprocess.run(
-        [sys.executable, str(script), str(folder), str(log)], capture_output=True, timeout=300
-    )
-    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    folder, _ = run_killed_loop(tmp_path)
     saved_indices, _, meta = load_checkpoint(folder)
     assert len(meta["history"]) == 2 and len(saved_indices) == 70  # rounds 0 and 1 are safe
 

@@ -1,10 +1,6 @@
 """SEALS in the active-learning loop: one index for every round, checkpointed, resumed."""
 
 import json
-import signal
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -14,7 +10,7 @@ from svpkit import KnnCandidates, ProxySelector
 from svpkit.active import ActiveLearningLoop
 from svpkit.active.checkpoint import load_checkpoint, load_checkpoint_arrays
 from svpkit.selectors.candidates import INDEX_FILE
-from tests.helpers import logreg
+from tests.helpers import logreg, run_killed_loop
 
 
 @pytest.fixture(scope="module")
@@ -84,44 +80,9 @@ def test_a_users_index_over_an_embedding_is_used_as_given(data):
     assert np.isin(picked, knn.candidates(X, loop.labeled_indices_[:40])).all()
 
 
-CHILD = textwrap.dedent(
-    """
-    import json, os, signal, sys
-    import numpy as np
-    from sklearn.datasets import load_digits
-    from sklearn.linear_model import LogisticRegression
-    from svpkit import ProxySelector
-    from svpkit.active import ActiveLearningLoop
-
-    folder, log = sys.argv[1], sys.argv[2]
-    X, y = load_digits(return_X_y=True)
-    X, y = X[:900] / 16.0, y[:900]
-
-    def oracle(indices):
-        with open(log, "a") as fh:
-            fh.write(json.dumps(indices.tolist()) + "\\n")
-        if len(open(log).readlines()) == 3:  # die while the third round asks for labels
-            os.kill(os.getpid(), signal.SIGKILL)
-        return y[indices]
-
-    loop = ActiveLearningLoop(
-        ProxySelector(LogisticRegression(max_iter=300), method="entropy"),
-        initial_size=40, round_sizes=[30, 30, 30], checkpoint_dir=folder, initial="random",
-        random_state=0, verbose=False, candidates="knn")
-    loop.run(X, oracle)
-    """
-)
-
-
 def test_kill_9_mid_round_resumes_identically_from_the_saved_index(data, tmp_path, monkeypatch):
     X, y = data
-    folder, log = tmp_path / "ckpt", tmp_path / "asked.jsonl"
-    script = tmp_path / "child.py"
-    script.write_text(CHILD)
-    proc = subprocess.run(
-        [sys.executable, str(script), str(folder), str(log)], capture_output=True, timeout=300
-    )
-    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    folder, log = run_killed_loop(tmp_path, initial="random", candidates="knn")
     saved, _, meta = load_checkpoint(folder)
     assert len(meta["history"]) == 2 and (folder / INDEX_FILE).exists()
     assert "knn_rows" in load_checkpoint_arrays(folder)
