@@ -8,6 +8,7 @@ the user guide includes (``docs/benchmarks/snippets/``) come from the same files
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import sys
@@ -19,6 +20,7 @@ SCRIPTS = ROOT / "benchmarks"
 RESULTS = SCRIPTS / "results"
 
 
+@functools.cache  # pages() and snippets() both read coreset_quality.py
 def load_script(path: Path) -> ModuleType:
     """Import a benchmark script as a module (its ``main`` does not run)."""
     if str(SCRIPTS) not in sys.path:  # scripts import their siblings by name

@@ -45,10 +45,10 @@ def _evaluator(pool: Pool, proxy: Any, y_enc: np.ndarray):
     """``ctx.evaluate``: holdout accuracy of a fresh model trained on given rows, for the
     proxy's family (epochs scaled to ``steps_of_rows``) or the pool's probe (``family="probe"``,
     another model family; None when the pool has none)."""
-    probe = pool.probe_model()
 
     def evaluate(train, test, seed, steps_of_rows=None, family="proxy"):
-        if family == "probe":
+        if family == "probe":  # built only when auto asks: every other method never does
+            probe = pool.probe_model()
             if probe is None:
                 return None
             return pool.holdout_accuracy(probe, y_enc, train, test, seed)
