@@ -352,11 +352,17 @@ def _coreset_quality() -> str:
     if not auto:
         return ""
     worst = min(auto, key=lambda r: r["diff_pp"])
-    old = [r for r in summary if r["arm"] == "auto_proxy_only" and r["diff_pp"] is not None]
+    one = {
+        (r["dataset"], r["target"], r["fraction"]): r["diff_pp"]
+        for r in summary
+        if r["arm"] == "auto_one_holdout" and r["diff_pp"] is not None
+    }
+    same = [r for r in auto if (r["dataset"], r["target"], r["fraction"]) in one]
     before = (
-        f"; validated with the proxy alone it ranged from {min(r['diff_pp'] for r in old):+.2f} "
-        f"to {max(r['diff_pp'] for r in old):+.2f} pp"
-        if old
+        f";\n  mean {sum(r['diff_pp'] for r in same) / len(same):+.2f} pp, and "
+        f"{sum(one[r['dataset'], r['target'], r['fraction']] for r in same) / len(same):+.2f} "
+        "pp on the same cells when it was validated on one holdout"
+        if same
         else ""
     )
     groups = sorted({(r["dataset"], r["target"]) for r in auto})
@@ -376,8 +382,9 @@ def _coreset_quality() -> str:
         "target); EL2N is\n"
         f"  {at('mnist', 'logreg', 'el2n', 0.1)} pp there and "
         f"{at('mnist', 'logreg', 'el2n+ccs', 0.1)} pp with CCS sampling. "
-        "The default `method='auto'` (validated with the proxy and a linear probe)\n"
-        f"  ranges from {min(r['diff_pp'] for r in auto):+.2f} to "
+        "The default `method='auto'` (validated with the proxy and a linear probe on\n"
+        "  disjoint holdouts)"
+        f" ranges from {min(r['diff_pp'] for r in auto):+.2f} to "
         f"{max(r['diff_pp'] for r in auto):+.2f} pp over {len(auto)} (dataset, target, fraction) "
         f"cells of {', '.join('/'.join(g) for g in groups)};\n"
         f"  worst: {worst['dataset']}/{worst['target']} at {int(100 * worst['fraction'])}% "

@@ -184,6 +184,55 @@ def test_coreset_quality_benchmark_quick_resumes_and_pairs(tmp_path):
     assert "## Choosing a method" in page and "| random_cb (accuracy) |" in page
 
 
+def _quality_row(arm, fraction, accuracy, seconds, diff=0.0, proxy=0.0):
+    return {
+        "dataset": "d",
+        "target": "t",
+        "arm": arm,
+        "fraction": fraction,
+        "accuracy": accuracy,
+        "seconds": seconds,
+        "target_seconds": seconds,
+        "proxy_seconds": proxy,
+        "diff_pp": diff,
+        "wins": 1,
+        "n_paired": 2,
+    }
+
+
+def test_coreset_quality_end_to_end_takes_the_smallest_fraction_within_half_a_point():
+    bench = _load("coreset_quality")
+    summary = [
+        _quality_row("full", 1.0, 0.900, 10.0),
+        _quality_row("random_cb", 0.3, 0.880, 3.0),
+        _quality_row("random_cb", 0.5, 0.896, 5.0),  # within 0.5 pp: 10 / 5 = 2x
+        _quality_row("kcenters", 0.3, 0.8951, 4.0, diff=1.5),  # within: 10 / 4 = 2.5x
+        _quality_row("kcenters", 0.5, 0.899, 6.0, diff=0.3),
+        _quality_row("auto", 0.3, 0.890, 8.0, diff=1.0),  # 1 pp short: not this one
+        _quality_row("auto", 0.5, 0.901, 20.0, diff=0.5),  # within but slower: 0.5x
+    ]
+    table = "\n".join(bench.end_to_end(summary))
+    assert "| d / t | 90.00%, 10.0 s | 50%, 2.00x | 50%, 0.50x | kcenters: 30%, 2.50x |" in table
+
+
+def test_coreset_quality_proxy_variants_parse_and_train_for_their_steps():
+    bench = _load("coreset_quality")
+    assert bench.variant("el2n+ccs") is None and bench.proxy_for("el2n+ccs", 1000) is None
+    assert bench.variant("dual+beta@long") == "long"
+    assert bench.proxy_for("kcenters@3ep", 1000).max_epochs == bench.FEWER_EPOCHS
+    # 1,257 digits rows are 20 batches of 64: 1,000 steps take 50 epochs; never under 10
+    assert bench.proxy_for("d2@long", 1257).max_epochs == 50
+    assert bench.proxy_for("d2@long", 20000).max_epochs == 10
+    summary = [
+        _quality_row("kcenters", 0.3, 0.9, 1.0, diff=1.0, proxy=2.0),
+        _quality_row("kcenters@3ep", 0.3, 0.9, 1.0, diff=-1.0, proxy=0.5),
+        _quality_row("random_cb", 0.3, 0.9, 1.0),
+    ]
+    table = "\n".join(bench.proxy_length(summary))
+    assert "| kcenters | +1.00 (1/2) / -1.00 (1/2) / - |" in table
+    assert "Proxy training: 2.00 s / 0.50 s / -." in table
+
+
 def test_active_quality_benchmark_quick_resumes_and_pairs(tmp_path):
     pytest.importorskip("matplotlib")
     bench = _load("active_quality")

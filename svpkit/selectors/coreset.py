@@ -36,8 +36,11 @@ class CoresetSelector(BaseSelector):
         :data:`svpkit.methods.auto.AUTO_CANDIDATES`, trains a clone of the proxy and a linear
         probe on each selection, keeps class-balanced random unless a candidate beats it on
         the holdout by more than half a point in both, and selects with the winner
-        (``method_``; exactly what naming the winner would select). It costs a proxy and a
-        probe training per candidate; name a method to skip them.
+        (``method_``; exactly what naming the winner would select). A pool under 10,000 rows
+        repeats this on up to five disjoint holdouts and pools them
+        (:func:`svpkit.methods.auto.n_validation_splits`): one small holdout is noisier than
+        the gains compared. It costs a proxy and a probe training per candidate and holdout;
+        name a method to skip them.
     fraction : float in (0, 1], default=None
         Share of rows to keep, rounded up (``1`` and ``1.0`` both mean all). ``None`` means 0.5
         unless ``n_select`` is set. An int > 1 is an error: a count goes in ``n_select``.
@@ -91,8 +94,9 @@ class CoresetSelector(BaseSelector):
         and the pool's probe (a logistic regression on the input) are each trained on the
         candidate's selection of 80% of the rows and scored on the other 20%.
     method_validation_ : dict or None
-        For ``method="auto"``: those holdout accuracies, ``{candidate: {"proxy": acc,
-        "probe": acc}}`` (no ``"probe"`` where the pool has no probe).
+        For ``method="auto"``: those holdout accuracies, pooled over the validation splits,
+        ``{candidate: {"proxy": acc, "probe": acc}}`` (no ``"probe"`` where the pool has no
+        probe).
 
     Examples
     --------

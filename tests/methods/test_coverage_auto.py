@@ -121,17 +121,20 @@ def test_auto_scores_each_candidate_by_its_worst_family_gain(digits):
     assert sel.method_scores_["random"] == 0.0
 
 
-def _fake_evaluator(proxy_gain, probe_gain):
-    """Random (validated first) scores 0.5 in both families; every other candidate scores
-    0.5 plus the given gain."""
+def _fake_evaluator(proxy_gain, probe_gain, holdouts=None):
+    """Random (validated first in every split) scores 0.5 in both families; every other
+    candidate scores 0.5 plus the given gain. ``holdouts`` collects the proxy's test rows."""
 
     def evaluator(pool, proxy, y_enc):
         calls = {"proxy": 0, "probe": 0}
 
         def evaluate(train, test, seed, steps_of_rows=None, family="proxy"):
+            first_of_split = calls[family] % len(auto.AUTO_CANDIDATES) == 0
             calls[family] += 1
+            if holdouts is not None and family == "proxy" and first_of_split:
+                holdouts.append(np.asarray(test))
             gain = proxy_gain if family == "proxy" else probe_gain
-            return 0.5 if calls[family] == 1 else 0.5 + gain
+            return 0.5 if first_of_split else 0.5 + gain
 
         return evaluate
 
@@ -151,6 +154,30 @@ def test_auto_keeps_random_when_the_probe_family_disagrees(digits, monkeypatch):
     sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
     assert sel.method_ != "random"
     assert sel.method_scores_[sel.method_] == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("n_rows", [200, 600])
+def test_auto_validates_small_pools_on_disjoint_stratified_holdouts(digits, monkeypatch, n_rows):
+    import svpkit.selectors.base as base
+
+    X, y = digits
+    X, y = X[:n_rows], y[:n_rows]
+    holdouts = []
+    monkeypatch.setattr(base, "_evaluator", _fake_evaluator(0.1, 0.1, holdouts))
+    CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
+    assert len(holdouts) == auto.n_validation_splits(n_rows) == 5  # under 2,000 rows: all
+    rows = np.concatenate(holdouts)
+    assert len(np.unique(rows)) == len(rows) >= n_rows - 10  # disjoint; nearly every row
+    for held in holdouts:  # each about a fifth of every class
+        counts, totals = np.bincount(y[held], minlength=10), np.bincount(y, minlength=10)
+        assert np.all(np.abs(counts - totals / 5) <= 1)
+
+
+def test_the_number_of_validation_splits_shrinks_as_the_pool_grows():
+    splits = [auto.n_validation_splits(n) for n in (10, 2_000, 2_500, 5_000, 10_000, 10**6)]
+    assert splits == [5, 5, 4, 2, 1, 1]
+    rows = [auto.n_validation_splits(n) * auto.AUTO_HOLDOUT * n for n in (2_500, 5_000, 10**4)]
+    assert all(r >= auto.AUTO_VALIDATION_ROWS for r in rows)
 
 
 def test_every_pool_kind_has_a_probe_that_trains_on_its_rows():
