@@ -22,8 +22,8 @@ a pool of 2,000 rows or fewer) and pools the accuracies. The winner then selects
 whole pool.
 
 Cost: one proxy and one probe training per candidate and validation split, on the selected
-share of 80% of the rows. The choice is recorded in the selector's ``method_``, the scores in ``method_scores_``
-and the holdout accuracies in ``method_validation_``.
+share of 80% of the rows. The choice is recorded in the selector's ``method_``, the scores in
+``method_scores_`` and the pooled holdout accuracies in ``method_validation_``.
 
 In active learning (the candidates are unlabeled) ``auto`` is budget-aware instead, and
 decides before any proxy is trained (:func:`active_choice`): while fewer than
