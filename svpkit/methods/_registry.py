@@ -129,8 +129,11 @@ class RankContext:
         accuracy``: trains a fresh clone of the proxy on ``train_rows`` (seeded; a skorch proxy
         for as many gradient steps as an epoch budget on ``steps_of_rows`` rows) and scores it
         on ``test_rows``; ``family="probe"`` trains the pool's probe model instead (a linear
-        classifier on the input; None when the pool has none). What ``method="auto"``
-        validates with.
+        classifier on the input; None when the pool has none), and any other name in
+        ``validation_families`` trains that model. What ``method="auto"`` validates with.
+    validation_families : tuple of str or None
+        The model families ``method="auto"`` validates with, names ``evaluate`` accepts; None:
+        its default (:data:`svpkit.methods.auto.AUTO_FAMILIES`).
     query : ndarray of int or None
         Rows the selection should resemble (targeted selection: e.g. labeled examples of a
         rare class); None unless the selector was given a query.
@@ -175,6 +178,7 @@ class RankContext:
     verbose: bool = False
     sampler: Any = None
     evaluate: Callable[..., float] | None = None
+    validation_families: tuple[str, ...] | None = None
     query: np.ndarray | None = None
     private: np.ndarray | None = None
 

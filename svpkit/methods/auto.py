@@ -252,15 +252,17 @@ def _validate(ctx: RankContext, share: float) -> tuple[dict, dict]:
 
 def _accuracies(ctx: RankContext, kept, holdout, seed, fit_rows):
     """(family, holdout accuracy) of each validating family trained on ``kept``."""
-    # As many gradient steps as a training on all fit rows: a proxy trained for a fixed
-    # number of epochs on a small selection is underfit and favours easy rows.
-    yield "proxy", float(ctx.evaluate(kept, holdout, seed, len(fit_rows)))
-    if "probe" in AUTO_FAMILIES:
-        with warnings.catch_warnings():  # a probe short of convergence still ranks
+    for family in ctx.validation_families or AUTO_FAMILIES:
+        if family == "proxy":
+            # As many gradient steps as a training on all fit rows: a proxy trained for a
+            # fixed number of epochs on a small selection is underfit and favours easy rows.
+            yield "proxy", float(ctx.evaluate(kept, holdout, seed, len(fit_rows)))
+            continue
+        with warnings.catch_warnings():  # a model short of convergence still ranks
             warnings.simplefilter("ignore", ConvergenceWarning)
-            probe = ctx.evaluate(kept, holdout, seed, family="probe")
-        if probe is not None:
-            yield "probe", float(probe)
+            accuracy = ctx.evaluate(kept, holdout, seed, family=family)
+        if accuracy is not None:  # None: the pool has no probe
+            yield family, float(accuracy)
 
 
 register_method(

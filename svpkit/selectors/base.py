@@ -41,10 +41,11 @@ from ..pools.outputs import check_proxy, is_proxy_net, is_torch_proxy
 from ..utils import derive_seed
 
 
-def _evaluator(pool: Pool, proxy: Any, y_enc: np.ndarray):
+def _evaluator(pool: Pool, proxy: Any, y_enc: np.ndarray, models: dict | None = None):
     """``ctx.evaluate``: holdout accuracy of a fresh model trained on given rows, for the
-    proxy's family (epochs scaled to ``steps_of_rows``) or the pool's probe (``family="probe"``,
-    another model family; None when the pool has none)."""
+    proxy's family (epochs scaled to ``steps_of_rows``), the pool's probe (``family="probe"``,
+    another model family; None when the pool has none) or one of the user's ``models`` (by
+    name, trained as given)."""
 
     def evaluate(train, test, seed, steps_of_rows=None, family="proxy"):
         if family == "probe":  # built only when auto asks: every other method never does
@@ -52,6 +53,8 @@ def _evaluator(pool: Pool, proxy: Any, y_enc: np.ndarray):
             if probe is None:
                 return None
             return pool.holdout_accuracy(probe, y_enc, train, test, seed)
+        if models and family in models:
+            return pool.holdout_accuracy(models[family], y_enc, train, test, seed)
         return pool.holdout_accuracy(proxy, y_enc, train, test, seed, steps_of_rows=steps_of_rows)
 
     return evaluate
@@ -239,6 +242,11 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         self._validate_params()
         sampler = resolve_sampler(self.sampler)
         return get_method(self.method, all_labeled=self.all_rows_labeled), sampler
+
+    def _validation_families(self) -> tuple[tuple[str, ...] | None, dict]:
+        """The families ``method="auto"`` validates with (None: its default) and the user's
+        models among them, by name."""
+        return None, {}
 
     def _scratch_dir(self) -> str | None:
         return None if self.scratch_dir is None else os.fspath(self.scratch_dir)
@@ -433,7 +441,12 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         )
         ctx = replace(ctx, query=query, private=private)
         if proxy is not None:  # methods that validate selections (auto) train fresh models
-            ctx = replace(ctx, evaluate=_evaluator(pool, proxy, y_enc))
+            families, models = self._validation_families()
+            ctx = replace(
+                ctx,
+                evaluate=_evaluator(pool, proxy, y_enc, models),
+                validation_families=families,
+            )
         start = time.perf_counter()
         ranking, selected = run_method(method, ctx, readout.blocks)
         select_seconds = time.perf_counter() - start

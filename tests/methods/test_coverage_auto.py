@@ -213,3 +213,42 @@ def test_auto_selects_exactly_what_naming_its_choice_selects(digits, monkeypatch
     np.testing.assert_array_equal(
         fallback.fit(X, y).sample_indices_, plain.fit(X, y).sample_indices_
     )
+
+
+def test_auto_validates_with_the_models_the_user_names(digits):
+    X, y = digits
+    X, y = X[:300], y[:300]
+    sel = CoresetSelector(
+        small_proxy(),
+        method="auto",
+        fraction=0.3,
+        random_state=0,
+        validate_with=[logreg(), logreg().set_params(C=0.1)],
+    ).fit(X, y)
+    accuracies, base = sel.method_validation_, sel.method_validation_["random"]
+    for name, acc in accuracies.items():  # neither the proxy nor the probe: only these two
+        assert set(acc) == {"LogisticRegression", "LogisticRegression#2"}
+        assert sel.method_scores_[name] == min(acc[f] - base[f] for f in acc)
+    both = CoresetSelector(
+        small_proxy(), method="auto", fraction=0.3, random_state=0, validate_with=["proxy", "probe"]
+    ).fit(X, y)
+    default = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0)
+    assert both.method_validation_ == default.fit(X, y).method_validation_
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"method": "kcenters", "validate_with": ["proxy"]}, "method='auto' only"),
+        ({"validate_with": []}, "nothing to validate with"),
+        ({"validate_with": ["target"]}, "'proxy', 'probe' or unfitted classifiers"),
+        ({"validate_with": [object()]}, "'proxy', 'probe' or unfitted classifiers"),
+        ({"validate_with": "proxy"}, "validate_with"),
+    ],
+)
+def test_bad_validate_with_is_refused_before_any_training(digits, params, message):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = digits
+    with pytest.raises(InvalidParameterError, match=message):
+        CoresetSelector(small_proxy(), fraction=0.3, **params).fit(X, y)
