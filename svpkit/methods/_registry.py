@@ -412,6 +412,10 @@ class SelectionMethod:
     targeted : bool
         True when ``rank`` reads ``ctx.query`` and ``ctx.private`` (targeted selection):
         selectors require a query for it and refuse one for every other method.
+    validates : bool
+        True when ``rank`` trains models on candidate selections through ``ctx.evaluate``
+        and reads ``ctx.validation_families`` (``auto``): selectors accept models to validate
+        with (``validate_with``) for it and refuse them for every other method.
 
     Examples
     --------
@@ -442,6 +446,7 @@ class SelectionMethod:
     resolve: Callable[[Regime], str] | None = None
     row_score: Callable[[np.ndarray], np.ndarray] | None = None
     targeted: bool = False
+    validates: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "needs", _as_needs(self.needs))

@@ -273,5 +273,6 @@ register_method(
         rank=_rank_auto,
         whole_context=True,
         resolve=_resolve_auto,
+        validates=True,
     )
 )

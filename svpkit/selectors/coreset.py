@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
 
+from ..methods import get_method
 from .base import BaseSelector
 
 
@@ -164,10 +165,11 @@ class CoresetSelector(BaseSelector):
         super()._validate_params()
         if self.validate_with is None:
             return
-        if self.method != "auto":
+        if not get_method(self.method, all_labeled=True).validates:
             raise InvalidParameterError(
-                f"validate_with is read by method='auto' only (it validates candidate methods); "
-                f"got method={self.method!r}. Drop validate_with or use method='auto'."
+                "validate_with names the models a validating method (method='auto') trains "
+                f"on candidate selections; method={self.method!r} trains none. Drop "
+                "validate_with or use method='auto'."
             )
         if len(self.validate_with) == 0:
             raise InvalidParameterError(

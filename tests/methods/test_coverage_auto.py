@@ -125,7 +125,7 @@ def _fake_evaluator(proxy_gain, probe_gain, holdouts=None):
     """Random (validated first in every split) scores 0.5 in both families; every other
     candidate scores 0.5 plus the given gain. ``holdouts`` collects the proxy's test rows."""
 
-    def evaluator(pool, proxy, y_enc):
+    def evaluator(pool, proxy, y_enc, models=None):
         calls = {"proxy": 0, "probe": 0}
 
         def evaluate(train, test, seed, steps_of_rows=None, family="proxy"):
@@ -239,7 +239,7 @@ def test_auto_validates_with_the_models_the_user_names(digits):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"method": "kcenters", "validate_with": ["proxy"]}, "method='auto' only"),
+        ({"method": "kcenters", "validate_with": ["proxy"]}, "trains none"),
         ({"validate_with": []}, "nothing to validate with"),
         ({"validate_with": ["target"]}, "'proxy', 'probe' or unfitted classifiers"),
         ({"validate_with": [object()]}, "'proxy', 'probe' or unfitted classifiers"),
