@@ -12,9 +12,11 @@ as a training on all 80%: epochs scaled up, at most 10x) and the pool's *probe*,
 another family (logistic regression on the input; :meth:`svpkit.pools.Pool.probe_model`). A
 candidate's score is its gain over class-balanced random in the family where it gains least: a
 selection that suits only the proxy's own architecture (on a redundant pool, MLP-validated
-dynamics scores lost 4.9 points to random with a linear target) does not count as a win. Random
-is kept unless a candidate's score exceeds :data:`AUTO_MARGIN` (the validation's noise is about
-a point on a thousand-row holdout, and random is the choice that is never clearly wrong). A
+dynamics scores lost 4.9 points to random with a linear target) does not count as a win
+(``CoresetSelector(validate_with=[...])`` names other models instead, such as a cheap version
+of the target: ``ctx.validation_families``). Random is kept unless a candidate's score
+exceeds :data:`AUTO_MARGIN` (the validation's noise is about a point on a thousand-row
+holdout, and random is the choice that is never clearly wrong). A
 small pool has a small holdout, whose noise exceeds the gains being compared, so auto repeats
 the validation on up to five disjoint stratified holdouts until about
 :data:`AUTO_VALIDATION_ROWS` rows are validated (:func:`n_validation_splits`; every row once on
