@@ -137,21 +137,41 @@ TARGETS = {
 BASELINE = "random_cb"
 #: svpkit.methods.auto.AUTO_MARGIN when the auto runs were made (the replay marks that rule).
 AUTO_MARGIN_AT_RUN = 0.005
-#: The commands behind the committed results (each with OMP_NUM_THREADS=1, two at a time).
+#: The commands behind the committed results (each with OMP_NUM_THREADS=1, two to four at a
+#: time, some split over processes with --first-seed). The auto arms of the first four
+#: commands are kept as auto_one_holdout and auto_proxy_only_one_holdout (see RETIRED_ARMS).
+_ARRAY_ARMS = (
+    "random random_cb least_confidence kcenters forgetting el2n aum dyn_unc dual moderate d2 "
+    "el2n+ccs forgetting+ccs"
+)
+_VARIANT_ARMS = (
+    "least_confidence@3ep kcenters@3ep forgetting+ccs@3ep el2n+ccs@3ep dyn_unc@3ep "
+    "dual+beta@3ep d2@3ep least_confidence@long kcenters@long forgetting+ccs@long "
+    "el2n+ccs@long dyn_unc@long dual+beta@long d2@long"
+)
+_SCRIPT = "python benchmarks/coreset_quality.py"
 RUN_COMMANDS = (
-    "python benchmarks/coreset_quality.py --datasets digits mnist --targets logreg --seeds 10",
-    # The auto arms were rerun on their own (--arms auto, --arms auto_proxy_only) after the
-    # probe family and the exact-fallback generator were added; the other arms were not.
-    "python benchmarks/coreset_quality.py --datasets digits --targets cnn --seeds 10 "
-    "--fractions 0.1 0.3 0.5 0.7 --arms random random_cb least_confidence kcenters forgetting "
-    "el2n aum dyn_unc dual moderate d2 el2n+ccs forgetting+ccs dual+beta auto auto_proxy_only",
-    "python benchmarks/coreset_quality.py --datasets mnist --targets cnn --seeds 10 "
-    "--fractions 0.1 0.3 0.5 0.7 --arms random random_cb least_confidence kcenters forgetting "
-    "el2n aum dyn_unc dual moderate d2 el2n+ccs forgetting+ccs dual+beta auto auto_proxy_only",
-    "python benchmarks/coreset_quality.py --datasets redundant --targets logreg mlp --seeds 5 "
-    "--fractions 0.1 0.3 0.5 --arms random random_cb least_confidence kcenters forgetting el2n "
-    "aum dyn_unc dual moderate d2 el2n+ccs forgetting+ccs aum+ccs dual+beta auto "
-    "auto_proxy_only",
+    f"{_SCRIPT} --datasets digits mnist --targets logreg --seeds 10",
+    f"{_SCRIPT} --datasets digits --targets cnn --seeds 10 --fractions 0.1 0.3 0.5 0.7 "
+    f"--arms {_ARRAY_ARMS} dual+beta auto auto_proxy_only",
+    f"{_SCRIPT} --datasets mnist --targets cnn --seeds 10 --fractions 0.1 0.3 0.5 0.7 "
+    f"--arms {_ARRAY_ARMS} dual+beta auto auto_proxy_only",
+    f"{_SCRIPT} --datasets redundant --targets logreg mlp --seeds 5 --fractions 0.1 0.3 0.5 "
+    f"--arms {_ARRAY_ARMS} aum+ccs dual+beta auto auto_proxy_only",
+    # auto validated on disjoint holdouts (svpkit.methods.auto.AUTO_VALIDATION_ROWS)
+    f"{_SCRIPT} --datasets digits mnist --targets logreg cnn --seeds 10 --arms auto",
+    f"{_SCRIPT} --datasets redundant --targets logreg mlp --seeds 5 --fractions 0.1 0.3 0.5 "
+    "--arms auto",
+    f"{_SCRIPT} --datasets redundant --targets logreg mlp --seeds 5 --fractions 0.2 0.7 0.9 "
+    f"--arms {_ARRAY_ARMS} aum+ccs dual+beta auto",
+    f"{_SCRIPT} --datasets digits mnist --targets logreg --seeds 10 --arms {_VARIANT_ARMS}",
+    f"{_SCRIPT} --datasets digits --targets cnn --seeds 10 --fractions 0.1 0.3 0.5 0.7 "
+    f"--arms {_VARIANT_ARMS}",
+    f"{_SCRIPT} --datasets rotten --targets tfidf --seeds 10 --fractions 0.1 0.3 0.5 0.7 "
+    f"--arms {_ARRAY_ARMS} dual+beta auto",
+    f"{_SCRIPT} --datasets digits --targets logreg cnn --seeds 10 --arms auto_target",
+    f"{_SCRIPT} --datasets redundant --targets logreg mlp --seeds 5 --arms auto_target",
+    f"{_SCRIPT} --datasets mnist --targets logreg --seeds 10 --arms auto_target",
 )
 
 

@@ -367,6 +367,20 @@ def _coreset_quality() -> str:
     )
     groups = sorted({(r["dataset"], r["target"]) for r in auto})
     seeds = max(r["n_paired"] for r in auto)
+    by_target = {
+        (r["dataset"], r["target"], r["fraction"]): r["diff_pp"]
+        for r in summary
+        if r["arm"] == "auto_target" and r["diff_pp"] is not None
+    }
+    paired = [r for r in auto if (r["dataset"], r["target"], r["fraction"]) in by_target]
+    mine = [by_target[r["dataset"], r["target"], r["fraction"]] for r in paired]
+    with_target = (
+        " Validated with the target's own recipe (`validate_with=[target]`) it averages "
+        f"{sum(mine) / len(mine):+.2f} pp on {len(mine)} cells\n  where the default averages "
+        f"{sum(r['diff_pp'] for r in paired) / len(paired):+.2f} pp."
+        if paired
+        else ""
+    )
 
     def at(dataset, target, arm, f):
         r = cells.get((dataset, target, arm, f))
@@ -388,7 +402,7 @@ def _coreset_quality() -> str:
         f"{max(r['diff_pp'] for r in auto):+.2f} pp over {len(auto)} (dataset, target, fraction) "
         f"cells of {', '.join('/'.join(g) for g in groups)};\n"
         f"  worst: {worst['dataset']}/{worst['target']} at {int(100 * worst['fraction'])}% "
-        f"kept{before}.\n"
+        f"kept{before}.{with_target}\n"
     )
 
 

@@ -215,6 +215,19 @@ def test_coreset_quality_end_to_end_takes_the_smallest_fraction_within_half_a_po
     assert "| d / t | 90.00%, 10.0 s | 50%, 2.00x | 50%, 0.50x | kcenters: 30%, 2.50x |" in table
 
 
+def test_coreset_quality_run_commands_name_known_datasets_and_arms():
+    import shlex
+
+    bench = _load("coreset_quality")
+    for command in bench.RUN_COMMANDS:
+        words = shlex.split(command)
+        for option, known in (("--arms", bench.ARMS), ("--datasets", bench.TARGETS)):
+            if option in words:
+                values = words[words.index(option) + 1 :]
+                values = values[: next((i for i, w in enumerate(values) if w[:2] == "--"), None)]
+                assert values and set(values) <= set(known), command
+
+
 def test_coreset_quality_proxy_variants_parse_and_train_for_their_steps():
     bench = _load("coreset_quality")
     assert bench.variant("el2n+ccs") is None and bench.proxy_for("el2n+ccs", 1000) is None
