@@ -861,14 +861,21 @@ def plot(summary: list[dict], prefix: Path) -> None:
     groups = sorted({(r["dataset"], r["target"]) for r in summary})
     if not groups:
         return
-    fig, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 3.6), squeeze=False)
-    for ax, (dataset, target) in zip(axes[0], groups, strict=True):
+    ncols = min(4, len(groups))
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.6 * nrows), squeeze=False)
+    flat = list(axes.flat)
+    for ax in flat[len(groups) :]:
+        ax.axis("off")  # the legend goes there when a cell is free
+    for ax, (dataset, target) in zip(flat, groups, strict=False):
         rows = [r for r in summary if (r["dataset"], r["target"]) == (dataset, target)]
         for arm in ARMS:
             pts = sorted((r["fraction"], r["diff_pp"]) for r in rows if r["arm"] == arm)
             pts = [p for p in pts if p[1] is not None]
             if not pts or arm == BASELINE or variant(arm) is not None:
                 continue  # the proxy variants have their own table
+            if arm in NOT_A_METHOD and arm not in ("auto", "random"):
+                continue  # auto's other rules are in the page's tables
             if arm == "auto":  # the default, marked
                 ax.plot(
                     *zip(*pts, strict=True),
@@ -892,7 +899,15 @@ def plot(summary: list[dict], prefix: Path) -> None:
         ax.set_xlabel("fraction kept")
         ax.set_ylabel("pp vs class-balanced random")
         ax.set_ylim(-15, 10)
-    axes[0][-1].legend(fontsize=6, loc="lower right", ncol=2)
+    legend: dict = {}  # every arm drawn anywhere, once
+    for ax in flat[: len(groups)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    handles, labels = list(legend.values()), list(legend)
+    if len(flat) > len(groups):
+        flat[-1].legend(handles, labels, fontsize=7, loc="center", ncol=2)
+    else:
+        flat[len(groups) - 1].legend(handles, labels, fontsize=6, loc="lower right", ncol=2)
     save_figure(fig, prefix.with_suffix(".png"))
 
 

@@ -359,9 +359,9 @@ def _coreset_quality() -> str:
     }
     same = [r for r in auto if (r["dataset"], r["target"], r["fraction"]) in one]
     before = (
-        f";\n  mean {sum(r['diff_pp'] for r in same) / len(same):+.2f} pp, and "
-        f"{sum(one[r['dataset'], r['target'], r['fraction']] for r in same) / len(same):+.2f} "
-        "pp on the same cells when it was validated on one holdout"
+        f";\n  on the {len(same)} cells it shares with its earlier runs validated on one holdout "
+        f"it averages {sum(r['diff_pp'] for r in same) / len(same):+.2f} pp (then "
+        f"{sum(one[r['dataset'], r['target'], r['fraction']] for r in same) / len(same):+.2f} pp)"
         if same
         else ""
     )
