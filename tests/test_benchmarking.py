@@ -37,7 +37,17 @@ def test_full_publish_writes_results_and_prints_the_page(tmp_path, capsys):
 def test_environment_and_rss():
     env = environment()
     assert env["versions"]["svpkit"] and env["cpu_count"] >= 1
-    value, grown = peak_rss_during(lambda: bytearray(50 * 2**20))
+
+    def touch_50_mib():  # written (not only mapped) and held past a few samples
+        import time
+
+        import numpy as np
+
+        block = np.ones(50 * 2**20, dtype=np.uint8)
+        time.sleep(0.05)
+        return block
+
+    value, grown = peak_rss_during(touch_50_mib)
     assert len(value) == 50 * 2**20 and (grown == -1 or grown > 10 * 2**20)
 
 
