@@ -44,7 +44,6 @@ Writes ``benchmarks/results/coreset_quality.json``, ``coreset_quality.png`` and
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import tempfile
@@ -104,8 +103,8 @@ ARMS = {
     "least_confidence+ccs": ("least_confidence", "ccs", True),
     "dual+beta": ("dual", "beta", True),
     "auto": ("auto", "topk", True),
-    # auto as it was before the probe family (svpkit.methods.auto.AUTO_FAMILIES): the proxy
-    # alone validates the candidates.
+    # auto as it was before the probe family: the proxy alone validates the candidates
+    # (validate_with=["proxy"]).
     "auto_proxy_only": ("auto", "topk", True),
     # auto validated with the target's own recipe instead of the proxy and the probe
     # (validate_with=[target]): what a user who can afford the target's trainings gets.
@@ -256,35 +255,22 @@ def proxy_for(arm: str, n_rows: int):
     return make_default_proxy(max_epochs=FEWER_EPOCHS)
 
 
-@contextlib.contextmanager
-def _auto_families(families):
-    """Run auto with only these model families (None: its default)."""
-    from svpkit.methods import auto
-
-    saved = auto.AUTO_FAMILIES
-    auto.AUTO_FAMILIES = saved if families is None else families
-    try:
-        yield
-    finally:
-        auto.AUTO_FAMILIES = saved
-
-
 def select(arm: str, fraction: float, seed: int, cache: str, X, y, target=None):
     """The arm's fitted selector and the seconds its fit took (``target``: the unfitted
     target, which ``auto_target`` validates with)."""
     method, sampler, balance = ARMS[arm]
+    validate_with = {"auto_proxy_only": ["proxy"], "auto_target": [target]}.get(arm)
     start = time.perf_counter()
-    with _auto_families(("proxy",) if arm == "auto_proxy_only" else None):
-        sel = CoresetSelector(
-            proxy_for(arm, len(y)),
-            method=method,
-            sampler=sampler,
-            class_balance=balance,
-            fraction=fraction,
-            random_state=seed,
-            memory=cache,
-            validate_with=[target] if arm == "auto_target" else None,
-        ).fit(X, y)
+    sel = CoresetSelector(
+        proxy_for(arm, len(y)),
+        method=method,
+        sampler=sampler,
+        class_balance=balance,
+        fraction=fraction,
+        random_state=seed,
+        memory=cache,
+        validate_with=validate_with,
+    ).fit(X, y)
     return sel, time.perf_counter() - start
 
 
@@ -317,9 +303,13 @@ def run(args, path: Path, log) -> None:
                             # (except auto_target, which validates with the target)
                             memo = (arm, fraction, target_kind if arm == "auto_target" else None)
                             if memo not in selections:
-                                target = make_target(target_kind, shape, seed, args.target_epochs)
+                                validator = (
+                                    make_target(target_kind, shape, seed, args.target_epochs)
+                                    if arm == "auto_target"
+                                    else None
+                                )
                                 selections[memo] = select(
-                                    arm, fraction, seed, cache, X_tr, y_tr, target
+                                    arm, fraction, seed, cache, X_tr, y_tr, validator
                                 )
                             sel, select_seconds = selections[memo]
                             rows = sel.sample_indices_
@@ -447,6 +437,13 @@ NOT_A_METHOD = (
 )
 
 
+def _groups(summary: list[dict]):
+    """``(dataset, target, rows)`` per (dataset, target) of the summary, sorted."""
+    for dataset, target in sorted({(r["dataset"], r["target"]) for r in summary}):
+        rows = [r for r in summary if (r["dataset"], r["target"]) == (dataset, target)]
+        yield dataset, target, rows
+
+
 def _cell(r: dict | None) -> str:
     if r is None or r["diff_pp"] is None:
         return ""
@@ -475,11 +472,10 @@ def choosing(summary: list[dict], picked: dict) -> list[str]:
         "| one holdout, proxy only (pp) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    gaps: dict[str, list[float]] = {}
+    auto_gaps: list[float] = []
     target_gaps: list[tuple[float, float]] = []
     old_pairs: list[tuple[float, float]] = []
-    for dataset, target in sorted({(r["dataset"], r["target"]) for r in summary}):
-        rows = [r for r in summary if (r["dataset"], r["target"]) == (dataset, target)]
+    for dataset, target, rows in _groups(summary):
         for f in sorted({r["fraction"] for r in rows if r["arm"] != "full"}):
             at = {r["arm"]: r for r in rows if r["fraction"] == f and r["diff_pp"] is not None}
             methods = [r for arm, r in at.items() if _is_default_proxy_method(arm)]
@@ -487,10 +483,8 @@ def choosing(summary: list[dict], picked: dict) -> list[str]:
                 continue
             best = max(methods, key=lambda r: r["diff_pp"])
             chose = ""
-            if "auto" in at:  # the other rules' gaps over the same cells, to compare
-                for arm in ("auto", "auto_one_holdout", "auto_proxy_only_one_holdout"):
-                    if arm in at:
-                        gaps.setdefault(arm, []).append(best["diff_pp"] - at[arm]["diff_pp"])
+            if "auto" in at:
+                auto_gaps.append(best["diff_pp"] - at["auto"]["diff_pp"])
             if "auto_one_holdout" in at and "auto" in at:
                 old_pairs.append(
                     (
@@ -516,11 +510,11 @@ def choosing(summary: list[dict], picked: dict) -> list[str]:
                 f"{_cell(at.get('auto_one_holdout'))} | "
                 f"{_cell(at.get('auto_proxy_only_one_holdout'))} |"
             )
-    if "auto" in gaps:
+    if auto_gaps:
         lines += [
             "",
-            f"Averaged over the {len(gaps['auto'])} cells where auto ran, auto is "
-            f"{np.mean(gaps['auto']):.2f} pp below the best single method in hindsight (which "
+            f"Averaged over the {len(auto_gaps)} cells where auto ran, auto is "
+            f"{np.mean(auto_gaps):.2f} pp below the best single method in hindsight (which "
             "no fixed method matches: the best one changes with the dataset, the target and the "
             "fraction).",
         ]
@@ -530,7 +524,7 @@ def choosing(summary: list[dict], picked: dict) -> list[str]:
                 f" On the {len(old_pairs)} cells where it also ran validated on one holdout, "
                 f"auto is {now:.2f} pp below the best; it was {before:.2f} pp below then."
             )
-    if target_gaps and "auto" in gaps:
+    if target_gaps:  # (pairs exist only where auto ran, so the sentence above exists)
         mine, default = np.mean(target_gaps, axis=0)
         lines[-1] += (
             f" Validated with the target's own recipe (`validate_with=[target]`), over the "
@@ -556,8 +550,7 @@ def proxy_length(summary: list[dict]) -> list[str]:
         + ". Proxy seconds: its mean training time.",
         "",
     ]
-    for dataset, target in sorted({(r["dataset"], r["target"]) for r in summary}):
-        rows = [r for r in summary if (r["dataset"], r["target"]) == (dataset, target)]
+    for dataset, target, rows in _groups(summary):
         mine = [r for r in rows if r["arm"] in measured]
         if not mine:
             continue
@@ -613,8 +606,7 @@ def end_to_end(summary: list[dict]) -> list[str]:
         "|---|---|---|---|---|",
     ]
     any_row = False
-    for dataset, target in sorted({(r["dataset"], r["target"]) for r in summary}):
-        rows = [r for r in summary if (r["dataset"], r["target"]) == (dataset, target)]
+    for dataset, target, rows in _groups(summary):
         full = next((r for r in rows if r["arm"] == "full"), None)
         if full is None:
             continue
@@ -679,9 +671,7 @@ def page(
         *proxy_length(summary),
         *costs(summary),
     ]
-    groups = sorted({(r["dataset"], r["target"]) for r in summary})
-    for dataset, target in groups:
-        rows = [r for r in summary if (r["dataset"], r["target"]) == (dataset, target)]
+    for dataset, target, rows in _groups(summary):
         fractions = sorted({r["fraction"] for r in rows if r["arm"] != "full"})
         full = [r for r in rows if r["arm"] == "full"]
         base = {r["fraction"]: r for r in rows if r["arm"] == BASELINE}
@@ -858,7 +848,7 @@ def render_page(results: dict) -> str:
 
 def plot(summary: list[dict], prefix: Path) -> None:
     plt = pyplot()
-    groups = sorted({(r["dataset"], r["target"]) for r in summary})
+    groups = list(_groups(summary))
     if not groups:
         return
     ncols = min(4, len(groups))
@@ -867,8 +857,7 @@ def plot(summary: list[dict], prefix: Path) -> None:
     flat = list(axes.flat)
     for ax in flat[len(groups) :]:
         ax.axis("off")  # the legend goes there when a cell is free
-    for ax, (dataset, target) in zip(flat, groups, strict=False):
-        rows = [r for r in summary if (r["dataset"], r["target"]) == (dataset, target)]
+    for ax, (dataset, target, rows) in zip(flat, groups, strict=False):
         for arm in ARMS:
             pts = sorted((r["fraction"], r["diff_pp"]) for r in rows if r["arm"] == arm)
             pts = [p for p in pts if p[1] is not None]

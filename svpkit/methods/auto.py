@@ -154,11 +154,16 @@ def _readable(ctx: RankContext, method: str, sampler: str) -> bool:
     return all(getattr(ctx.outputs, need) is not None for need in needs)
 
 
+def _n_folds() -> int:
+    """Disjoint holdouts of AUTO_HOLDOUT each that the rows hold."""
+    return max(1, int(round(1 / AUTO_HOLDOUT)))
+
+
 def _holdout_folds(ctx: RankContext) -> np.ndarray:
     """A fold number per candidate, stratified: each class is shuffled and dealt round-robin
     into ``1 / AUTO_HOLDOUT`` folds (-1: never held out, for a class of one row)."""
     y = ctx.y[ctx.candidates]
-    n_folds = max(1, int(round(1 / AUTO_HOLDOUT)))
+    n_folds = _n_folds()
     folds = np.full(len(y), -1)
     for cls in np.unique(y):
         members = ctx.rng.permutation(np.flatnonzero(y == cls))
@@ -177,7 +182,7 @@ def n_validation_splits(n_rows: int) -> int:
     (5, 3, 1)
     """
     per_split = max(1.0, AUTO_HOLDOUT * n_rows)
-    return int(min(round(1 / AUTO_HOLDOUT), max(1, np.ceil(AUTO_VALIDATION_ROWS / per_split))))
+    return int(min(_n_folds(), max(1, np.ceil(AUTO_VALIDATION_ROWS / per_split))))
 
 
 def _candidate_ctx(ctx: RankContext, sampler: str, candidates: np.ndarray, n_select: int):

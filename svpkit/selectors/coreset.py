@@ -177,7 +177,7 @@ class CoresetSelector(BaseSelector):
                 "default ['proxy', 'probe'], or list models."
             )
         for item in self.validate_with:
-            if item in ("proxy", "probe"):
+            if isinstance(item, str) and item in ("proxy", "probe"):
                 continue
             if isinstance(item, str) or not (
                 hasattr(item, "fit") and hasattr(item, "predict_proba")
