@@ -246,6 +246,70 @@ def test_coreset_quality_proxy_variants_parse_and_train_for_their_steps():
     assert "Proxy training: 2.00 s / 0.50 s / -." in table
 
 
+def _run(arm, seed, accuracy, **extra):
+    return {
+        "dataset": "d",
+        "target": "t",
+        "arm": arm,
+        "fraction": 0.3,
+        "seed": seed,
+        "accuracy": accuracy,
+        "target_seconds": 0.1,
+        **extra,
+    }
+
+
+def test_coreset_quality_replays_autos_rule_on_the_named_arms_runs():
+    bench = _load("coreset_quality")
+    # the proxy likes kcenters by 2 points, the probe by 0.4: min 0.004, mean 0.012
+    validation = {
+        "random": {"proxy": 0.90, "probe": 0.80},
+        "kcenters": {"proxy": 0.92, "probe": 0.804},
+    }
+    runs = []
+    for seed in range(2):
+        runs += [
+            _run("random_cb", seed, 0.80),
+            _run("kcenters", seed, 0.83),
+            _run("auto", seed, 0.80, choice_accuracies=validation),  # kept random
+        ]
+    rules = {(r["rule"], r["margin"]): r for r in bench.replay_rules(runs, bench.summarise(runs))}
+    assert rules["min", 0.005]["replays_auto"] == 1.0  # auto's own rule reproduces its runs
+    assert rules["min", 0.005]["mean_pp"] == 0.0
+    assert rules["min", 0.005]["gap_pp"] == pytest.approx(3.0)
+    assert rules["min", 0.0]["mean_pp"] == pytest.approx(3.0)  # no margin: kcenters
+    assert rules["mean", 0.01]["mean_pp"] == pytest.approx(3.0)
+    assert rules["mean", 0.02]["mean_pp"] == 0.0
+    assert "| min * (100%) | 0.005 | 1 | 3.00 | +0.00 | 0 | +0.00 |" in "\n".join(
+        bench.replay_page(list(rules.values()))
+    )
+
+
+def test_coreset_quality_choosing_compares_auto_with_its_other_rules_on_shared_cells():
+    bench = _load("coreset_quality")
+    summary = [
+        _quality_row("kcenters", 0.3, 0.9, 1.0, diff=2.0),
+        _quality_row("auto", 0.3, 0.9, 1.0, diff=1.0),
+        _quality_row("auto_one_holdout", 0.3, 0.9, 1.0, diff=0.5),
+        _quality_row("auto_target", 0.3, 0.9, 1.0, diff=1.8),
+        _quality_row("kcenters", 0.5, 0.9, 1.0, diff=1.0),
+        _quality_row("auto", 0.5, 0.9, 1.0, diff=0.0),  # no other rule ran here
+    ]
+    text = "\n".join(bench.choosing(summary, {}))
+    assert "| d / t | 30% | kcenters | +2.00 (1/2) | +1.00 (1/2) |  | +1.80 (1/2) |" in text
+    assert "over the 2 cells where auto ran, auto is 1.00 pp below" in text
+    assert "On the 1 cells where it also ran validated on one holdout, auto is 1.00 pp" in text
+    assert "it was 1.50 pp below then" in text
+    assert "over the 1 cells where that ran, auto is 0.20 pp below the best" in text
+
+
+def test_coreset_quality_work_seconds_counts_the_proxy_in_older_runs():
+    bench = _load("coreset_quality")
+    assert bench.work_seconds({"work_seconds": 3.0, "select_seconds": 1.0}) == 3.0
+    assert bench.work_seconds({"select_seconds": 1.0, "proxy_seconds": 2.0}) == 3.0
+    assert bench.work_seconds({"select_seconds": 1.0, "proxy_seconds": None}) == 1.0
+
+
 def test_active_quality_benchmark_quick_resumes_and_pairs(tmp_path):
     pytest.importorskip("matplotlib")
     bench = _load("active_quality")
