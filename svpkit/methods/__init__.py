@@ -17,6 +17,7 @@ A new method is one function of a :class:`RankContext` plus :func:`register_meth
 ``docs/methods.md``.
 """
 
+from ..kernels.topk import FULL_RANKING_MAX_ROWS, order_by_score
 from . import (  # noqa: F401  (built-ins)
     auto,
     badge,
@@ -29,8 +30,21 @@ from . import (  # noqa: F401  (built-ins)
     uncertainty,
 )
 from ._registry import (
-    FULL_RANKING_MAX_ROWS,
+    available_methods,
+    check_method_params,
+    get_method,
+    methods_not_reading,
+    methods_taking,
+    methods_without_proxy,
+    register_method,
+    resolve_method,
+    runs_without_labels,
+)
+from ._run import outputs_read, run_method, runs_blockwise, streamed_scores
+from ._types import (
+    HOOKS,
     OUTPUTS,
+    SERVICES,
     TRAINING_OUTPUTS,
     BlockMap,
     PoolOutputs,
@@ -39,23 +53,16 @@ from ._registry import (
     Regime,
     SelectionMethod,
     as_ranking,
-    available_methods,
-    get_method,
-    methods_not_reading,
-    methods_without_proxy,
-    order_by_score,
     ranking_from_picks,
-    register_method,
-    resolve_method,
-    runs_without_labels,
 )
-from ._run import outputs_read, run_method, runs_blockwise, streamed_scores
 from .samplers import SAMPLERS, BetaSampler, CCSSampler, Sampler, resolve_sampler
 
 __all__ = [
     "FULL_RANKING_MAX_ROWS",
     "OUTPUTS",
     "TRAINING_OUTPUTS",
+    "HOOKS",
+    "SERVICES",
     "SAMPLERS",
     "Sampler",
     "CCSSampler",
@@ -71,6 +78,8 @@ __all__ = [
     "get_method",
     "methods_not_reading",
     "methods_without_proxy",
+    "methods_taking",
+    "check_method_params",
     "order_by_score",
     "register_method",
     "Regime",

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._registry import BlockMap, RankContext, Ranking, SelectionMethod, as_ranking
+from ._types import BlockMap, RankContext, Ranking, SelectionMethod, as_ranking
 from .balance import rank_balanced
 from .samplers import keep
 
@@ -53,19 +53,26 @@ def run_method(
     >>> selected.tolist(), ranking.order.tolist()
     ([2, 1], [2, 1, 3, 0])
     """
-    if ctx.class_balance and not method.whole_context:
+    select = method.hook("select")
+    if select is not None:  # it balances and samples itself (auto runs other methods)
+        ranking, kept = select(ctx)
+        return as_ranking(method, ranking, len(ctx.candidates)), kept
+    if ctx.class_balance:
         return rank_balanced(method, ctx)
     if blocks is not None:
-        ranking = as_ranking(method, method.blockwise(ctx, blocks), len(ctx.candidates))
+        ranking = as_ranking(method, method.hook("blockwise")(ctx, blocks), len(ctx.candidates))
         return ranking, ranking.order[: ctx.n_select]
     ranking = as_ranking(method, method.rank(ctx), len(ctx.candidates))
-    if method.whole_context:  # it sampled itself: its kept rows lead the order
-        return ranking, ranking.order[: ctx.n_select]
     return keep(ctx, ranking, method.name)
 
 
 def outputs_read(
-    method: SelectionMethod, *, class_balance: bool, labels_known: bool, sampler: Any = None
+    method: SelectionMethod,
+    *,
+    class_balance: bool,
+    labels_known: bool,
+    sampler: Any = None,
+    records_training: bool = False,
 ) -> frozenset:
     """Outputs a pool must provide: the method's and the sampler's, plus probabilities when
     class balance has to predict the classes of unlabeled candidates.
@@ -79,6 +86,9 @@ def outputs_read(
         Whether every candidate is labeled (core-set selection).
     sampler : Sampler, default=None
         The sampler, whose ``needs`` are added.
+    records_training : bool, default=False
+        Whether the proxy records its training dynamics (a method's ``needs`` hook may read
+        more then: :meth:`SelectionMethod.needs_for`).
 
     Returns
     -------
@@ -96,7 +106,7 @@ def outputs_read(
     ...                     sampler=BetaSampler()))
     ['dynamics']
     """
-    needs = method.needs | getattr(sampler, "needs", frozenset())
+    needs = method.needs_for(records_training) | getattr(sampler, "needs", frozenset())
     if class_balance and not labels_known:
         return needs | {"proba"}
     return needs
@@ -127,7 +137,7 @@ def runs_blockwise(method: SelectionMethod, *, class_balance: bool, sampler: Any
     >>> runs_blockwise(get_method("margin"), class_balance=False)  # no blockwise variant
     False
     """
-    return method.blockwise is not None and not class_balance and sampler is None
+    return method.hook("blockwise") is not None and not class_balance and sampler is None
 
 
 def streamed_scores(

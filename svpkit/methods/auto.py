@@ -14,7 +14,7 @@ candidate's score is its gain over class-balanced random in the family where it 
 selection that suits only the proxy's own architecture (on a redundant pool, MLP-validated
 dynamics scores lost 4.9 points to random with a linear target) does not count as a win
 (``CoresetSelector(validate_with=[...])`` names other models instead, such as a cheap version
-of the target: ``ctx.validation_families``). Random is kept unless a candidate's score
+of the target: ``ctx.extras["validate_with"]``). Random is kept unless a candidate's score
 exceeds :data:`AUTO_MARGIN` (the validation's noise is about a point on a thousand-row
 holdout, and random is the choice that is never clearly wrong). A
 small pool has a small holdout, whose noise exceeds the gains being compared, so auto repeats
@@ -39,22 +39,21 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
 
 from .._validation import rows_for_share
+from ..nn.kinds import is_torch_proxy
 from ..utils import derive_seed
-from ._registry import (
-    RankContext,
-    Ranking,
-    Regime,
-    SelectionMethod,
-    get_method,
-    register_method,
-)
+from ._registry import get_method, register_method
 from ._run import run_method
+from ._types import RankContext, Ranking, Regime, SelectionMethod
 from .samplers import kept_first, resolve_sampler
 
 __all__ = [
@@ -196,8 +195,6 @@ def _candidate_ctx(ctx: RankContext, sampler: str, candidates: np.ndarray, n_sel
 
 
 def _rank_auto(ctx: RankContext) -> Ranking:
-    if ctx.evaluate is None:
-        raise ValueError("method='auto' needs a selector that can train its proxy (evaluate).")
     share = ctx.share if ctx.share is not None else ctx.n_select / len(ctx.candidates)
     # The choice then selects from the generator as it was before validation drew from it, so
     # auto's selection is exactly that of naming its choice (random included) with the same
@@ -205,7 +202,9 @@ def _rank_auto(ctx: RankContext) -> Ranking:
     final_rng = copy.deepcopy(ctx.rng)
     scores, accuracies = {}, {}
     if share < 1.0:  # keeping everything leaves nothing to choose: random
-        scores, accuracies = _validate(ctx, share)
+        families, models = validation_families(ctx.extras.get("validate_with"))
+        evaluate = _evaluator(ctx, models)
+        scores, accuracies = _validate(ctx, share, evaluate, families)
     best = max(scores, key=scores.get) if scores else "random"
     if scores and scores[best] <= AUTO_MARGIN:
         best = "random"
@@ -215,18 +214,102 @@ def _rank_auto(ctx: RankContext) -> Ranking:
     # The kept rows lead the ranking, so the selector's cut at n_select keeps exactly them
     # (when everything is kept, the cut is everything and the method's order stays).
     order = kept_first(ranking.order, kept) if share < 1.0 else ranking.order
-    return Ranking(
-        order,
-        ranking.scores,
-        ranking.covering_radius,
-        chosen=best,
-        choice_scores=scores,
-        chosen_spec=(method, sampler),
-        choice_details=accuracies,
-    )
+    report = {
+        **ranking.report,
+        "method_": best,
+        "method_scores_": scores,
+        "method_validation_": accuracies,
+        "chosen_spec_": {"method": method, "sampler": sampler, "class_balance": True},
+    }
+    return Ranking(order, ranking.scores, report)
 
 
-def _validate(ctx: RankContext, share: float) -> tuple[dict, dict]:
+def _select_auto(ctx: RankContext) -> tuple[Ranking, np.ndarray]:
+    """auto balances and samples itself: its kept rows lead its order."""
+    ranking = _rank_auto(ctx)
+    return ranking, ranking.order[: ctx.n_select]
+
+
+def validation_families(validate_with: Sequence | None) -> tuple[tuple[str, ...], dict]:
+    """The model families auto validates with, and the user's models among them by name.
+
+    ``None`` means :data:`AUTO_FAMILIES`; a user's model is named by its class
+    (``"LogisticRegression"``, ``"LogisticRegression#2"`` for a second one).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit.methods.auto import validation_families
+    >>> validation_families(None)
+    (('proxy', 'probe'), {})
+    >>> models = ["proxy", LogisticRegression(), LogisticRegression()]
+    >>> families, named = validation_families(models)
+    >>> families
+    ('proxy', 'LogisticRegression', 'LogisticRegression#2')
+    """
+    if validate_with is None:
+        return AUTO_FAMILIES, {}
+    families, models = [], {}
+    for item in validate_with:
+        if isinstance(item, str):
+            families.append(item)
+            continue
+        name, n = type(item).__name__, 1
+        while name in models:  # a second model of one class: LogisticRegression#2
+            n += 1
+            name = f"{type(item).__name__}#{n}"
+        families.append(name)
+        models[name] = item
+    return tuple(dict.fromkeys(families)), models
+
+
+def _check_validate_with(extras: dict) -> None:
+    """auto's ``check`` hook: ``validate_with`` lists 'proxy', 'probe' or classifiers."""
+    validate_with = extras.get("validate_with")
+    if validate_with is None:
+        return
+    if len(validate_with) == 0:
+        raise InvalidParameterError(
+            "validate_with=[] leaves auto nothing to validate with; pass None for its "
+            "default ['proxy', 'probe'], or list models."
+        )
+    for item in validate_with:
+        if isinstance(item, str) and item in ("proxy", "probe"):
+            continue
+        if isinstance(item, str) or not (hasattr(item, "fit") and hasattr(item, "predict_proba")):
+            raise InvalidParameterError(
+                "validate_with items are 'proxy', 'probe' or unfitted classifiers with fit "
+                f"and predict_proba; got {item!r}."
+            )
+
+
+def _evaluator(ctx: RankContext, models: dict) -> Callable[..., float | None]:
+    """``evaluate(train, test, seed, steps_of_rows=None, family="proxy") -> accuracy``: the
+    holdout accuracy of a fresh model trained on ``train`` through the pool's ``fit_score``:
+    a clone of the proxy (a skorch proxy's epochs scaled, at most 10x, to the gradient steps
+    of ``steps_of_rows`` rows), the pool's probe (None when it has none) or a user's model."""
+    fit_score, proxy = ctx.extras.get("fit_score"), ctx.extras.get("proxy")
+    if fit_score is None or proxy is None:
+        raise ValueError("method='auto' needs a selector that can train its proxy (fit_score).")
+
+    def evaluate(train, test, seed, steps_of_rows=None, family="proxy"):
+        if family == "probe":  # built only when auto asks: every other method never does
+            probe = ctx.extras["probe"]()
+            return None if probe is None else fit_score(probe, train, test, seed)
+        if family in models:
+            return fit_score(models[family], train, test, seed)
+        model = clone(proxy)
+        if steps_of_rows is not None and is_torch_proxy(model):
+            scale = min(10.0, steps_of_rows / max(1, len(train)))
+            model.set_params(max_epochs=max(1, int(round(model.max_epochs * scale))))
+        return fit_score(model, train, test, seed)
+
+    return evaluate
+
+
+def _validate(
+    ctx: RankContext, share: float, evaluate: Callable[..., Any], families: Sequence[str]
+) -> tuple[dict, dict]:
     """Every readable candidate's score (its smallest gain over random across the model
     families) and its holdout accuracies per family, pooled over the validation splits."""
     folds = _holdout_folds(ctx)
@@ -243,7 +326,8 @@ def _validate(ctx: RankContext, share: float) -> tuple[dict, dict]:
             for name, (method, sampler) in available.items():
                 sub = _candidate_ctx(ctx, sampler, fit_rows, n_fit_select)
                 _, kept = run_method(get_method(method), sub)
-                for family, acc in _accuracies(ctx, np.sort(kept), holdout, seed, fit_rows):
+                accuracies = _accuracies(evaluate, families, np.sort(kept), holdout, seed, fit_rows)
+                for family, acc in accuracies:
                     correct[name][family] = correct[name].get(family, 0.0) + acc * len(holdout)
                 bar.update(1)
     accuracies = {
@@ -257,29 +341,38 @@ def _validate(ctx: RankContext, share: float) -> tuple[dict, dict]:
     return scores, accuracies
 
 
-def _accuracies(ctx: RankContext, kept, holdout, seed, fit_rows):
+def _accuracies(evaluate, families, kept, holdout, seed, fit_rows):
     """(family, holdout accuracy) of each validating family trained on ``kept``."""
-    for family in ctx.validation_families or AUTO_FAMILIES:
+    for family in families:
         if family == "proxy":
             # As many gradient steps as a training on all fit rows: a proxy trained for a
             # fixed number of epochs on a small selection is underfit and favours easy rows.
-            yield "proxy", float(ctx.evaluate(kept, holdout, seed, len(fit_rows)))
+            yield "proxy", float(evaluate(kept, holdout, seed, len(fit_rows)))
             continue
         with warnings.catch_warnings():  # a model short of convergence still ranks
             warnings.simplefilter("ignore", ConvergenceWarning)
-            accuracy = ctx.evaluate(kept, holdout, seed, family=family)
+            accuracy = evaluate(kept, holdout, seed, family=family)
         if accuracy is not None:  # None: the pool has no probe
             yield family, float(accuracy)
+
+
+def _needs(records_training: bool) -> frozenset:
+    """The candidates' outputs; training dynamics only from a proxy that records them (the
+    candidates that read them are skipped otherwise)."""
+    return AUTO_NEEDS | AUTO_OPTIONAL_NEEDS if records_training else AUTO_NEEDS
 
 
 register_method(
     SelectionMethod(
         "auto",
         needs=AUTO_NEEDS,
-        optional_needs=AUTO_OPTIONAL_NEEDS,
         rank=_rank_auto,
-        whole_context=True,
-        resolve=_resolve_auto,
-        validates=True,
+        params={"validate_with", "proxy", "probe", "fit_score"},
+        hooks={
+            "check": _check_validate_with,
+            "resolve": _resolve_auto,
+            "needs": _needs,
+            "select": _select_auto,
+        },
     )
 )

@@ -9,13 +9,8 @@ directions. The ``n x (K d)`` embedding matrix is never built
 from __future__ import annotations
 
 from ..kernels.badge import badge_select
-from ._registry import (
-    RankContext,
-    Ranking,
-    SelectionMethod,
-    ranking_from_picks,
-    register_method,
-)
+from ._registry import register_method
+from ._types import RankContext, Ranking, SelectionMethod, ranking_from_picks
 
 
 def _rank_badge(ctx: RankContext) -> Ranking:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._registry import RankContext, Ranking, SelectionMethod, as_ranking
+from ._types import RankContext, Ranking, SelectionMethod, as_ranking
 from .samplers import keep
 
 __all__ = ["rank_balanced", "candidate_classes", "allocate"]

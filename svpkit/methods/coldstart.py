@@ -22,13 +22,8 @@ from ..kernels.coldstart import (
 )
 from ..kernels.graph import knn_graph
 from ..utils import derive_seed
-from ._registry import (
-    RankContext,
-    Ranking,
-    SelectionMethod,
-    ranking_from_picks,
-    register_method,
-)
+from ._registry import register_method
+from ._types import RankContext, Ranking, SelectionMethod, ranking_from_picks
 
 __all__ = [
     "COLD_START_NEIGHBORS",

@@ -14,14 +14,9 @@ import numpy as np
 
 from ..kernels.dynamics import el2n_scores
 from ..kernels.graph import d2_forward, d2_select, knn_graph
-from ._registry import (
-    RankContext,
-    Ranking,
-    SelectionMethod,
-    order_by_score,
-    ranking_from_picks,
-    register_method,
-)
+from ..kernels.topk import order_by_score
+from ._registry import register_method
+from ._types import RankContext, Ranking, SelectionMethod, ranking_from_picks
 
 __all__ = ["D2_NEIGHBORS", "D2_GAMMA"]
 

@@ -4,7 +4,7 @@ In process, the exact greedy traversal (:func:`svpkit.greedy_kcenters`). On a di
 the two-round algorithm of Malkomes et al. (2015): greedy k-centers inside each block (with the
 existing rows as centers), then greedy k-centers on the union of the blocks' centers. Its
 covering radius is at most 4x the optimal k-center radius (the single-machine greedy guarantees
-2x); it is measured with one more blockwise pass and reported as ``covering_radius``.
+2x); it is measured with one more blockwise pass and reported as ``covering_radius_``.
 """
 
 from __future__ import annotations
@@ -13,14 +13,8 @@ import numpy as np
 
 from ..kernels.kcenters import assign_to_centers, greedy_kcenters, min_distances_to
 from ..utils import derive_seed
-from ._registry import (
-    BlockMap,
-    PoolOutputs,
-    RankContext,
-    Ranking,
-    SelectionMethod,
-    register_method,
-)
+from ._registry import register_method
+from ._types import BlockMap, PoolOutputs, RankContext, Ranking, SelectionMethod
 
 _EMBEDDING = frozenset({"embedding"})
 
@@ -144,7 +138,7 @@ def _two_round_kcenters(ctx: RankContext, blocks: BlockMap) -> Ranking:
     radius = max(
         blocks.map(_block_max_distance, _EMBEDDING, local, [(existing_emb, new_emb)] * len(local))
     )
-    return Ranking(all_rows[second.order], scores, covering_radius=radius)
+    return Ranking(all_rows[second.order], scores, {"covering_radius_": radius})
 
 
 register_method(
@@ -152,7 +146,6 @@ register_method(
         "kcenters",
         needs=_EMBEDDING,
         rank=_rank_kcenters,
-        weigh=_weigh_kcenters,
-        blockwise=_two_round_kcenters,
+        hooks={"weigh": _weigh_kcenters, "blockwise": _two_round_kcenters},
     )
 )

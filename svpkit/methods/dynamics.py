@@ -22,7 +22,9 @@ from collections.abc import Callable
 import numpy as np
 
 from ..kernels import dynamics as kd
-from ._registry import RankContext, SelectionMethod, order_by_score, register_method
+from ..kernels.topk import order_by_score
+from ._registry import register_method
+from ._types import RankContext, SelectionMethod
 
 __all__ = ["dynamics_rank", "DYNAMICS_METHODS"]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ._registry import RankContext, SelectionMethod, order_by_score, register_method
+from ..kernels.topk import order_by_score
+from ._registry import register_method
+from ._types import RankContext, SelectionMethod
 
 
 def _rank_random(ctx: RankContext):

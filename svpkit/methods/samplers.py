@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ._registry import RankContext, Ranking
+from ._types import RankContext, Ranking
 
 __all__ = ["Sampler", "CCSSampler", "BetaSampler", "resolve_sampler", "keep", "SAMPLERS"]
 
@@ -273,4 +273,4 @@ def keep(ctx: RankContext, ranking: Ranking, method_name: str) -> tuple[Ranking,
             "forgetting, least_confidence, ...)."
         )
     kept = np.asarray(ctx.sampler.sample(ctx, _finite(scores)), dtype=np.int64)
-    return Ranking(kept_first(ranking.order, kept), scores, ranking.covering_radius), kept
+    return Ranking(kept_first(ranking.order, kept), scores, ranking.report), kept

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels.targeted import targeted_select
-from ._registry import RankContext, Ranking, SelectionMethod, register_method
+from ._registry import register_method
+from ._types import RankContext, Ranking, SelectionMethod
 
 __all__ = ["TARGETED_ETA", "TARGETED_NU"]
 
@@ -21,12 +22,25 @@ TARGETED_ETA = 1.0
 TARGETED_NU = 1.0
 
 
+def _check_query(extras: dict) -> None:
+    """targeted's ``check`` hook: it needs query rows (``query`` or ``query_classes``)."""
+    query = extras.get("query")
+    if query is None or len(query) == 0:
+        raise ValueError(
+            "method='targeted' selects rows like a query set, but none was given: use "
+            "ProxySelector with query= (row indices of X) or query_classes= (labels whose "
+            "labeled rows form the query; label at least one such row first). On a fully "
+            "labeled pool ProxySelector ranks every row."
+        )
+
+
 def _rank_targeted(ctx: RankContext) -> Ranking:
     emb = ctx.outputs.embedding
-    private = None if ctx.private is None or len(ctx.private) == 0 else emb[ctx.private]
+    private = ctx.extras.get("private")
+    private = None if private is None or len(private) == 0 else emb[private]
     picks, gains = targeted_select(
         emb[ctx.candidates],
-        emb[ctx.query],
+        emb[ctx.extras["query"]],
         ctx.n_select,
         private,
         eta=TARGETED_ETA,
@@ -39,5 +53,11 @@ def _rank_targeted(ctx: RankContext) -> Ranking:
 
 
 register_method(
-    SelectionMethod("targeted", needs={"embedding"}, rank=_rank_targeted, targeted=True)
+    SelectionMethod(
+        "targeted",
+        needs={"embedding"},
+        rank=_rank_targeted,
+        params={"query", "query_classes", "private"},
+        hooks={"check": _check_query},
+    )
 )

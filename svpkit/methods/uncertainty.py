@@ -7,12 +7,9 @@ from collections.abc import Callable
 import numpy as np
 
 from ..kernels import scoring
-from ._registry import (
-    RankContext,
-    SelectionMethod,
-    order_by_score,
-    register_method,
-)
+from ..kernels.topk import order_by_score
+from ._registry import register_method
+from ._types import RankContext, SelectionMethod
 
 __all__ = ["uncertainty_rank", "candidate_values"]
 

@@ -12,13 +12,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from .. import _validation as v
 from .base import Pool, Readout
 from .dask import DaskPool, is_dask_array
 from .memory import InMemoryPool
 from .sparse import SparsePool, is_sparse
 from .text import TextPool, is_text
 
-__all__ = ["Pool", "Readout", "InMemoryPool", "SparsePool", "TextPool", "DaskPool", "make_pool"]
+__all__ = [
+    "Pool",
+    "Readout",
+    "InMemoryPool",
+    "SparsePool",
+    "TextPool",
+    "DaskPool",
+    "make_pool",
+    "rows_in_memory",
+]
 
 
 def make_pool(X: Any, estimator: Any, *, reset: bool, scratch_dir: str | None = None) -> Pool:
@@ -67,3 +79,19 @@ def make_pool(X: Any, estimator: Any, *, reset: bool, scratch_dir: str | None = 
         pool = InMemoryPool(X, estimator, reset=reset)
     pool.scratch_dir = scratch_dir
     return pool
+
+
+def rows_in_memory(X: Any, rows: np.ndarray) -> Any:
+    """``X[rows]`` held in this process: a part of the pool to fit on (SEALS's neighbourhoods,
+    a few percent of it). A distributed pool's rows are computed; any other container keeps
+    its type.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.pools import rows_in_memory
+    >>> rows_in_memory(np.arange(10).reshape(5, 2), np.array([0, 3])).tolist()
+    [[0, 1], [6, 7]]
+    """
+    taken = v.take_rows(X, rows)
+    return taken.compute() if is_dask_array(taken) else taken

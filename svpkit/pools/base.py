@@ -118,29 +118,33 @@ class Pool(ABC):
         ``outputs.row_scores``; with ``memory`` they may be left out (the cache keeps the
         probabilities, and methods then score from those)."""
 
-    def holdout_accuracy(
+    def fit_score(
         self,
-        proxy: Any,
+        model: Any,
         y_enc: np.ndarray,
         train_rows: np.ndarray,
         test_rows: np.ndarray,
         seed: int,
-        *,
-        steps_of_rows: int | None = None,
     ) -> float:
-        """Accuracy on ``test_rows`` of a clone of ``proxy`` trained on ``train_rows`` (how
-        ``method="auto"`` validates a candidate selection). With ``steps_of_rows``, a skorch
-        proxy's epochs are scaled (at most 10x) to the gradient steps of that many rows."""
+        """Accuracy on ``test_rows`` of a clone of ``model`` trained (seeded) on
+        ``train_rows``: the one primitive a method that validates selections needs.
+
+        Raises
+        ------
+        ValueError
+            Where the pool cannot train models on chosen rows (a distributed pool).
+        """
         raise ValueError(
-            f"method='auto' trains the proxy on candidate selections, which {type(self).__name__} "
-            "does not support; compute the pool in memory or choose a method."
+            f"this selection trains models on chosen rows of the pool, which "
+            f"{type(self).__name__} does not support; compute the pool in memory (np.asarray) "
+            "or name a method that trains no extra models."
         )
 
     def probe_model(self) -> Any:
-        """An unfitted model of another family than the proxies (a linear classifier on the
-        input) that ``method="auto"`` validates candidate selections with too, so that a
-        choice is not specific to the proxy's own architecture; None where the pool has none.
-        """
+        """An unfitted cheap model of another family than the proxies (a linear classifier on
+        this pool's input; None where the pool has none): what a method that validates
+        selections trains besides the proxy, so its choice is not specific to the proxy's
+        architecture."""
         return None
 
     def default_proxy(self) -> Any:

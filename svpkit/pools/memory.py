@@ -22,7 +22,7 @@ from .._validation import check_finite
 from ..kernels.coldstart import reduce_features
 from ..methods import PoolOutputs
 from .base import Pool, Readout, check_pool_array
-from .outputs import is_torch_proxy, read_outputs, train_and_read, train_proxy
+from .outputs import read_outputs, train_and_read, train_proxy
 
 _FEATURES_CACHE: dict = {}
 
@@ -154,17 +154,11 @@ class InMemoryPool(Pool):
             FunctionTransformer(flatten_rows), StandardScaler(), LogisticRegression(max_iter=300)
         )
 
-    def holdout_accuracy(
-        self, proxy, y_enc, train_rows, test_rows, seed, *, steps_of_rows=None
-    ) -> float:
-        proxy = clone(proxy)
-        if steps_of_rows is not None and is_torch_proxy(proxy):
-            scale = min(10.0, steps_of_rows / max(1, len(train_rows)))
-            proxy.set_params(max_epochs=max(1, int(round(proxy.max_epochs * scale))))
-        proxy_ = train_proxy(proxy, self.X[train_rows], y_enc[train_rows], seed)
+    def fit_score(self, model, y_enc, train_rows, test_rows, seed) -> float:
+        model_ = train_proxy(model, self.X[train_rows], y_enc[train_rows], seed)
         # Read probabilities the way selection does (no DataLoader draws from torch's RNG).
-        proba = read_outputs(proxy_, self.X[test_rows], frozenset({"proba"})).proba
-        predicted = np.asarray(proxy_.classes_)[np.asarray(proba).argmax(axis=1)]
+        proba = read_outputs(model_, self.X[test_rows], frozenset({"proba"})).proba
+        predicted = np.asarray(model_.classes_)[np.asarray(proba).argmax(axis=1)]
         return float(np.mean(predicted == y_enc[test_rows]))
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:

@@ -7,7 +7,6 @@ fractions hits the joblib cache and trains the proxy once per fold.
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
 import weakref
@@ -19,6 +18,7 @@ import scipy.sparse
 from sklearn.base import clone
 
 from ..methods import TRAINING_OUTPUTS, PoolOutputs, methods_not_reading
+from ..nn.kinds import is_proxy_net, is_torch_proxy  # noqa: F401  (re-exported)
 from ..utils import fit_seeded
 
 _DYNAMICS_CB = "svpkit_dynamics"
@@ -69,19 +69,6 @@ def output_array(
     except OSError:  # e.g. Windows, where an open file cannot be removed
         weakref.finalize(array, _remove, path)
     return array
-
-
-def is_torch_proxy(proxy: Any) -> bool:
-    """A skorch net? Checked without importing skorch: if it was never imported, no object
-    can be one (so a scikit-learn-only user never pays torch's import)."""
-    skorch = sys.modules.get("skorch")
-    return skorch is not None and isinstance(proxy, skorch.NeuralNet)
-
-
-def is_proxy_net(proxy: Any) -> bool:
-    """A :class:`svpkit.nn.ProxyNet`? (same idea as :func:`is_torch_proxy`)."""
-    net = sys.modules.get("svpkit.nn.net")
-    return net is not None and isinstance(proxy, net.ProxyNet)
 
 
 def check_proxy(proxy: Any, needs: frozenset, method: str) -> None:

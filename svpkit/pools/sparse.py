@@ -15,8 +15,9 @@ import numpy as np
 import scipy.sparse
 from sklearn.utils.validation import validate_data
 
+from ..nn.kinds import is_torch_proxy
 from .memory import InMemoryPool
-from .outputs import SPARSE_FEATURES_MESSAGE, is_torch_proxy, sparse_embedding_message
+from .outputs import SPARSE_FEATURES_MESSAGE, sparse_embedding_message
 
 
 def is_sparse(X: Any) -> bool:

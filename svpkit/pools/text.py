@@ -14,8 +14,9 @@ import joblib
 import numpy as np
 
 from .._validation import is_text
+from ..nn.kinds import is_torch_proxy
 from .memory import InMemoryPool, cached_features
-from .outputs import is_torch_proxy, no_embedding_message
+from .outputs import no_embedding_message
 
 __all__ = ["TextPool", "is_text", "TEXT_FEATURE_DIMS"]
 

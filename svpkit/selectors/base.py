@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError
@@ -23,10 +23,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .. import _validation as v
 from ..methods import (
+    SERVICES,
     TRAINING_OUTPUTS,
     RankContext,
+    Ranking,
     Regime,
     SelectionMethod,
+    check_method_params,
     get_method,
     methods_without_proxy,
     outputs_read,
@@ -36,28 +39,70 @@ from ..methods import (
     runs_blockwise,
     streamed_scores,
 )
-from ..pools import Pool, make_pool
-from ..pools.outputs import check_proxy, is_proxy_net, is_torch_proxy
+from ..nn.kinds import is_proxy_net, is_torch_proxy
+from ..pools import Pool, Readout, make_pool, rows_in_memory
+from ..pools.outputs import check_proxy
 from ..utils import derive_seed
 
+#: Fitted attributes a method may report (``Ranking.report``) and their values when it
+#: reports none: ``method_`` is then the method that ran.
+REPORTED_DEFAULTS = {
+    "method_": None,
+    "method_scores_": None,
+    "method_validation_": None,
+    "chosen_spec_": None,
+    "covering_radius_": None,
+}
 
-def _evaluator(pool: Pool, proxy: Any, y_enc: np.ndarray, models: dict | None = None):
-    """``ctx.evaluate``: holdout accuracy of a fresh model trained on given rows, for the
-    proxy's family (epochs scaled to ``steps_of_rows``), the pool's probe (``family="probe"``,
-    another model family; None when the pool has none) or one of the user's ``models`` (by
-    name, trained as given)."""
 
-    def evaluate(train, test, seed, steps_of_rows=None, family="proxy"):
-        if family == "probe":  # built only when auto asks: every other method never does
-            probe = pool.probe_model()
-            if probe is None:
-                return None
-            return pool.holdout_accuracy(probe, y_enc, train, test, seed)
-        if models and family in models:
-            return pool.holdout_accuracy(models[family], y_enc, train, test, seed)
-        return pool.holdout_accuracy(proxy, y_enc, train, test, seed, steps_of_rows=steps_of_rows)
+@dataclass
+class FitPlan:
+    """What a fit will do, decided before any proxy is trained (the first of its four steps:
+    plan, read the proxy's outputs, rank, set the fitted attributes).
 
-    return evaluate
+    Attributes
+    ----------
+    pool : Pool
+    labeled, candidates : ndarray of int
+        Labeled rows, and the rows the method ranks.
+    classes : ndarray
+    y_enc : ndarray of int64
+        Encoded labels; -1 where unknown.
+    n_select : int
+    rng : numpy.random.RandomState
+    seed : int
+        Drawn from ``rng`` once, for the proxy's training.
+    method : SelectionMethod
+        The method that runs (a method that stands for others resolved).
+    sampler : Sampler or None
+    labels_known : bool
+        Every candidate is labeled (core-set selection).
+    needs : frozenset of str
+        The outputs the pool reads.
+    proxy : estimator or None
+        The unfitted proxy to train (None: the method reads no proxy output).
+    train_rows : ndarray of int
+        The labeled rows the proxy trains on.
+    extras : dict
+        The method's declared parameters (``RankContext.extras``), services excluded.
+    """
+
+    pool: Pool
+    labeled: np.ndarray
+    candidates: np.ndarray
+    classes: np.ndarray
+    y_enc: np.ndarray
+    n_select: int
+    rng: np.random.RandomState
+    seed: int
+    method: SelectionMethod
+    sampler: Any
+    labels_known: bool
+    needs: frozenset
+    proxy: Any
+    train_rows: np.ndarray
+    extras: dict = field(default_factory=dict)
+    seconds: dict = field(default_factory=dict)
 
 
 def _called_as_pipeline_step() -> bool:
@@ -80,11 +125,14 @@ def _called_as_pipeline_step() -> bool:
     return False
 
 
-class BaseSelector(TransformerMixin, BaseEstimator):
+class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Common machinery; see :class:`~svpkit.ProxySelector` and :class:`~svpkit.CoresetSelector`.
 
     Subclasses say which rows are unlabeled (:meth:`unlabeled_mask`) and whether every row must
     be labeled (``all_rows_labeled``, which also opens the methods that need all labels).
+
+    A selector drops rows and keeps every column: ``get_feature_names_out`` passes the input's
+    feature names through, and ``set_output(transform="pandas")`` returns DataFrames.
 
     Examples
     --------
@@ -238,15 +286,30 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             v.check_missing_label(self.missing_label)
 
     def _check_params(self) -> tuple[SelectionMethod, Any]:
-        """Every parameter check, in one place; returns the method and the sampler."""
+        """Every parameter check, in one place; returns the named method and the sampler."""
         self._validate_params()
-        sampler = resolve_sampler(self.sampler)
-        return get_method(self.method, all_labeled=self.all_rows_labeled), sampler
+        return self._lookup()
 
-    def _validation_families(self) -> tuple[tuple[str, ...] | None, dict]:
-        """The families ``method="auto"`` validates with (None: its default) and the user's
-        models among them, by name."""
-        return None, {}
+    def _lookup(self) -> tuple[SelectionMethod, Any]:
+        """The named method and the sampler, looked up once per fit."""
+        method = get_method(self.method, all_labeled=self.all_rows_labeled)
+        return method, resolve_sampler(self.sampler)
+
+    # -- method parameters -------------------------------------------------------------------
+    def _method_params(self) -> dict[str, Any]:
+        """The method parameters the user set (those left at None are left out), by name: a
+        method that does not declare one of them refuses it (:func:`check_method_params`)."""
+        return {}
+
+    def _row_params(self, n_rows: int) -> dict[str, np.ndarray]:
+        """Method parameters that are rows of ``X``, checked (a fit on neighbourhoods keeps
+        them and speaks of them in positions of its rows)."""
+        return {}
+
+    def _method_extras(self, y: np.ndarray, labeled: np.ndarray, rows: dict) -> dict[str, Any]:
+        """What the method receives in ``ctx.extras`` from the user's parameters: the row
+        parameters as positions in ``y`` (``rows``), the others as given."""
+        return {**self._method_params(), **rows}
 
     def _scratch_dir(self) -> str | None:
         return None if self.scratch_dir is None else os.fspath(self.scratch_dir)
@@ -322,18 +385,16 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         # fraction is a share of the rows actually scored.
         need = self._n_to_select(n_unlabeled, "unlabeled rows") if self.n_select else 0
         neighbours = source.candidates(X, labeled, need)
-        given = self._given_targets(len(y))  # query and private rows are always in the fit
+        given = self._row_params(len(y))  # query and private rows are always in the fit
         rows = np.union1d(labeled, neighbours)
-        for extra in given:
-            rows = rows if extra is None else np.union1d(rows, extra)
-        X_rows = v.take_rows(X, rows)
-        if type(X_rows).__module__.startswith("dask"):
-            X_rows = X_rows.compute()  # a few percent of the pool: held here
+        for extra in given.values():
+            rows = np.union1d(rows, extra)
+        X_rows = rows_in_memory(X, rows)  # a few percent of the pool: held here
         candidate_seconds = time.perf_counter() - start
         fitted = self._fit_rows(
             X_rows,
             y[rows],
-            given=tuple(None if g is None else np.searchsorted(rows, g) for g in given),
+            rows={name: np.searchsorted(rows, extra) for name, extra in given.items()},
         )
         scores = np.full(len(y), np.nan)
         scores[rows] = fitted["scores_"]
@@ -348,65 +409,48 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         fitted["fit_seconds_"]["candidates"] = candidate_seconds
         return fitted
 
-    def _given_targets(self, n_rows: int) -> tuple[Any, Any]:
-        """The ``(query, private)`` rows given as parameters (checked pool rows, or None)."""
-        return None, None
+    # -- the fit, in four steps ---------------------------------------------------------------
+    def _fit_rows(self, X: Any, y: Any, *, rows: dict | None = None) -> dict[str, Any]:
+        """The fit on the rows of ``X``, as a dict of fitted attributes: plan, read the proxy's
+        outputs, rank, set the attributes. When ``X`` is a part of the pool (SEALS), ``rows``
+        holds the row parameters as positions in it, and the results speak in positions of
+        ``X``."""
+        plan = self._plan(X, y, rows)
+        readout = self._read_outputs(plan)
+        ranking, sample_indices, weights = self._rank(plan, readout)
+        return self._fitted_attributes(plan, readout, ranking, sample_indices, weights)
 
-    def _targets(self, y: np.ndarray, labeled: np.ndarray, given: tuple) -> tuple[Any, Any]:
-        """``(query, private)`` rows of this fit (positions in ``y``) from the ``given`` ones
-        (positions too), or ``(None, None)``."""
-        return given
-
-    def _check_targets(self, method: SelectionMethod, query: Any, private: Any) -> None:
-        """A targeted method needs query rows; other methods would silently ignore them."""
-        if method.targeted and (query is None or len(query) == 0):
-            raise ValueError(
-                f"method={method.name!r} selects rows like a query set, but none was given: use "
-                "ProxySelector with query= (row indices of X) or query_classes= (labels whose "
-                "labeled rows form the query; label at least one such row first). On a fully "
-                "labeled pool ProxySelector ranks every row."
-            )
-        if not method.targeted and (query is not None or private is not None):
-            raise ValueError(
-                f"query=, query_classes= and private= are read by method='targeted' only; "
-                f"method={method.name!r} would ignore them. Drop them or use method='targeted'."
-            )
-
-    def _fit_rows(self, X: Any, y: Any, *, given: tuple | None = None) -> dict[str, Any]:
-        """The fit on the rows of ``X``, as a dict of fitted attributes. When ``X`` is a part of
-        the pool (SEALS), ``given`` holds the query and private rows as positions in it, and
-        the results speak in positions of ``X``."""
-        method = get_method(self.method, all_labeled=self.all_rows_labeled)
-        sampler = resolve_sampler(self.sampler)
+    def _plan(self, X: Any, y: Any, rows: dict | None) -> FitPlan:
+        """Everything decided before any training: the pool checked, the rows split, the
+        method resolved and its parameters checked, the outputs to read and the proxy."""
         start = time.perf_counter()
+        named, sampler = self._lookup()
+        check_method_params(named, self._method_params())
         pool = make_pool(X, self, reset=True, scratch_dir=self._scratch_dir())
         y = pool.labels(y)
         labeled, candidates = self._split_rows(y)
         n_select = self._n_to_select(len(candidates), self._candidate_description(labeled, len(y)))
         classes, y_enc = self._encode_labels(y, labeled)
-        if given is None:
-            given = self._given_targets(len(y))
-        query, private = self._targets(y, labeled, given)
+        extras = self._method_extras(y, labeled, self._row_params(len(y)) if rows is None else rows)
+        check = named.hook("check")
+        if check is not None:
+            check(extras)
         rng = check_random_state(self.random_state)
         seed = derive_seed(rng)
-
-        validate_seconds = time.perf_counter() - start
+        seconds = {"validate": time.perf_counter() - start, "candidates": 0.0}
 
         labels_known = bool((y_enc[candidates] >= 0).all())
         # A method that stands for others (auto) names the one that runs, before any training.
         regime = Regime(len(labeled), len(classes), len(candidates), n_select, labels_known)
-        method = resolve_method(method, regime)
-        self._check_targets(method, query, private)
-        needs = outputs_read(
-            method, class_balance=self.class_balance, labels_known=labels_known, sampler=sampler
-        )
-        blockwise = runs_blockwise(method, class_balance=self.class_balance, sampler=sampler)
+        method = resolve_method(named, regime)
+        read = dict(class_balance=self.class_balance, labels_known=labels_known, sampler=sampler)
+        needs = outputs_read(method, **read)
         proxy = None
         if method.needs_proxy(len(labeled)) or (needs - method.needs):
             self._check_trainable(y_enc, labeled)
             proxy = self._resolved_proxy(pool)
             if is_proxy_net(proxy):  # outputs a method reads when the proxy can record them
-                needs = needs | method.optional_needs
+                needs = outputs_read(method, records_training=True, **read)
             check_proxy(proxy, needs, self.method)
         train_rows = self._proxy_rows(labeled, y_enc, seed)
         if len(train_rows) < len(labeled) and needs & TRAINING_OUTPUTS:
@@ -416,77 +460,134 @@ class BaseSelector(TransformerMixin, BaseEstimator):
                 f"{len(train_rows)} of {len(labeled)} labeled rows. Use proxy_train_size=None "
                 "or a method that reads probabilities or embeddings."
             )
+        return FitPlan(
+            pool=pool,
+            labeled=labeled,
+            candidates=candidates,
+            classes=classes,
+            y_enc=y_enc,
+            n_select=n_select,
+            rng=rng,
+            seed=seed,
+            method=method,
+            sampler=sampler,
+            labels_known=labels_known,
+            needs=needs,
+            proxy=proxy,
+            train_rows=train_rows,
+            extras={name: value for name, value in extras.items() if name in method.params},
+            seconds=seconds,
+        )
+
+    def _read_outputs(self, plan: FitPlan) -> Readout:
+        """Train the proxy and read what the method needs, through the pool."""
         # Scores that are a function of each row's probabilities alone are computed during
         # inference; the probabilities are then never held (a cache keeps them instead).
-        row_scores = (
-            streamed_scores(
-                method, needs, class_balance=self.class_balance, labels_known=labels_known
+        row_scores = {}
+        if self.memory is None and plan.proxy is not None:
+            row_scores = streamed_scores(
+                plan.method,
+                plan.needs,
+                class_balance=self.class_balance,
+                labels_known=plan.labels_known,
             )
-            if self.memory is None and proxy is not None
-            else {}
-        )
-        readout = pool.proxy_outputs(
-            proxy,
-            needs - {"proba"} if row_scores else needs,
-            y_enc,
-            train_rows,
-            seed,
-            blockwise=blockwise,
+        return plan.pool.proxy_outputs(
+            plan.proxy,
+            plan.needs - {"proba"} if row_scores else plan.needs,
+            plan.y_enc,
+            plan.train_rows,
+            plan.seed,
+            blockwise=runs_blockwise(
+                plan.method, class_balance=self.class_balance, sampler=plan.sampler
+            ),
             memory=self.memory,
             verbose=self.verbose,
             row_scores=row_scores,
         )
-        ctx = self._context(
-            readout.outputs, candidates, labeled, y_enc, classes, n_select, rng, sampler
-        )
-        ctx = replace(ctx, query=query, private=private)
-        if proxy is not None:  # methods that validate selections (auto) train fresh models
-            families, models = self._validation_families()
-            ctx = replace(
-                ctx,
-                evaluate=_evaluator(pool, proxy, y_enc, models),
-                validation_families=families,
-            )
-        start = time.perf_counter()
-        ranking, selected = run_method(method, ctx, readout.blocks)
-        select_seconds = time.perf_counter() - start
-        sample_indices = np.sort(np.asarray(selected, dtype=np.int64))
-        weights = None
-        start = time.perf_counter()
-        if method.weigh is not None and readout.blocks is None:
-            weights = method.weigh(ctx, sample_indices)
-        weigh_seconds = time.perf_counter() - start
 
-        scores = np.full(pool.n_rows, np.nan)
-        scores[candidates] = ranking.scores
+    def _rank(self, plan: FitPlan, readout: Readout) -> tuple[Ranking, np.ndarray, Any]:
+        """Run the method: ``(ranking, sorted kept rows, weights or None)``."""
+        ctx = self._context(
+            readout.outputs,
+            plan.candidates,
+            plan.labeled,
+            plan.y_enc,
+            plan.classes,
+            plan.n_select,
+            plan.rng,
+            plan.sampler,
+            extras={**plan.extras, **self._services(plan)},
+        )
+        start = time.perf_counter()
+        ranking, selected = run_method(plan.method, ctx, readout.blocks)
+        plan.seconds["select"] = time.perf_counter() - start
+        sample_indices = np.sort(np.asarray(selected, dtype=np.int64))
+        start = time.perf_counter()
+        weigh = plan.method.hook("weigh")
+        weights = None
+        if weigh is not None and readout.blocks is None:
+            weights = weigh(ctx, sample_indices)
+        plan.seconds["weigh"] = time.perf_counter() - start
+        return ranking, sample_indices, weights
+
+    @staticmethod
+    def _services(plan: FitPlan) -> dict[str, Any]:
+        """The :data:`~svpkit.methods.SERVICES` the method declared: what it needs to train
+        models of its own on rows of the pool (only where a proxy is trained)."""
+        wanted = plan.method.params & SERVICES
+        if not wanted or plan.proxy is None:
+            return {}
+        pool, y_enc = plan.pool, plan.y_enc
+
+        def fit_score(model: Any, train: np.ndarray, test: np.ndarray, seed: int) -> float:
+            return pool.fit_score(model, y_enc, train, test, seed)
+
+        services = {"proxy": plan.proxy, "probe": pool.probe_model, "fit_score": fit_score}
+        return {name: services[name] for name in wanted}
+
+    def _fitted_attributes(
+        self,
+        plan: FitPlan,
+        readout: Readout,
+        ranking: Ranking,
+        sample_indices: np.ndarray,
+        weights: Any,
+    ) -> dict[str, Any]:
+        """The fitted attributes, with what the method reported (``Ranking.report``)."""
+        scores = np.full(plan.pool.n_rows, np.nan)
+        scores[plan.candidates] = ranking.scores
+        unknown = set(ranking.report) - set(REPORTED_DEFAULTS)
+        if unknown:
+            raise ValueError(
+                f"method {plan.method.name!r} reported {sorted(unknown)}; a method may report "
+                f"{sorted(REPORTED_DEFAULTS)}."
+            )
         return {
+            **REPORTED_DEFAULTS,
+            "method_": plan.method.name,
+            **ranking.report,
             "proxy_": readout.proxy_,
-            "method_": ranking.chosen or method.name,
-            "chosen_spec_": ranking.chosen_spec,
-            "method_scores_": ranking.choice_scores,
-            "method_validation_": ranking.choice_details,
             "fit_seconds_": {
-                "validate": validate_seconds,
-                "candidates": 0.0,
+                "validate": plan.seconds["validate"],
+                "candidates": plan.seconds["candidates"],
                 **readout.seconds,
-                "select": select_seconds,
-                "weigh": weigh_seconds,
+                "select": plan.seconds["select"],
+                "weigh": plan.seconds["weigh"],
             },
-            "classes_": classes,
+            "classes_": plan.classes,
             "scores_": scores,
             "ranking_": ranking.order,
             "sample_indices_": sample_indices,
             "n_selected_": len(sample_indices),
-            "n_candidates_": len(candidates),
+            "n_candidates_": len(plan.candidates),
             "sample_weight_": weights,
-            "covering_radius_": ranking.covering_radius,
-            "n_samples_fit_": pool.n_rows,
-            "pool_fingerprint_": pool.fingerprint,
+            "n_samples_fit_": plan.pool.n_rows,
+            "pool_fingerprint_": plan.pool.fingerprint,
             "candidates_": None,
         }
 
     def _context(
-        self, outputs, candidates, labeled, y_enc, classes, n_select, rng, sampler=None
+        self, outputs, candidates, labeled, y_enc, classes, n_select, rng, sampler=None, extras=None
     ) -> RankContext:
         return RankContext(
             outputs=outputs,
@@ -500,6 +601,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
             share=v.share_of(self.fraction, self.n_select),
             verbose=bool(self.verbose),
             sampler=sampler,
+            extras=extras or {},
         )
 
     # -- outputs -----------------------------------------------------------------------------
@@ -532,22 +634,21 @@ class BaseSelector(TransformerMixin, BaseEstimator):
     def _select_from_new_pool(self, pool: Pool) -> np.ndarray:
         """Rank a pool not seen in fit with the fitted proxy; every row is an unlabeled
         candidate (class balance goes by the classes the proxy predicts)."""
-        method, sampler = self._check_params()
-        class_balance = self.class_balance
-        chosen_spec = getattr(self, "chosen_spec_", None)
-        if method.resolve is not None and chosen_spec is None:  # the method it stood for
-            method = get_method(self.method_)
-        if chosen_spec is not None:  # auto: reuse the fitted choice
-            method, sampler = (
-                get_method(self.chosen_spec_[0]),
-                resolve_sampler(self.chosen_spec_[1]),
-            )
-            class_balance = True
-        if method.targeted:
+        _, sampler = self._check_params()
+        # The method that ran in fit (auto: its choice, balanced and sampled as it chose).
+        spec = getattr(self, "chosen_spec_", None) or {}
+        method = get_method(spec.get("method", self.method_))
+        sampler = resolve_sampler(spec["sampler"]) if "sampler" in spec else sampler
+        class_balance = spec.get("class_balance", self.class_balance)
+        check = method.hook("check")
+        try:  # parameters of the fitted pool (e.g. query rows) mean nothing on a new one
+            if check is not None:
+                check({})
+        except ValueError as error:
             raise ValueError(
-                f"method={method.name!r} selects rows like query rows of the fitted pool; a new "
-                "pool has none. Fit the selector on the new pool, with its own query."
-            )
+                f"method={method.name!r} cannot select from a new pool: {error} Fit the "
+                "selector on the new pool instead."
+            ) from error
         candidates = np.arange(pool.n_rows)
         n_select = self._n_to_select(len(candidates), "rows of the new pool")
         needs = outputs_read(
@@ -568,8 +669,16 @@ class BaseSelector(TransformerMixin, BaseEstimator):
         """``fit(X, y)`` then the selected rows of ``X``.
 
         Refused, with the fix, when called as a middle step of a scikit-learn ``Pipeline``
-        (which would pass the full ``y`` on beside the selected rows).
+        (which would pass the full ``y`` on beside the selected rows), and when given fit
+        parameters: ``fit`` takes none.
         """
+        if fit_params:
+            raise TypeError(
+                f"{type(self).__name__}.fit takes no fit parameters; got "
+                f"{', '.join(sorted(fit_params))}. To weight the model trained on the "
+                "selection, pass them to svpkit.SelectThenFit.fit, which slices per-row "
+                "parameters to the selected rows."
+            )
         if _called_as_pipeline_step() and self._drops_rows():
             raise ValueError(
                 f"{type(self).__name__} drops rows, so it cannot be a middle step of a "
@@ -578,7 +687,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
                 "e.g. make_pipeline(StandardScaler(), SelectThenFit(selector, model)), or use "
                 "imblearn.pipeline.make_pipeline(selector.as_sampler(), model)."
             )
-        return v.take_rows(X, self.fit(X, y, **fit_params).sample_indices_)
+        return v.take_rows(X, self.fit(X, y).sample_indices_)
 
     def _drops_rows(self) -> bool:
         share = v.share_of(self.fraction, self.n_select)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.utils._param_validation import InvalidParameterError
 
-from ..methods import get_method
 from .base import BaseSelector
 
 
@@ -161,44 +159,5 @@ class CoresetSelector(BaseSelector):
             scratch_dir=scratch_dir,
         )
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        if self.validate_with is None:
-            return
-        if not get_method(self.method, all_labeled=True).validates:
-            raise InvalidParameterError(
-                "validate_with names the models a validating method (method='auto') trains "
-                f"on candidate selections; method={self.method!r} trains none. Drop "
-                "validate_with or use method='auto'."
-            )
-        if len(self.validate_with) == 0:
-            raise InvalidParameterError(
-                "validate_with=[] leaves auto nothing to validate with; pass None for its "
-                "default ['proxy', 'probe'], or list models."
-            )
-        for item in self.validate_with:
-            if isinstance(item, str) and item in ("proxy", "probe"):
-                continue
-            if isinstance(item, str) or not (
-                hasattr(item, "fit") and hasattr(item, "predict_proba")
-            ):
-                raise InvalidParameterError(
-                    "validate_with items are 'proxy', 'probe' or unfitted classifiers with fit "
-                    f"and predict_proba; got {item!r}."
-                )
-
-    def _validation_families(self) -> tuple[tuple[str, ...] | None, dict]:
-        if self.validate_with is None:
-            return None, {}
-        families, models = [], {}
-        for item in self.validate_with:
-            if isinstance(item, str):
-                families.append(item)
-                continue
-            name, n = type(item).__name__, 1
-            while name in models:  # a second model of one class: LogisticRegression#2
-                n += 1
-                name = f"{type(item).__name__}#{n}"
-            families.append(name)
-            models[name] = item
-        return tuple(dict.fromkeys(families)), models
+    def _method_params(self) -> dict[str, Any]:
+        return {} if self.validate_with is None else {"validate_with": self.validate_with}

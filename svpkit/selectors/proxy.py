@@ -12,6 +12,9 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from .base import BaseSelector
 from .candidates import CANDIDATE_CHOICES, resolve_candidates
 
+#: ProxySelector's method parameters that are row indices of X.
+ROW_PARAMS = ("query", "private")
+
 
 class ProxySelector(BaseSelector):
     """Select rows with a cheap proxy model, for active learning or core-set selection.
@@ -243,17 +246,22 @@ class ProxySelector(BaseSelector):
             )
         return np.unique(rows)
 
-    def _given_targets(self, n_rows: int) -> tuple[Any, Any]:
-        return (
-            self._given_rows(self.query, "query", n_rows),
-            self._given_rows(self.private, "private", n_rows),
-        )
+    def _method_params(self) -> dict[str, Any]:
+        given = {"query": self.query, "query_classes": self.query_classes, "private": self.private}
+        return {name: value for name, value in given.items() if value is not None}
 
-    def _targets(self, y: np.ndarray, labeled: np.ndarray, given: tuple) -> tuple[Any, Any]:
-        query, private = given
-        if self.query_classes is not None:
-            of_class = labeled[np.isin(y[labeled], list(np.ravel(self.query_classes)))]
-            query = of_class if query is None else np.union1d(query, of_class)
+    def _row_params(self, n_rows: int) -> dict[str, np.ndarray]:
+        rows = {name: self._given_rows(getattr(self, name), name, n_rows) for name in ROW_PARAMS}
+        return {name: value for name, value in rows.items() if value is not None}
+
+    def _method_extras(self, y: np.ndarray, labeled: np.ndarray, rows: dict) -> dict[str, Any]:
+        extras = super()._method_extras(y, labeled, rows)
+        query_classes = extras.pop("query_classes", None)
+        if query_classes is not None:  # the labeled rows of these classes join the query
+            of_class = labeled[np.isin(y[labeled], list(np.ravel(query_classes)))]
+            query = extras.get("query")
+            extras["query"] = of_class if query is None else np.union1d(query, of_class)
+        query, private = extras.get("query"), extras.get("private")
         if query is not None and private is not None and np.intersect1d(query, private).size:
             raise ValueError("query and private share rows; a row cannot be both.")
-        return query, private
+        return extras

@@ -169,7 +169,9 @@ def test_a_registered_dispatcher_runs_the_method_it_names(digits):
     def rank(ctx):  # never called: the dispatcher always names another method
         raise AssertionError
 
-    register_method(SelectionMethod("doc_dispatch", rank=rank, resolve=lambda regime: "random"))
+    register_method(
+        SelectionMethod("doc_dispatch", rank=rank, hooks={"resolve": lambda regime: "random"})
+    )
     try:
         sel = ProxySelector(method="doc_dispatch", n_select=5, random_state=0)
         assert sel.fit(X, _unlabeled(y)).method_ == "random"

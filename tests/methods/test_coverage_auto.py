@@ -125,7 +125,7 @@ def _fake_evaluator(proxy_gain, probe_gain, holdouts=None):
     """Random (validated first in every split) scores 0.5 in both families; every other
     candidate scores 0.5 plus the given gain. ``holdouts`` collects the proxy's test rows."""
 
-    def evaluator(pool, proxy, y_enc, models=None):
+    def evaluator(ctx, models):
         calls = {"proxy": 0, "probe": 0}
 
         def evaluate(train, test, seed, steps_of_rows=None, family="proxy"):
@@ -142,15 +142,13 @@ def _fake_evaluator(proxy_gain, probe_gain, holdouts=None):
 
 
 def test_auto_keeps_random_when_the_probe_family_disagrees(digits, monkeypatch):
-    import svpkit.selectors.base as base
-
     X, y = digits
-    monkeypatch.setattr(base, "_evaluator", _fake_evaluator(proxy_gain=0.2, probe_gain=-0.01))
+    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator(proxy_gain=0.2, probe_gain=-0.01))
     sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
     assert sel.method_ == "random"  # the proxy alone would have chosen a candidate
     assert max(sel.method_scores_.values()) == 0.0
 
-    monkeypatch.setattr(base, "_evaluator", _fake_evaluator(proxy_gain=0.2, probe_gain=0.05))
+    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator(proxy_gain=0.2, probe_gain=0.05))
     sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
     assert sel.method_ != "random"
     assert sel.method_scores_[sel.method_] == pytest.approx(0.05)
@@ -158,12 +156,10 @@ def test_auto_keeps_random_when_the_probe_family_disagrees(digits, monkeypatch):
 
 @pytest.mark.parametrize("n_rows", [200, 600])
 def test_auto_validates_small_pools_on_disjoint_stratified_holdouts(digits, monkeypatch, n_rows):
-    import svpkit.selectors.base as base
-
     X, y = digits
     X, y = X[:n_rows], y[:n_rows]
     holdouts = []
-    monkeypatch.setattr(base, "_evaluator", _fake_evaluator(0.1, 0.1, holdouts))
+    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator(0.1, 0.1, holdouts))
     CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
     assert len(holdouts) == auto.n_validation_splits(n_rows) == 5  # under 2,000 rows: all
     rows = np.concatenate(holdouts)
@@ -239,7 +235,7 @@ def test_auto_validates_with_the_models_the_user_names(digits):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"method": "kcenters", "validate_with": ["proxy"]}, "trains none"),
+        ({"method": "kcenters", "validate_with": ["proxy"]}, "read by method='auto' only"),
         ({"validate_with": []}, "nothing to validate with"),
         ({"validate_with": ["target"]}, "'proxy', 'probe' or unfitted classifiers"),
         ({"validate_with": [object()]}, "'proxy', 'probe' or unfitted classifiers"),

@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression
 
 from svpkit import CoresetSelector, ProxySelector, available_methods, register_method
 from svpkit.methods import (
+    PoolOutputs,
     RankContext,
     SelectionMethod,
     as_ranking,
@@ -124,7 +125,7 @@ def test_wrong_number_of_scores_is_reported_with_the_method_name():
 
 def test_rank_context_restriction_keeps_everything_else():
     ctx = RankContext(
-        outputs=registry.PoolOutputs(),
+        outputs=PoolOutputs(),
         candidates=np.arange(10),
         existing=np.empty(0, np.int64),
         y=np.zeros(10, np.int64),
@@ -137,3 +138,16 @@ def test_rank_context_restriction_keeps_everything_else():
     sub = ctx.restricted(np.arange(3), np.array([5]), 2)
     assert sub.n_select == 2 and not sub.class_balance and sub.share == 0.4
     assert sub.rng is ctx.rng and list(ctx.labeled) == list(range(10))
+
+
+def test_a_method_may_report_only_the_documented_fitted_attributes(clean_registry, digits):
+    from svpkit.methods import Ranking
+
+    def rank(ctx):
+        scores = np.zeros(len(ctx.candidates))
+        return Ranking(ctx.candidates, scores, report={"sample_indices_": np.arange(3)})
+
+    register_method(SelectionMethod("doc_overreach", rank=rank))
+    X, y = digits
+    with pytest.raises(ValueError, match=r"reported \['sample_indices_'\]; a method may report"):
+        CoresetSelector(method="doc_overreach", class_balance=False).fit(X, y)

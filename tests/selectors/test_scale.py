@@ -7,15 +7,12 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import InvalidParameterError
 
 from svpkit import CoresetSelector, ProxySelector
 from svpkit._validation import array_fingerprint
-from svpkit.methods import _registry
-from svpkit.methods._registry import _order_by_keys, _top_by_keys, order_by_score
+from svpkit.kernels import topk
 from svpkit.pools import outputs as pool_outputs
 from tests.helpers import small_proxy
 
@@ -42,33 +39,6 @@ def memmap_of(tmp_path, X, name="pool.npy"):
     return np.load(path, mmap_mode="r")
 
 
-# -- top-k by partition -----------------------------------------------------------------
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, np.nan, np.inf]), min_size=1, max_size=60),
-    st.integers(0, 2**31 - 2),
-    st.data(),
-)
-def test_top_by_keys_is_the_prefix_of_the_full_keyed_order(values, seed, data):
-    scores = np.array(values)
-    candidates = np.sort(np.random.RandomState(seed % 1000).choice(10_000, len(scores), False))
-    n_top = data.draw(st.integers(1, len(scores)))
-    full = _order_by_keys(candidates, scores, seed)
-    np.testing.assert_array_equal(_top_by_keys(candidates, scores, seed, n_top), full[:n_top])
-    # most informative first: the scores along the full order never increase (NaN last)
-    ordered = scores[np.searchsorted(candidates, full)]
-    finite = ordered[~np.isnan(ordered)]
-    assert (finite[1:] <= finite[:-1]).all() and not np.isnan(ordered[: len(finite)]).any()
-
-
-def test_ties_are_broken_at_random_and_reproducibly():
-    candidates, scores = np.arange(1000), np.zeros(1000)
-    a = _top_by_keys(candidates, scores, 1, 10)
-    assert not np.array_equal(a, np.arange(10))  # not by row order
-    np.testing.assert_array_equal(a, _top_by_keys(candidates, scores, 1, 10))
-    assert not np.array_equal(a, _top_by_keys(candidates, scores, 2, 10))
-
-
 def test_large_pools_rank_only_the_kept_prefix(monkeypatch):
     X, y = clustered(3000)
     y_partial = np.where(np.arange(3000) < 300, y, -1)
@@ -76,20 +46,13 @@ def test_large_pools_rank_only_the_kept_prefix(monkeypatch):
         LogisticRegression(max_iter=300), method="least_confidence", n_select=50, random_state=0
     )
     full = make().fit(X, y_partial)
-    monkeypatch.setattr(_registry, "FULL_RANKING_MAX_ROWS", 1000)
+    monkeypatch.setattr(topk, "FULL_RANKING_MAX_ROWS", 1000)
     partial = make().fit(X, y_partial)
     assert len(full.ranking_) == 2700 and len(partial.ranking_) == 50
     # continuous scores have no ties: the same rows, best first, and the same scores
     np.testing.assert_array_equal(partial.ranking_, full.ranking_[:50])
     np.testing.assert_array_equal(partial.sample_indices_, full.sample_indices_)
     np.testing.assert_allclose(partial.scores_, full.scores_)
-
-
-def test_order_by_score_keeps_its_permutation_below_the_threshold():
-    scores = np.array([1.0, 1.0, 0.5, 1.0])
-    full = order_by_score(np.arange(4), scores, np.random.RandomState(3))
-    top = order_by_score(np.arange(4), scores, np.random.RandomState(3), n_top=2)
-    np.testing.assert_array_equal(top, full[:2])
 
 
 # -- outputs past the memory budget -------------------------------------------------------
@@ -219,42 +182,3 @@ def test_proxy_train_size_is_validated(size):
     X, y = clustered(100)
     with pytest.raises(InvalidParameterError, match="proxy_train_size"):
         CoresetSelector(method="random", proxy_train_size=size).fit(X, y)
-
-
-# -- top-k from a sampled threshold -----------------------------------------------------
-@settings(max_examples=25, deadline=None)
-@given(
-    n_top=st.integers(1, 40_000),
-    seed=st.integers(0, 2**31 - 2),
-    levels=st.sampled_from([0, 3, 50]),
-    nan_share=st.sampled_from([0.0, 0.3]),
-    layout=st.sampled_from(["random", "ascending", "descending", "stripes"]),
-)
-def test_sampled_threshold_gives_the_partitioned_top_k(n_top, seed, levels, nan_share, layout):
-    """The prefilter never changes the selection, whatever the scores' order, ties or NaN."""
-    n = 300_000
-    rng = np.random.RandomState(seed % 1000)
-    scores = rng.rand(n) if levels == 0 else rng.randint(0, levels, n).astype(float)
-    if layout == "ascending":
-        scores.sort()
-    elif layout == "descending":
-        scores = -np.sort(-scores)
-    elif layout == "stripes":  # the best scores hide between the sample's strides
-        scores = np.where(np.arange(n) % 5 == 2, scores + 10, scores)
-    scores[rng.rand(n) < nan_share] = np.nan
-    candidates = np.arange(n) * 3
-    expected = _registry._above_sampled_threshold
-    got = _top_by_keys(candidates, scores, seed, n_top)
-    try:
-        _registry._above_sampled_threshold = lambda *a: None
-        np.testing.assert_array_equal(got, _top_by_keys(candidates, scores, seed, n_top))
-    finally:
-        _registry._above_sampled_threshold = expected
-
-
-def test_sampled_threshold_is_used_on_large_pools():
-    scores = np.random.RandomState(0).rand(1_000_000)
-    kept = _registry._above_sampled_threshold(scores, 1000)
-    assert kept is not None and 1000 <= len(kept) < 10_000
-    assert scores[kept].min() <= np.sort(scores)[-1000]
-    assert _registry._above_sampled_threshold(scores[:1000], 10) is None  # small: partition

@@ -1,0 +1,107 @@
+"""The top-k kernel: seeded tie keys, a partition instead of a sort, and a sampled threshold
+that finds the same top-k in one comparison pass (svpkit.kernels.topk)."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from svpkit.kernels import topk
+from svpkit.kernels.topk import order_by_keys, order_by_score, top_by_keys
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, np.nan, np.inf]), min_size=1, max_size=60),
+    st.integers(0, 2**31 - 2),
+    st.data(),
+)
+def test_top_by_keys_is_the_prefix_of_the_full_keyed_order(values, seed, data):
+    scores = np.array(values)
+    candidates = np.sort(np.random.RandomState(seed % 1000).choice(10_000, len(scores), False))
+    n_top = data.draw(st.integers(1, len(scores)))
+    full = order_by_keys(candidates, scores, seed)
+    np.testing.assert_array_equal(top_by_keys(candidates, scores, seed, n_top), full[:n_top])
+    # most informative first: the scores along the full order never increase (NaN last)
+    ordered = scores[np.searchsorted(candidates, full)]
+    finite = ordered[~np.isnan(ordered)]
+    assert (finite[1:] <= finite[:-1]).all() and not np.isnan(ordered[: len(finite)]).any()
+
+
+def test_ties_are_broken_at_random_and_reproducibly():
+    candidates, scores = np.arange(1000), np.zeros(1000)
+    a = top_by_keys(candidates, scores, 1, 10)
+    assert not np.array_equal(a, np.arange(10))  # not by row order
+    np.testing.assert_array_equal(a, top_by_keys(candidates, scores, 1, 10))
+    assert not np.array_equal(a, top_by_keys(candidates, scores, 2, 10))
+
+
+def test_order_by_score_keeps_its_permutation_below_the_threshold():
+    scores = np.array([1.0, 1.0, 0.5, 1.0])
+    full = order_by_score(np.arange(4), scores, np.random.RandomState(3))
+    top = order_by_score(np.arange(4), scores, np.random.RandomState(3), n_top=2)
+    np.testing.assert_array_equal(top, full[:2])
+
+
+# -- top-k from a sampled threshold -----------------------------------------------------
+@settings(max_examples=25, deadline=None)
+@given(
+    n_top=st.integers(1, 40_000),
+    seed=st.integers(0, 2**31 - 2),
+    levels=st.sampled_from([0, 3, 50]),
+    nan_share=st.sampled_from([0.0, 0.3]),
+    layout=st.sampled_from(["random", "ascending", "descending", "stripes"]),
+)
+def test_sampled_threshold_gives_the_partitioned_top_k(n_top, seed, levels, nan_share, layout):
+    """The prefilter never changes the selection, whatever the scores' order, ties or NaN."""
+    n = 300_000
+    rng = np.random.RandomState(seed % 1000)
+    scores = rng.rand(n) if levels == 0 else rng.randint(0, levels, n).astype(float)
+    if layout == "ascending":
+        scores.sort()
+    elif layout == "descending":
+        scores = -np.sort(-scores)
+    elif layout == "stripes":  # the best scores hide between the sample's strides
+        scores = np.where(np.arange(n) % 5 == 2, scores + 10, scores)
+    scores[rng.rand(n) < nan_share] = np.nan
+    candidates = np.arange(n) * 3
+    expected = topk.above_sampled_threshold
+    got = top_by_keys(candidates, scores, seed, n_top)
+    try:
+        topk.above_sampled_threshold = lambda *a: None
+        np.testing.assert_array_equal(got, top_by_keys(candidates, scores, seed, n_top))
+    finally:
+        topk.above_sampled_threshold = expected
+
+
+def test_sampled_threshold_is_used_on_large_pools():
+    scores = np.random.RandomState(0).rand(1_000_000)
+    kept = topk.above_sampled_threshold(scores, 1000)
+    assert kept is not None and 1000 <= len(kept) < 10_000
+    assert scores[kept].min() <= np.sort(scores)[-1000]
+    assert topk.above_sampled_threshold(scores[:1000], 10) is None  # small: partition
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 0.5, 1.0, np.nan]), min_size=1, max_size=40),
+    st.integers(0, 2**31 - 2),
+)
+def test_order_by_keys_matches_a_python_sort(values, seed):
+    scores = np.array(values)
+    candidates = np.arange(len(scores)) * 7 + 3
+    keys = topk.tie_keys(candidates, seed)
+    # brute force: finite scores descending, then NaN; ties by ascending key
+    expected = sorted(
+        range(len(scores)),
+        key=lambda i: (np.isnan(scores[i]), -np.nan_to_num(scores[i]), int(keys[i])),
+    )
+    np.testing.assert_array_equal(order_by_keys(candidates, scores, seed), candidates[expected])
+
+
+def test_order_by_score_takes_one_seed_from_the_generator_above_the_threshold(monkeypatch):
+    monkeypatch.setattr(topk, "FULL_RANKING_MAX_ROWS", 10)
+    scores = np.zeros(50)
+    rng = np.random.RandomState(4)
+    top = order_by_score(np.arange(50), scores, rng, n_top=5)
+    seed = int(np.random.RandomState(4).randint(np.iinfo(np.int32).max))
+    np.testing.assert_array_equal(top, order_by_keys(np.arange(50), scores, seed)[:5])
