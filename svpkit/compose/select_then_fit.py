@@ -68,7 +68,8 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     selection and the fit live in one estimator. Within each CV training fold it selects, fits a
     clone of ``estimator`` on the subset (slicing per-row fit parameters such as
     ``sample_weight``), keeps ``classes_`` from the full ``y``, and delegates ``predict``,
-    ``predict_proba`` and ``score``.
+    ``predict_proba`` and ``score``. It takes part in scikit-learn's metadata routing: see
+    :meth:`fit` for which fit parameters reach the selector and the estimator, and how.
 
     Parameters
     ----------
