@@ -9,6 +9,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -29,10 +36,28 @@ def _estimator_has(attr: str) -> Callable[[Any], bool]:
 
 
 def _num_rows(value: Any) -> int | None:
+    """Rows of an array-like (its first dimension), or None for a scalar, string or dict."""
+    if isinstance(value, (str, bytes, dict)):
+        return None
+    shape = getattr(value, "shape", None)
+    if isinstance(shape, tuple) and shape:
+        return shape[0]  # a scipy.sparse matrix has a shape but no len()
     try:
-        return len(value) if not isinstance(value, (str, bytes, dict)) else None
+        return len(value)
     except TypeError:
         return None
+
+
+def _take_per_row(params: dict[str, Any], rows: np.ndarray, n_rows: int | None) -> dict[str, Any]:
+    """``params`` with each per-row value (one entry per row of ``X``) cut to ``rows``.
+
+    scikit-learn's own rule for fit metadata (``_check_method_params``, used by its CV splitters
+    and ``BaggingClassifier``): an array-like with as many rows as ``X`` is per-row; any other
+    value (a scalar, ``None``, an ``eval_set`` of another length) passes unchanged.
+    """
+    if n_rows is None:
+        return dict(params)
+    return {k: take_rows(v, rows) if _num_rows(v) == n_rows else v for k, v in params.items()}
 
 
 class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -43,7 +68,8 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     selection and the fit live in one estimator. Within each CV training fold it selects, fits a
     clone of ``estimator`` on the subset (slicing per-row fit parameters such as
     ``sample_weight``), keeps ``classes_`` from the full ``y``, and delegates ``predict``,
-    ``predict_proba`` and ``score``.
+    ``predict_proba`` and ``score``. It takes part in scikit-learn's metadata routing: see
+    :meth:`fit` for which fit parameters reach the selector and the estimator, and how.
 
     Parameters
     ----------
@@ -122,8 +148,20 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Fully labeled.
         **fit_params
-            Passed to the estimator's ``fit``; per-row ones (same length as ``X``) are sliced
-            to the selected rows.
+            Metadata for the estimator's ``fit`` (and, with metadata routing, the selector's).
+            A value with one entry per row of ``X`` (an array-like or sparse matrix whose first
+            dimension is ``n_samples``, such as ``sample_weight`` or a ``groups`` array) is cut
+            to the selected rows before the estimator sees it; any other value (a scalar, an
+            ``eval_set``) is passed as is. The selector always sees every row. This is
+            scikit-learn's own rule for fit metadata in its CV splitters and
+            ``BaggingClassifier``, so a value cut to a CV fold is cut again here the same way.
+
+            - Metadata routing disabled (the default): every parameter goes to the estimator's
+              ``fit``; none to the selector.
+            - Metadata routing enabled (``sklearn.set_config(enable_metadata_routing=True)``):
+              only what the estimator requested (``estimator.set_fit_request(...)``) goes to
+              it, and only what the selector requested to the selector; a parameter nobody
+              requested raises, as everywhere in scikit-learn.
 
         Returns
         -------
@@ -137,11 +175,15 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         y_arr = np.asarray(y)
         check_classification_targets(y_arr)
+        if _routing_enabled():
+            routed = process_routing(self, "fit", **fit_params)
+        else:  # scikit-learn's legacy rule for meta-estimators: all of it to the estimator
+            routed = {"selector": {"fit": {}}, "estimator": {"fit": fit_params}}
         self.classes_ = np.unique(y_arr)
         selector = clone(self.selector)
         if self.memory is not None:
             selector.set_params(memory=self.memory)
-        idx = selector.fit(X, y).sample_indices_
+        idx = selector.fit(X, y, **routed["selector"]["fit"]).sample_indices_
         # The selector says which label values mean "unlabeled" (none, for a core-set).
         if selector.unlabeled_mask(y_arr[idx]).any():
             raise ValueError(
@@ -149,8 +191,7 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "trains on what was selected, so every row needs a label. For active learning, "
                 "use the selector alone and label sample_indices_."
             )
-        n = _num_rows(X)
-        params = {k: (take_rows(p, idx) if _num_rows(p) == n else p) for k, p in fit_params.items()}
+        params = _take_per_row(routed["estimator"]["fit"], idx, _num_rows(X))
         target = clone(self.estimator)
         X_sel, y_sel = take_rows(X, idx), take_rows(y, idx)
         seed = self._target_seed()
@@ -167,16 +208,45 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         check_pool_array(X)
         validate_data(self, X, reset=False, skip_check_array=True)
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Labels predicted by the fitted estimator."""
+    def _routed(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The metadata for the estimator's ``method`` (none may be passed without routing)."""
+        _raise_for_params(params, self, method)
+        if not _routing_enabled():
+            return {}
+        return process_routing(self, method, **params)["estimator"][method]
+
+    def predict(self, X: Any, **params: Any) -> np.ndarray:
+        """Labels predicted by the fitted estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        **params
+            Metadata requested by the estimator's ``predict`` (metadata routing only).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
         self._check_input(X)
-        return self.estimator_.predict(X)
+        return self.estimator_.predict(X, **self._routed("predict", params))
 
     @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Probabilities over ``classes_`` (zeros for classes absent from the selection)."""
+    def predict_proba(self, X: Any, **params: Any) -> np.ndarray:
+        """Probabilities over ``classes_`` (zeros for classes absent from the selection).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        **params
+            Metadata requested by the estimator's ``predict_proba`` (metadata routing only).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
         self._check_input(X)
-        proba = self.estimator_.predict_proba(X)
+        proba = self.estimator_.predict_proba(X, **self._routed("predict_proba", params))
         est_classes = getattr(self.estimator_, "classes_", self.classes_)
         if len(est_classes) == len(self.classes_):
             return proba
@@ -185,14 +255,18 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return full
 
     @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X: Any) -> np.ndarray:
-        """Log of :meth:`predict_proba`."""
+    def predict_log_proba(self, X: Any, **params: Any) -> np.ndarray:
+        """Log of :meth:`predict_proba` (``params`` go to the estimator's ``predict_proba``)."""
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return np.log(self.predict_proba(X, **params))
 
     @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The estimator's decision function (defined when no class was dropped)."""
+    def decision_function(self, X: Any, **params: Any) -> np.ndarray:
+        """The estimator's decision function (defined when no class was dropped).
+
+        ``params``: metadata requested by the estimator's ``decision_function`` (metadata
+        routing only).
+        """
         self._check_input(X)
         est_classes = getattr(self.estimator_, "classes_", self.classes_)
         if len(est_classes) != len(self.classes_):
@@ -200,7 +274,56 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "decision_function is undefined here: the selection dropped classes "
                 f"{sorted(set(self.classes_) - set(est_classes))}; use predict_proba."
             )
-        return self.estimator_.decision_function(X)
+        return self.estimator_.decision_function(X, **self._routed("decision_function", params))
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None, **params: Any) -> float:
+        """Accuracy of :meth:`predict` on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Without metadata routing, weighs the accuracy. With routing, it goes to the
+            estimator's ``score`` if that requested it (``set_score_request``), as in
+            scikit-learn's ``Pipeline``.
+        **params
+            Metadata requested by the estimator's ``score`` (metadata routing only).
+
+        Returns
+        -------
+        score : float
+        """
+        if not _routing_enabled():
+            _raise_for_params(params, self, "score")
+            return super().score(X, y, sample_weight=sample_weight)
+        routed = process_routing(self, "score", sample_weight=sample_weight, **params)
+        self._check_input(X)
+        return self.estimator_.score(X, y, **routed["estimator"]["score"])
+
+    def get_metadata_routing(self) -> MetadataRouter:
+        """How ``fit``, ``predict``, ``predict_proba`` & co. route metadata (SLEP006).
+
+        ``fit`` routes to the selector's ``fit`` and to the estimator's ``fit`` (per-row values
+        cut to the selected rows, see :meth:`fit`); every other method routes to the same
+        method of the estimator (``predict_log_proba`` to its ``predict_proba``).
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRouter
+        """
+        to_estimator = MethodMapping().add(caller="fit", callee="fit")
+        for method in ("predict", "predict_proba", "decision_function", "score"):
+            to_estimator.add(caller=method, callee=method)
+        to_estimator.add(caller="predict_log_proba", callee="predict_proba")
+        return (
+            MetadataRouter(owner=type(self).__name__)
+            .add(
+                selector=self.selector,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+            .add(estimator=self.estimator, method_mapping=to_estimator)
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
