@@ -127,7 +127,7 @@ class BaseSelector(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         proxy: Any = None,
-        method: str = "least_confidence",
+        method: str = "auto",
         fraction: float | None = None,
         *,
         n_select: int | None = None,
