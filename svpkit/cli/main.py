@@ -2,7 +2,8 @@
 dependency, and parsing imports nothing heavy).
 
 ``svpkit --help``, ``--version`` and usage errors answer at once; a command imports torch and
-scikit-learn only when it runs. Every user error (bad argument, missing file or column, no
+scikit-learn only when it runs, and checks ``--method`` against the method registry then (the
+registry imports scikit-learn, so no method name is listed in the parser). Every user error (bad argument, missing file or column, no
 labels, one class, an unwritable output) ends with exit status 2 and one line on stderr, never
 a traceback (``--verbose`` shows it for a bug report).
 """
