@@ -16,7 +16,7 @@ from svpkit.methods import (
     order_by_score,
     register_method,
 )
-from svpkit.methods._registry import _REGISTRY
+from svpkit.methods import _registry as registry
 from svpkit.selectors import BaseSelector
 
 FAST = ["--proxy-epochs", "2", "--quiet"]
@@ -29,12 +29,16 @@ def _rank_by_first_feature(ctx):
 
 
 @pytest.fixture
-def new_method():
-    """A method registered the way a new built-in is (``register_method``), removed after."""
-    name = "test_first_feature"
-    register_method(name, _rank_by_first_feature, needs={"features"})
-    yield name
-    _REGISTRY.pop(name)
+def clean_registry(monkeypatch):
+    """Methods a test registers disappear afterwards."""
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+
+
+@pytest.fixture
+def new_method(clean_registry):
+    """A method registered the way a new built-in is (``register_method``)."""
+    register_method("test_first_feature", _rank_by_first_feature, needs={"features"})
+    return "test_first_feature"
 
 
 @pytest.fixture
@@ -76,7 +80,7 @@ def test_a_registered_method_is_offered_and_runs_without_touching_the_cli(
     assert new_method in capsys.readouterr().out
 
 
-def test_a_plugin_registers_methods_for_every_command(tmp_path, digits_csv, capsys):
+def test_a_plugin_registers_methods_for_every_command(clean_registry, tmp_path, digits_csv, capsys):
     plugin = tmp_path / "my_methods_for_test.py"
     plugin.write_text(
         "from svpkit.methods import register_method, order_by_score\n"
@@ -94,7 +98,6 @@ def test_a_plugin_registers_methods_for_every_command(tmp_path, digits_csv, caps
         assert main(["--plugin", str(plugin), "methods"]) == 0
         assert "plugin_last_feature" in capsys.readouterr().out
     finally:
-        _REGISTRY.pop("plugin_last_feature", None)
         sys.modules.pop("my_methods_for_test", None)
     with pytest.raises(SystemExit) as exit_info:
         main(["--plugin", "no_such_module_for_svpkit", "methods"])
