@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "svpkit"
 # Layer of each top-level module or subpackage of svpkit (0 = the shared floor).
 LAYERS = {
     "_validation": 0,
+    "_defaults": 0,
     "utils": 0,
     "_optional": 0,
     "_version": 0,

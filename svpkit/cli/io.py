@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,61 @@ ARRAY_SUFFIXES = (".npy", ".npz")
 
 class UserError(Exception):
     """A mistake in the command's input: printed as one line, exit status 2, no traceback."""
+
+
+#: The library's spelling of a parameter in an error message -> the command line's flag.
+_FLAGS = (
+    (re.compile(r"\bmethod='([^']*)'"), r"--method \1"),
+    (re.compile(r"\bquery_classes="), "--query-classes"),
+)
+
+
+def _raised_by_selector_checks(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from a selector's own checks of its input, which all run before
+    any proxy is trained: raised in :mod:`svpkit.selectors`, or by the registry's
+    ``get_method`` (an unknown method). An error from deeper down (a proxy's training, a
+    method's ranking) is not the input's fault as far as this can tell."""
+    tb, innermost = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith("svpkit."):
+            innermost = tb.tb_frame
+        tb = tb.tb_next
+    if innermost is None:
+        return False
+    module = innermost.f_globals["__name__"]
+    return module.startswith("svpkit.selectors") or (
+        module == "svpkit.methods._registry" and innermost.f_code.co_name == "get_method"
+    )
+
+
+@contextmanager
+def selector_checks() -> Iterator[None]:
+    """Turn a selector's refusal of its input into a :class:`UserError` that names the
+    command line's flags (``--method kcenters`` rather than ``method='kcenters'``).
+
+    The command line does not restate the selector's checks (which method needs a proxy,
+    labels, a query): it builds the selector and lets it refuse. Other errors pass through.
+
+    Examples
+    --------
+    >>> from svpkit import ProxySelector
+    >>> from svpkit.cli.io import selector_checks
+    >>> try:
+    ...     with selector_checks():
+    ...         ProxySelector(method="margin", n_select=1).fit([[0.0], [1.0]], [-1, -1])
+    ... except UserError as error:
+    ...     print(str(error)[:64])
+    --method margin needs a proxy trained on labeled rows, but every
+    """
+    try:
+        yield
+    except ValueError as exc:
+        if not _raised_by_selector_checks(exc):
+            raise
+        message = str(exc)
+        for pattern, flag in _FLAGS:
+            message = pattern.sub(flag, message)
+        raise UserError(message) from exc
 
 
 @dataclass

@@ -2,9 +2,11 @@
 dependency, and parsing imports nothing heavy).
 
 ``svpkit --help``, ``--version`` and usage errors answer at once; a command imports torch and
-scikit-learn only when it runs. Every user error (bad argument, missing file or column, no
-labels, one class, an unwritable output) ends with exit status 2 and one line on stderr, never
-a traceback (``--verbose`` shows it for a bug report).
+scikit-learn only when it runs, and checks ``--method`` against the method registry then (the
+registry imports scikit-learn, so no method name is listed in the parser). Every user error
+(bad argument, missing file or column, no labels, one class, an unwritable output) ends with
+exit status 2 and one line on stderr, never a traceback (``--verbose`` shows it for a bug
+report).
 """
 
 from __future__ import annotations
@@ -14,48 +16,8 @@ import json
 import re
 import sys
 
+from .._defaults import DEFAULT_METHOD
 from .._version import __version__
-
-#: The built-in core-set methods, for help and choices without importing the registry (a test
-#: checks this equals ``available_methods()``).
-BUILTIN_METHODS = (
-    "aum",
-    "auto",
-    "badge",
-    "d2",
-    "dual",
-    "dyn_unc",
-    "el2n",
-    "entropy",
-    "forgetting",
-    "grand",
-    "kcenters",
-    "least_confidence",
-    "margin",
-    "maxherding",
-    "moderate",
-    "probcover",
-    "random",
-    "targeted",
-    "tdds",
-    "typiclust",
-)
-#: Methods for active learning (the others need every row labeled).
-QUERY_METHODS = (
-    "auto",
-    "badge",
-    "entropy",
-    "kcenters",
-    "least_confidence",
-    "margin",
-    "maxherding",
-    "probcover",
-    "random",
-    "targeted",
-    "typiclust",
-)
-#: Methods for core-set selection from the command line (targeted needs a query: ``query``).
-SELECT_METHODS = tuple(m for m in BUILTIN_METHODS if m != "targeted")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -140,9 +102,18 @@ Unlabeled rows have an empty label, NaN, or the --missing-label value. --state k
 rounds and the merged answers; a query while a round is unanswered writes that round again."""
 
 
-def _add_pool_options(
-    cmd: argparse.ArgumentParser, methods: tuple[str, ...], default: str, *, balance: bool
-) -> None:
+def _add_method_option(cmd: argparse.ArgumentParser, default: str) -> None:
+    # No argparse choices: they would import the registry (2 s) to print --help. The name is
+    # checked against the registry once the command runs (cli/methods.py).
+    cmd.add_argument(
+        "--method",
+        default=default,
+        metavar="METHOD",
+        help=f"a registered method: svpkit methods lists them (default: {default})",
+    )
+
+
+def _add_pool_options(cmd: argparse.ArgumentParser, *, balance: bool) -> None:
     cmd.add_argument("pool", help="CSV, Parquet, .npy or .npz file; one row per sample")
     cmd.add_argument(
         "--labels",
@@ -150,7 +121,7 @@ def _add_pool_options(
         metavar="COLUMN|FILE",
         help="label column of a table, array name in an .npz, or a .npy / one-column CSV file",
     )
-    cmd.add_argument("--method", choices=methods, default=default, help=f"default: {default}")
+    _add_method_option(cmd, DEFAULT_METHOD)
     cmd.add_argument(
         "--proxy",
         choices=("mlp", "cnn", "resnet", "text"),
@@ -205,7 +176,8 @@ def _shape(text: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``svpkit`` argument parser: ``select``, ``query``, ``estimate``, ``bench``, ``demo``.
+    """The ``svpkit`` argument parser: ``select``, ``query``, ``estimate``, ``bench``,
+    ``methods``, ``demo``.
 
     Parsing imports nothing heavy; usage errors exit with status 2 and one line on stderr.
 
@@ -220,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     ...     ["select", "data.csv", "--labels", "label", "--fraction", "0.3", "--out", "sel.csv"]
     ... )
     >>> args.command, args.method, args.fraction, args.class_balance, args.sampler
-    ('select', 'least_confidence', 0.3, True, 'topk')
+    ('select', 'auto', 0.3, True, 'topk')
     """
     parser = _Parser(
         prog="svpkit",
@@ -228,13 +200,20 @@ def build_parser() -> argparse.ArgumentParser:
         "train on (select) or to label next (query).",
     )
     parser.add_argument("--version", action="version", version=f"svpkit {__version__}")
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        metavar="MODULE|FILE.py",
+        help="import a module (or .py file) that registers methods, before the command runs "
+        "(repeatable)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     fmt = argparse.RawDescriptionHelpFormatter
 
     select = sub.add_parser(
         "select", help="core-set selection from a file", epilog=SELECT_EXAMPLES, formatter_class=fmt
     )
-    _add_pool_options(select, SELECT_METHODS, "least_confidence", balance=True)
+    _add_pool_options(select, balance=True)
     size = select.add_mutually_exclusive_group(required=True)
     size.add_argument("--fraction", type=_share, help="share of rows kept, in (0, 1]")
     size.add_argument("--n-select", type=_count, help="number of rows kept")
@@ -248,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=QUERY_EXAMPLES,
         formatter_class=fmt,
     )
-    _add_pool_options(query, QUERY_METHODS, "auto", balance=False)
+    _add_pool_options(query, balance=False)
     query.add_argument("--budget", type=_count, help="rows to propose this round")
     query.add_argument("--out", help="CSV of the rows to label (row, score, rank)")
     query.add_argument("--state", metavar="DIR", help="folder that keeps rounds and answers")
@@ -294,9 +273,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_verbosity(bench)
     bench.set_defaults(func="bench")
 
+    methods = sub.add_parser(
+        "methods",
+        help="the registered methods, which commands offer them, which need no label",
+        epilog="example:\n  svpkit --plugin my_methods.py methods",
+        formatter_class=fmt,
+    )
+    methods.set_defaults(func="methods", verbose=False, quiet=False)
+
     demo = sub.add_parser("demo", help="core-set selection with a proxy vs a CNN target")
     demo.add_argument("--dataset", choices=["digits", "mnist"], default="digits")
-    demo.add_argument("--method", choices=SELECT_METHODS, default="forgetting")
+    # The demo reproduces the paper's core-set result, with forgetting events (the README's
+    # demo figures come from it): its own default, not the library's.
+    _add_method_option(demo, "forgetting")
     demo.add_argument("--fraction", type=_share, default=0.5, help="share kept, in (0, 1]")
     demo.add_argument("--proxy-epochs", type=int, default=5)
     demo.add_argument("--target-epochs", type=int, default=30)
@@ -317,6 +306,10 @@ def _command(name: str):
         from .query import run_query
 
         return run_query
+    if name == "methods":
+        from .methods import run_methods
+
+        return run_methods
     if name in ("estimate", "bench"):
         from . import tools
 
@@ -367,6 +360,11 @@ def main(argv: list[str] | None = None) -> int:
     from .io import UserError
 
     try:
+        from .methods import METHOD_COMMANDS, check_method, load_plugins
+
+        load_plugins(args.plugin)
+        if args.command in METHOD_COMMANDS:
+            check_method(args.command, args.method)
         return _command(args.func)(args, verbose)
     except KeyboardInterrupt:
         parser.exit(130, f"{prog}: interrupted\n")

@@ -24,9 +24,10 @@ from .io import (
     file_sha256,
     load_pool,
     read_table,
+    selector_checks,
     split_labels,
 )
-from .select import build_proxy, write_csv, write_json
+from .select import proxy_from_options, write_csv, write_json
 
 STATE_VERSION = 1
 
@@ -116,6 +117,21 @@ def _write_round(out: Path, rows: list[int], scores: list[float]) -> None:
     write_csv(frame, out)
 
 
+def _query_classes(given: list[str] | None, labels: np.ndarray) -> list | None:
+    """``--query-classes`` as labels of the pool (a CSV cell has no type: ``3`` names the
+    class 3), or None when not given."""
+    if given is None:
+        return None
+    wanted = set(given)
+    found = sorted({lab for lab in labels if str(lab) in wanted}, key=str)
+    if not found:
+        raise UserError(
+            f"--query-classes names labels of labeled rows; no labeled row has one of "
+            f"{sorted(wanted)}: label a few first"
+        )
+    return found
+
+
 def run_query(args: argparse.Namespace, verbose: bool) -> int:
     if args.budget is None and args.merge is None:
         raise UserError("nothing to do: pass --budget (and --out) to query, or --merge")
@@ -170,50 +186,27 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
     )
     if not unlabeled.any():
         raise UserError("every row is labeled: there is nothing left to query")
-    from ..methods import Regime, get_method, resolve_method
+    query_classes = _query_classes(args.query_classes, y[~unlabeled])
     from ..selectors import ProxySelector
 
     budget = min(args.budget, int(unlabeled.sum()))
-    n_labeled = int((~unlabeled).sum())
-    n_classes = len(set(y[~unlabeled]))
-    regime = Regime(n_labeled, n_classes, int(unlabeled.sum()), budget, candidates_labeled=False)
-    method = resolve_method(get_method(args.method, all_labeled=False), regime)
-    needs_proxy = method.needs_proxy(n_labeled) or bool(args.class_balance)
-    if not n_labeled and needs_proxy:
-        raise UserError(
-            f"no labels: every value of {args.labels!r} is empty, and method {args.method!r} "
-            "needs a proxy trained on labeled rows; start with --method auto (a cold start "
-            "that needs no label), typiclust, maxherding, probcover, kcenters or random"
-        )
-    if needs_proxy and n_classes < 2:
-        raise UserError(
-            "the labeled rows hold one class; the proxy needs at least two: label a few rows of "
-            "another class first (or a method that needs no label, e.g. --method typiclust)"
-        )
-    query_classes = None
-    if args.method == "targeted":
-        wanted = set(args.query_classes or [])
-        query_classes = sorted({lab for lab in y[~unlabeled] if str(lab) in wanted}, key=str)
-        if not query_classes:
-            raise UserError(
-                "--method targeted selects rows like labeled rows of --query-classes; "
-                f"no labeled row has one of {sorted(wanted)}: label a few first"
-            )
-    elif args.query_classes:
-        raise UserError("--query-classes is read by --method targeted only")
     start = time.perf_counter()
-    selector = ProxySelector(
-        build_proxy(args, pool) if needs_proxy else None,
-        method=args.method,
-        n_select=budget,
-        class_balance=args.class_balance,
-        sampler=args.sampler,
-        random_state=args.random_state,
-        missing_label=None,
-        verbose=verbose,
-        candidates=args.candidates,
-        query_classes=query_classes,
-    ).fit(pool.X, y)
+    proxy = proxy_from_options(args, pool)
+    # The selector checks what its method needs (a proxy, labels of two classes, a query)
+    # before any training; its refusal is the user's error.
+    with selector_checks():
+        selector = ProxySelector(
+            proxy,
+            method=args.method,
+            n_select=budget,
+            class_balance=args.class_balance,
+            sampler=args.sampler,
+            random_state=args.random_state,
+            missing_label=None,
+            verbose=verbose,
+            candidates=args.candidates,
+            query_classes=query_classes,
+        ).fit(pool.X, y)
     seconds = time.perf_counter() - start
     chosen = set(selector.sample_indices_.tolist())
     order = [int(r) for r in selector.ranking_ if int(r) in chosen]  # best first

@@ -19,6 +19,7 @@ from .io import (
     check_writable,
     file_sha256,
     load_pool,
+    selector_checks,
     split_labels,
     write_atomic,
 )
@@ -35,6 +36,15 @@ def parse_shape(text: str) -> tuple[int, int, int]:
     if len(shape) != 3 or min(shape) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not C,H,W (e.g. 1,28,28)")
     return shape  # type: ignore[return-value]
+
+
+def proxy_from_options(args: argparse.Namespace, pool: PoolFile) -> Any:
+    """The proxy the options ask for (``--proxy``, ``--proxy-epochs``), unfitted; None when
+    they ask for none: the selector then uses the pool's default proxy (the same MLP, or the
+    text proxy for a text pool), and only if its method needs one."""
+    if args.proxy is None and args.proxy_epochs is None:
+        return None
+    return build_proxy(args, pool)
 
 
 def build_proxy(args: argparse.Namespace, pool: PoolFile) -> Any:
@@ -157,27 +167,23 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
             "with svpkit query"
         )
     n_classes = len(set(y))
-    if n_classes < 2 and args.method != "random":
-        raise UserError(
-            f"the label column {args.labels!r} holds one class ({y[0]!r}); a proxy needs at "
-            "least two to learn from"
-        )
     read_seconds = time.perf_counter() - start
 
     from ..selectors import CoresetSelector
 
-    proxy = None if args.method == "random" else build_proxy(args, pool)
-    selector = CoresetSelector(
-        proxy,
-        method=args.method,
-        fraction=args.fraction,
-        n_select=args.n_select,
-        class_balance=args.class_balance,
-        sampler=args.sampler,
-        random_state=args.random_state,
-        verbose=verbose,
-    )
-    selector.fit(pool.X, y)
+    proxy = proxy_from_options(args, pool)
+    # The selector checks what its method needs (a proxy, two classes) before any training.
+    with selector_checks():
+        selector = CoresetSelector(
+            proxy,
+            method=args.method,
+            fraction=args.fraction,
+            n_select=args.n_select,
+            class_balance=args.class_balance,
+            sampler=args.sampler,
+            random_state=args.random_state,
+            verbose=verbose,
+        ).fit(pool.X, y)
 
     start = time.perf_counter()
     write_csv(manifest(selector, pool.n_rows), out)

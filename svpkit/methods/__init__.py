@@ -1,34 +1,20 @@
 """Layer 3, methods: the registry, the rank context, one module per family.
 
-- :mod:`~svpkit.methods.uncertainty`: least confidence, entropy, margin (``{"proba"}``);
-- :mod:`~svpkit.methods.diversity`: k-centers (``{"embedding"}``), with a blockwise variant;
-- :mod:`~svpkit.methods.dynamics`: training-dynamics scores (forgetting, EL2N, GraNd, AUM,
-  Dyn-Unc, TDDS, DUAL; all rows labeled);
-- :mod:`~svpkit.methods.coverage`: ``moderate`` and ``d2`` on the proxy's embeddings;
-- :mod:`~svpkit.methods.coldstart`: ``typiclust``, ``probcover``, ``maxherding`` on the input
-  features (no proxy, no label needed: active learning's cold start);
-- :mod:`~svpkit.methods.badge`: BADGE's gradient-embedding k-means++ (``{"proba", "embedding"}``);
-- :mod:`~svpkit.methods.samplers`: from scores to kept rows (top-k, CCS, DUAL's Beta);
-- :mod:`~svpkit.methods.targeted`: rows like a query set (SIMILAR's FLQMI; ``{"embedding"}``);
-- :mod:`~svpkit.methods.random`: uniform random (reads nothing);
-- :mod:`~svpkit.methods.balance`: class balance, one wrapper around any method.
+Every public module of this package is a built-in family (uncertainty, diversity, dynamics,
+coverage, cold start, BADGE, targeted, random, auto; ``samplers`` and ``balance`` are the
+helpers every method shares): importing it registers its methods. The modules are found, not
+listed, so a new built-in method is one new module. The table in ``docs/methods.md`` says
+which method reads what.
 
 A new method is one function of a :class:`RankContext` plus :func:`register_method`; see
 ``docs/methods.md``.
 """
 
+import importlib
+import pkgutil
+
+from .._defaults import DEFAULT_METHOD
 from ..kernels.topk import FULL_RANKING_MAX_ROWS, order_by_score
-from . import (  # noqa: F401  (built-ins)
-    auto,
-    badge,
-    coldstart,
-    coverage,
-    diversity,
-    dynamics,
-    random,
-    targeted,
-    uncertainty,
-)
 from ._registry import (
     available_methods,
     check_method_params,
@@ -57,7 +43,15 @@ from ._types import (
 )
 from .samplers import SAMPLERS, BetaSampler, CCSSampler, Sampler, resolve_sampler
 
+# The built-ins register themselves on import. Found rather than listed: adding one is a new
+# module and nothing else (sorted, so the order is the same on every machine).
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_module.name}")
+del _module
+
 __all__ = [
+    "DEFAULT_METHOD",
     "FULL_RANKING_MAX_ROWS",
     "OUTPUTS",
     "TRAINING_OUTPUTS",

@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, InvalidParamet
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _validation as v
+from .._defaults import DEFAULT_METHOD
 from ..methods import (
     SERVICES,
     TRAINING_OUTPUTS,
@@ -175,7 +176,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def __init__(
         self,
         proxy: Any = None,
-        method: str = "least_confidence",
+        method: str = DEFAULT_METHOD,
         fraction: float | None = None,
         *,
         n_select: int | None = None,

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .._defaults import DEFAULT_METHOD
 from .base import BaseSelector
 
 
@@ -131,7 +132,7 @@ class CoresetSelector(BaseSelector):
     def __init__(
         self,
         proxy: Any = None,
-        method: str = "auto",
+        method: str = DEFAULT_METHOD,
         fraction: float | None = None,
         *,
         n_select: int | None = None,

@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, StrOptions
 
+from .._defaults import DEFAULT_METHOD
 from .base import BaseSelector
 from .candidates import CANDIDATE_CHOICES, resolve_candidates
 
@@ -178,7 +179,7 @@ class ProxySelector(BaseSelector):
     def __init__(
         self,
         proxy: Any = None,
-        method: str = "auto",
+        method: str = DEFAULT_METHOD,
         fraction: float | None = None,
         *,
         n_select: int | None = None,

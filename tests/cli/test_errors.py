@@ -78,7 +78,7 @@ CASES = {
     ),
     "one class": (
         ["select", "{d}/one_class.csv", "--labels", "label", "--fraction", "0.5"],
-        "holds one class",
+        "hold only 1 class",  # the selector's own check, which also names the methods that run
     ),
     "no such output folder": (
         [
@@ -147,7 +147,7 @@ CASES = {
     ),
     "query with no labels": (
         ["query", "{d}/no_labels.csv", "--labels", "label", "--budget", "5", "--method", "margin"],
-        "no labels",
+        "needs a proxy trained on labeled rows",  # the selector's check; it names the fix too
     ),
     "merge without state": (
         ["query", "{d}/data.csv", "--labels", "label", "--merge", "{d}/a.csv"],

@@ -205,6 +205,7 @@ def test_targeted_query_on_neighbourhood_candidates(tmp_path, pool, capsys):
     for extra, message in [
         (["--method", "targeted", "--query-classes", "x"], "no labeled row has one of"),
         (["--query-classes", "3"], "--method targeted only"),
+        (["--method", "targeted"], "--query-classes"),  # the selector's check, CLI spelling
     ]:
         with pytest.raises(SystemExit) as exit_info:
             main([*argv, *extra, *FAST])

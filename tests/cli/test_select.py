@@ -18,7 +18,8 @@ def _select(pool, out, *extra):
 
 def test_select_from_csv_as_a_new_user_would(tmp_path, digits_csv):
     out = tmp_path / "sel.csv"
-    assert _select(digits_csv, out, "--labels", "label", "--fraction", "0.3") == 0
+    lc = ("--method", "least_confidence")  # named: the default is auto
+    assert _select(digits_csv, out, "--labels", "label", "--fraction", "0.3", *lc) == 0
     manifest = pd.read_csv(out)
     assert list(manifest.columns) == ["row", "selected", "score", "rank"]
     assert len(manifest) == 400 and manifest["selected"].sum() == 120
@@ -43,12 +44,12 @@ def test_select_from_csv_as_a_new_user_would(tmp_path, digits_csv):
 
 def test_same_command_same_seed_same_manifest_bytes(tmp_path, digits_csv):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    args = ("--labels", "label", "--fraction", "0.3", "--random-state", "7")
-    _select(digits_csv, a, *args)
-    _select(digits_csv, b, *args)
+    args = ("--labels", "label", "--fraction", "0.3", "--method", "least_confidence")
+    _select(digits_csv, a, *args, "--random-state", "7")
+    _select(digits_csv, b, *args, "--random-state", "7")
     assert a.read_bytes() == b.read_bytes()
     c = tmp_path / "c.csv"
-    _select(digits_csv, c, "--labels", "label", "--fraction", "0.3", "--random-state", "8")
+    _select(digits_csv, c, *args, "--random-state", "8")
     assert a.read_bytes() != c.read_bytes()
 
 
@@ -69,7 +70,8 @@ def test_npz_parquet_feature_columns_and_class_balance(tmp_path, digits_frame):
     X = digits_frame.filter(like="px").to_numpy(np.float32)
     np.savez(tmp_path / "pool.npz", X=X, y=digits_frame["label"].to_numpy())
     out = tmp_path / "z.csv"
-    assert _select(tmp_path / "pool.npz", out, "--labels", "y", "--fraction", "0.5") == 0
+    lc = ("--method", "least_confidence")
+    assert _select(tmp_path / "pool.npz", out, "--labels", "y", "--fraction", "0.5", *lc) == 0
     assert pd.read_csv(out)["selected"].sum() == 200
 
     digits_frame.to_parquet(tmp_path / "pool.parquet")
@@ -86,6 +88,7 @@ def test_npz_parquet_feature_columns_and_class_balance(tmp_path, digits_frame):
             "--feature-columns",
             cols,
             "--class-balance",
+            *lc,
         )
         == 0
     )
@@ -114,6 +117,8 @@ def test_cnn_proxy_on_flat_rows_with_image_shape(tmp_path, digits_csv):
             "1,8,8",
             "--proxy-epochs",
             "1",
+            "--method",
+            "least_confidence",
         )
         == 0
     )
@@ -158,6 +163,8 @@ def test_select_prints_one_summary_line(tmp_path, digits_csv, capsys):
             str(out),
             "--proxy-epochs",
             "1",
+            "--method",
+            "least_confidence",
         ]
     )
     printed = capsys.readouterr().out.strip().splitlines()
