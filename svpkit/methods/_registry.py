@@ -195,14 +195,21 @@ def runs_without_labels(method: SelectionMethod) -> bool:
     return not resolve_method(method, cold).needs_proxy(0)
 
 
-def methods_without_proxy(*, all_labeled: bool = True) -> str:
-    """The methods that can run with no labeled row, as text for error messages that name the
-    fix (e.g. ``"method='kcenters' or method='random'"``).
+def methods_without_proxy(
+    *, all_labeled: bool = True, n_labeled: int = 0, excluding: Iterable[str] = ()
+) -> str:
+    """The methods that can run without training a proxy (no labeled row, or labeled rows of a
+    single class) and without a parameter of their own, as text for error messages that name
+    the fix (e.g. ``"method='kcenters' or method='random'"``).
 
     Parameters
     ----------
     all_labeled : bool, default=True
         As in :func:`available_methods`.
+    n_labeled : int, default=0
+        Labeled rows (of one class when there are any).
+    excluding : iterable of str, default=()
+        Methods to leave out (the one that just failed).
 
     Returns
     -------
@@ -214,11 +221,29 @@ def methods_without_proxy(*, all_labeled: bool = True) -> str:
     >>> fix = methods_without_proxy(all_labeled=False)
     >>> print(f"No row is labeled yet: use {fix}.")  # doctest: +ELLIPSIS
     No row is labeled yet: use method='auto' or method='kcenters' or ... or method='typiclust'.
+    >>> "auto" in methods_without_proxy(n_labeled=500)  # core-set auto trains a proxy
+    False
     """
+    regime = Regime(n_labeled, min(1, n_labeled), 1, 1, candidates_labeled=n_labeled > 0)
     names = [
-        m for m in available_methods(all_labeled=all_labeled) if runs_without_labels(_REGISTRY[m])
+        m
+        for m in available_methods(all_labeled=all_labeled)
+        if m not in set(excluding)
+        and not resolve_method(_REGISTRY[m], regime).needs_proxy(n_labeled)
+        and _runs_without_params(_REGISTRY[m])
     ]
     return " or ".join(f"method={m!r}" for m in names)
+
+
+def _runs_without_params(method: SelectionMethod) -> bool:
+    """Whether the method's ``check`` hook accepts no parameter at all (targeted does not)."""
+    check = method.hook("check")
+    try:
+        if check is not None:
+            check({})
+    except ValueError:
+        return False
+    return True
 
 
 def methods_not_reading(output: str) -> str:

@@ -147,10 +147,19 @@ def candidate_needs() -> frozenset:
     return frozenset(needs)
 
 
+#: Epochs of training dynamics a candidate method needs, where it needs more than one
+#: (Dyn-Unc's and DUAL's window spans two epochs): a proxy trained for fewer leaves it out.
+AUTO_MIN_EPOCHS = {"dyn_unc": 2, "dual": 2}
+
+
 def _readable(ctx: RankContext, method: str, sampler: str) -> bool:
-    """Whether the outputs a candidate reads were computed (dynamics need a ProxyNet)."""
+    """Whether the outputs a candidate reads were computed (dynamics need a ProxyNet) and can
+    serve it (dynamics over enough epochs)."""
     needs = get_method(method).needs | getattr(resolve_sampler(sampler), "needs", set())
-    return all(getattr(ctx.outputs, need) is not None for need in needs)
+    if not all(getattr(ctx.outputs, need) is not None for need in needs):
+        return False
+    needed = AUTO_MIN_EPOCHS.get(method, 0)
+    return not needed or ctx.outputs.dynamics.n_epochs >= needed
 
 
 def _n_folds() -> int:

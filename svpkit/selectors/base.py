@@ -324,18 +324,25 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _check_trainable(self, y_enc: np.ndarray, labeled: np.ndarray) -> None:
         """A proxy needs labeled rows of at least two classes."""
         if len(labeled) == 0:
+            fixes = methods_without_proxy(
+                all_labeled=self.all_rows_labeled, excluding=[self.method]
+            )
             raise ValueError(
                 f"method={self.method!r} needs a proxy trained on labeled rows, but every row of "
                 f"y is missing_label={self._missing_label()!r} (unlabeled). Label a seed set "
-                "first, or start with "
-                f"{methods_without_proxy(all_labeled=self.all_rows_labeled)} (methods that "
-                "need no proxy; embeddings are then the input features)."
+                f"first, or start with {fixes} (methods that need no proxy; embeddings are then "
+                "the input features)."
             )
         if len(np.unique(y_enc[labeled])) < 2:
             raise ValueError(
                 "the labeled rows hold only 1 class; the proxy needs at least 2 classes to train. "
                 "Label rows of another class, or use "
-                f"{methods_without_proxy(all_labeled=self.all_rows_labeled)}."
+                + methods_without_proxy(
+                    all_labeled=self.all_rows_labeled,
+                    n_labeled=len(labeled),
+                    excluding=[self.method],
+                )
+                + "."
             )
 
     def _candidate_description(self, labeled: np.ndarray, n_rows: int) -> str:

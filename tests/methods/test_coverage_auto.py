@@ -248,3 +248,13 @@ def test_bad_validate_with_is_refused_before_any_training(digits, params, messag
     X, y = digits
     with pytest.raises(InvalidParameterError, match=message):
         CoresetSelector(small_proxy(), fraction=0.3, **params).fit(X, y)
+
+
+def test_auto_skips_the_candidates_one_epoch_of_dynamics_cannot_serve(digits):
+    X, y = digits
+    X, y = X[:300], y[:300]
+    sel = CoresetSelector(
+        small_proxy().set_params(max_epochs=1), method="auto", fraction=0.3, random_state=0
+    ).fit(X, y)
+    assert "dyn_unc" not in sel.method_scores_ and "dual+beta" not in sel.method_scores_
+    assert {"random", "kcenters", "forgetting+ccs", "d2"} <= set(sel.method_scores_)
