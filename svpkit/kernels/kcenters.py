@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.utils import check_random_state
 
-from .._optional import faiss_or_none
+from .._optional import import_optional
 from ..utils import cuda_available
 from . import pruned_assign
 from .lazy_kcenters import _PickCounter, lazy_traversal
@@ -169,8 +169,8 @@ def _brute_nearest(
     GEMM otherwise) and the half squared distance; ``half``/``half_c`` are half squared norms."""
     nearest = np.empty(X.shape[0], dtype=np.int64)
     out = np.empty(X.shape[0], dtype=X.dtype)
-    faiss = faiss_or_none()
-    if faiss is not None and X.dtype == np.float32:
+    if X.dtype == np.float32:
+        faiss = import_optional("faiss")  # imported here: `import svpkit` stays light
         index = faiss.IndexFlatL2(X.shape[1])
         index.add(np.ascontiguousarray(C, dtype=np.float32))
         for start in range(0, X.shape[0], _CHUNK_ROWS):
