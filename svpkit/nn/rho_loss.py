@@ -20,7 +20,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
-from .pruning import override_during_fit, restore_after_fit
+from ..utils import derive_seed, fit_seeded
+from ._overrides import override_during_fit, restore_after_fit
 
 __all__ = ["RhoLossSelection"]
 
@@ -101,7 +102,9 @@ class RhoLossSelection(Callback):
         labels it gives part of the gain back (30% flipped: +4.7 pp instead of +7.5 pp over
         uniform training); ``anneal=0`` is the paper's method, for data known to be noisy.
     random_state : int or None, default=None
-        Seeds the holdout split, the default model and the large batches.
+        Seeds the holdout split, the large batches and the irreducible-loss models trained
+        here (through :func:`~svpkit.utils.fit_seeded`: a model whose own ``random_state`` is
+        set keeps it).
 
     Attributes
     ----------
@@ -181,11 +184,7 @@ class RhoLossSelection(Callback):
             return _minus_log_p(template, X, y), np.arange(n)
 
         def fitted(rows: np.ndarray) -> Any:
-            seed = int(self.rng_.randint(np.iinfo(np.int32).max))
-            model = clone(template)
-            if "random_state" in model.get_params():
-                model.set_params(random_state=seed)
-            return model.fit(_rows(X, rows), y[rows])
+            return fit_seeded(clone(template), _rows(X, rows), y[rows], derive_seed(self.rng_))
 
         order = self.rng_.permutation(n)
         if self.holdout is None:  # cross-fitted: each half scored by a model of the other half

@@ -226,3 +226,33 @@ def test_annealing_trains_on_the_rows_selection_skips(blobs):
         share[anneal] = rho.gradient_counts_[flipped].sum() / rho.gradient_counts_.sum()
     assert share[0.0] < 0.5 * flipped.mean()
     assert abs(share[1.0] - flipped.mean()) < 0.08  # anneal=1: plain random batches
+
+
+class _SeedRecorder(LogisticRegression):
+    """Records the random_state each fitted copy was trained with."""
+
+    seen: list = []
+
+    def fit(self, X, y, sample_weight=None):
+        _SeedRecorder.seen.append(self.random_state)
+        return super().fit(X, y, sample_weight)
+
+
+def test_irreducible_models_are_seeded_by_fit_seeded(blobs):
+    # One seeding rule: an unset random_state gets a seed drawn from the callback's stream, a
+    # set one is kept (svpkit.utils.fit_seeded).
+    X, _, y_noisy, _ = blobs
+    _SeedRecorder.seen = []
+    rho = RhoLossSelection(0.5, irreducible_model=_SeedRecorder(), random_state=0)
+    plain_net(rho, max_epochs=1).fit(X, y_noisy)
+    first = list(_SeedRecorder.seen)
+    assert len(first) == 2 and None not in first and first[0] != first[1]
+    _SeedRecorder.seen = []
+    plain_net(
+        RhoLossSelection(0.5, irreducible_model=_SeedRecorder(), random_state=0), max_epochs=1
+    ).fit(X, y_noisy)
+    assert _SeedRecorder.seen == first  # the same random_state, the same seeds
+    _SeedRecorder.seen = []
+    rho = RhoLossSelection(0.5, irreducible_model=_SeedRecorder(random_state=7), random_state=0)
+    plain_net(rho, max_epochs=1).fit(X, y_noisy)
+    assert _SeedRecorder.seen == [7, 7]
