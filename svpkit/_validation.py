@@ -10,7 +10,27 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 from sklearn.utils import _safe_indexing
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils._param_validation import Interval, InvalidParameterError
+
+
+class Count(Interval):
+    """scikit-learn's ``Interval(Integral, ...)`` constraint, refusing bools (``True`` is not a
+    count of rows, though Python calls it an int).
+
+    Examples
+    --------
+    >>> from svpkit._validation import Count
+    >>> at_least_one = Count(1, None, closed="left")
+    >>> at_least_one.is_satisfied_by(3), at_least_one.is_satisfied_by(True), str(at_least_one)
+    (True, False, 'an int in the range [1, inf)')
+    """
+
+    def __init__(self, left: int | None, right: int | None, *, closed: str) -> None:
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
 
 #: What ``fraction`` means when neither ``fraction`` nor ``n_select`` is set.
 DEFAULT_FRACTION = 0.5
