@@ -11,15 +11,18 @@ The irreducible losses are computed once, before training.
 from __future__ import annotations
 
 import math
-from typing import Any
+from numbers import Real
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import HasMethods, Interval, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
+from .._validation import Count
 from ..utils import derive_seed, fit_seeded
 from ._overrides import override_during_fit, restore_after_fit
 
@@ -133,6 +136,15 @@ class RhoLossSelection(Callback):
     (100, 400)
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "selection_ratio": [Interval(Real, 0, 1, closed="right")],
+        "irreducible_model": [HasMethods(["predict_proba"]), None],
+        "holdout": [Interval(Real, 0, 1, closed="neither"), None],
+        "noisy_share": [Interval(Real, 0, 1, closed="neither")],
+        "anneal": [Interval(Real, 0, 1, closed="both")],
+        "random_state": [Count(0, 2**32 - 1, closed="both"), None],
+    }
+
     def __init__(
         self,
         selection_ratio: float = 0.1,
@@ -151,12 +163,9 @@ class RhoLossSelection(Callback):
 
     # -- set-up --------------------------------------------------------------------------
     def _check(self, net: Any) -> None:
-        if not 0.0 < float(self.selection_ratio) <= 1.0:
-            raise ValueError(f"selection_ratio must be in (0, 1]; got {self.selection_ratio!r}.")
-        if not 0.0 <= float(self.anneal) <= 1.0:
-            raise ValueError(f"anneal must be in [0, 1]; got {self.anneal!r}.")
-        if self.holdout is not None and not 0.0 < float(self.holdout) < 1.0:
-            raise ValueError(f"holdout must be None or in (0, 1); got {self.holdout!r}.")
+        validate_parameter_constraints(
+            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+        )
         if getattr(net, "train_split", None) is not None:
             raise ValueError(
                 "RhoLossSelection needs train_split=None: it indexes the training rows itself."

@@ -157,14 +157,31 @@ def test_pickles_and_grid_searches_the_ratio(blobs):
 
 def test_bad_parameters_are_refused(blobs):
     X, _, y_noisy, _ = blobs
-    with pytest.raises(ValueError, match="selection_ratio must be in"):
+    in_range = "' parameter of RhoLossSelection must be a float in the range "
+    with pytest.raises(ValueError, match=r"'selection_ratio" + in_range + r"\(0\.0, 1\.0\]"):
         plain_net(RhoLossSelection(0.0)).fit(X, y_noisy)
-    with pytest.raises(ValueError, match="holdout must be None or in"):
+    with pytest.raises(ValueError, match=r"'holdout" + in_range + r"\(0\.0, 1\.0\) or None"):
         plain_net(RhoLossSelection(0.5, holdout=1.0)).fit(X, y_noisy)
     with pytest.raises(ValueError, match="train_split=None"):
         plain_net(RhoLossSelection(0.5), train_split=5).fit(X, y_noisy)
-    with pytest.raises(ValueError, match="anneal must be in"):
+    with pytest.raises(ValueError, match=r"'anneal" + in_range + r"\[0\.0, 1\.0\]"):
         plain_net(RhoLossSelection(0.5, anneal=1.5)).fit(X, y_noisy)
+
+
+def test_bad_parameters_get_one_error_type(blobs):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, _, y_noisy, _ = blobs
+    bad = [
+        {"selection_ratio": "half"},
+        {"noisy_share": 0.0},
+        {"irreducible_model": object()},  # no predict_proba
+        {"random_state": -1},
+        {"random_state": True},
+    ]
+    for params in bad:
+        with pytest.raises(InvalidParameterError, match=f"'{next(iter(params))}' parameter"):
+            plain_net(RhoLossSelection(**params)).fit(X, y_noisy)
 
 
 def test_an_unfitted_model_is_cross_fitted_on_halves(blobs):
