@@ -5,15 +5,18 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-#: Module -> the extra that provides it.
+#: Module -> the extra that provides it. (FAISS is not one: faiss-cpu comes with the core
+#: install; the ``gpu`` extra is faiss-gpu.)
 _EXTRAS = {
-    "faiss": "gpu",
     "pyarrow": "parquet",
     "matplotlib": "bench",
     "mlxtend": "bench",
     "dask": "dask",
     "distributed": "dask",
 }
+#: Module -> its pip package, where the names differ (core dependencies missing from a broken
+#: environment).
+_PACKAGES = {"faiss": "faiss-cpu"}
 
 
 def install_hint(extra: str) -> str:
@@ -31,14 +34,9 @@ def import_optional(name: str) -> ModuleType:
         return importlib.import_module(name)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         top = name.split(".")[0]
-        hint = install_hint(_EXTRAS[top]) if top in _EXTRAS else f"pip install {top}"
+        hint = (
+            install_hint(_EXTRAS[top])
+            if top in _EXTRAS
+            else f"pip install {_PACKAGES.get(top, top)}"
+        )
         raise ImportError(f"This feature needs {name}: {hint}.") from exc
-
-
-def faiss_or_none() -> ModuleType | None:
-    """FAISS if it imports, else None (callers fall back to numpy)."""
-    try:
-        import faiss
-    except ImportError:  # pragma: no cover - faiss-cpu is a core dependency
-        return None
-    return faiss

@@ -10,9 +10,27 @@ from typing import Any
 import numpy as np
 import scipy.sparse
 from sklearn.utils import _safe_indexing
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 
-UNLABELED = -1
+
+class Count(Interval):
+    """scikit-learn's ``Interval(Integral, ...)`` constraint, refusing bools (``True`` is not a
+    count of rows, though Python calls it an int).
+
+    Examples
+    --------
+    >>> from svpkit._validation import Count
+    >>> at_least_one = Count(1, None, closed="left")
+    >>> at_least_one.is_satisfied_by(3), at_least_one.is_satisfied_by(True), str(at_least_one)
+    (True, False, 'an int in the range [1, inf)')
+    """
+
+    def __init__(self, left: int | None, right: int | None, *, closed: str) -> None:
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val: Any) -> bool:
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
 
 #: What ``fraction`` means when neither ``fraction`` nor ``n_select`` is set.
 DEFAULT_FRACTION = 0.5
@@ -150,7 +168,8 @@ def check_missing_label(missing_label: Any) -> None:
 def check_label_values(y: np.ndarray, labeled: np.ndarray, missing_label: Any) -> None:
     """The labeled rows hold class labels, and nothing in them looks like another marker.
 
-    ``missing_label=None`` here means the selector has no marker (every row is labeled).
+    ``missing_label=NO_MARKER`` means the selector has no marker (every row is labeled);
+    ``None`` is a marker like any other (it matches None and NaN labels).
     """
     values = y[labeled]
     kind = values.dtype.kind
@@ -305,6 +324,37 @@ def is_text(X: Any) -> bool:
 FINGERPRINT_SAMPLE_ROWS = 256
 
 
+def sampled_rows_fingerprint(X: Any, max_rows: int, n_rows: int | None = None) -> str:
+    """A cheap identity of a pool's content: a hash of its shape and of at most ``max_rows``
+    evenly spaced rows (the first and the last among them).
+
+    Reads any container :func:`take_rows` reads (numpy, memory maps, pandas, sparse, lists of
+    strings, dask); an array in memory and a memory map of the same rows give the same value.
+    Hashing a 5 GB pool whole would cost a read of it for every fit; a sample recognises the
+    pool, not every edit of it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit._validation import sampled_rows_fingerprint
+    >>> X = np.arange(20.0).reshape(10, 2)
+    >>> sampled_rows_fingerprint(X, 4) == sampled_rows_fingerprint(X.copy(), 4)
+    True
+    >>> Y = X.copy(); Y[1] = -1    # a row between the sampled ones (0, 3, 6, 9)
+    >>> sampled_rows_fingerprint(Y, 4) == sampled_rows_fingerprint(X, 4)
+    True
+    """
+    import joblib
+
+    n_rows = len(X) if n_rows is None else n_rows
+    shape = tuple(np.shape(X)) if hasattr(X, "shape") else (n_rows,)
+    rows = np.unique(np.linspace(0, n_rows - 1, min(n_rows, max_rows)).astype(np.int64))
+    sample = take_rows(X, rows)
+    if type(sample).__module__.startswith("dask"):
+        sample = sample.compute()
+    return joblib.hash((shape, sample))
+
+
 def memmap_source(X: Any) -> np.memmap | None:
     """The ``np.memmap`` behind ``X`` (itself, or the base of a view), or None."""
     while X is not None:
@@ -318,9 +368,9 @@ def array_fingerprint(X: np.ndarray) -> tuple:
     """What identifies an array's content, for recognising a pool seen before.
 
     An array in memory is hashed whole. A memory-mapped one is identified by its file (path,
-    size, modification time), its place in the file and a hash of
-    :data:`FINGERPRINT_SAMPLE_ROWS` evenly spaced rows: hashing a 5 GB map whole takes 10 s,
-    a full read of the pool, for every ``fit``.
+    size, modification time), its place in the file and
+    :func:`sampled_rows_fingerprint` of :data:`FINGERPRINT_SAMPLE_ROWS` rows: hashing a 5 GB
+    map whole takes 10 s, a full read of the pool, for every ``fit``.
 
     Examples
     --------
@@ -338,7 +388,6 @@ def array_fingerprint(X: np.ndarray) -> tuple:
         return (X.shape, joblib.hash(X))
     stat = os.stat(source.filename)
     start = X.__array_interface__["data"][0] - source.__array_interface__["data"][0]
-    sample = np.unique(np.linspace(0, len(X) - 1, min(len(X), FINGERPRINT_SAMPLE_ROWS)).astype(int))
     return (
         X.shape,
         X.strides,
@@ -347,5 +396,5 @@ def array_fingerprint(X: np.ndarray) -> tuple:
         int(source.offset) + int(start),
         stat.st_size,
         stat.st_mtime_ns,
-        joblib.hash(np.asarray(X[sample]) if len(X) else X),
+        sampled_rows_fingerprint(X, FINGERPRINT_SAMPLE_ROWS),
     )

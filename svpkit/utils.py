@@ -1,4 +1,5 @@
-"""Small helpers shared across layers: devices, and the one place seeds come from.
+"""Small helpers shared across layers: devices, the one place seeds come from, and the one
+atomic file writer.
 
 Seeding rule: every random choice flows from the user's ``random_state``. Within one ``fit``, a
 ``RandomState`` stream hands out seeds in a fixed order (:func:`derive_seed`). Where work must
@@ -10,8 +11,10 @@ trained inside svpkit (proxies, targets) are seeded by :func:`fit_seeded`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 
@@ -22,6 +25,7 @@ __all__ = [
     "derive_seed",
     "keyed_seed",
     "fit_seeded",
+    "atomic_write",
 ]
 
 
@@ -135,10 +139,26 @@ def fit_seeded(estimator: Any, X: Any, y: Any, seed: int, **fit_params: Any) -> 
     return estimator
 
 
-def atomic_write(target: Any, write: Any) -> None:
+def atomic_write(
+    target: str | os.PathLike, write: Callable[[IO], Any], *, text: bool = False
+) -> None:
     """Write a file so that a crash at any instant leaves the old file or the new one, never a
-    torn one: ``write(fh)`` fills a temporary file in the same folder, which is flushed to disk
-    and renamed over ``target``.
+    torn one, and an error leaves no temporary file behind.
+
+    ``write(fh)`` fills a temporary file in the same folder (named ``.<name>.<random>.tmp``),
+    which is flushed to disk and renamed over ``target``; the folder is then flushed too, where
+    the platform allows, so the rename itself survives a power loss. The file gets the mode the
+    umask gives, as a plain ``open`` would (``tempfile.mkstemp`` would leave it ``0600``).
+
+    Parameters
+    ----------
+    target : path
+        The file to write (its folder must exist).
+    write : callable
+        ``write(fh)`` with the open temporary file.
+    text : bool, default=False
+        Open the file in text mode (UTF-8, no newline translation: what ``csv`` and pandas'
+        ``to_csv`` expect) instead of binary.
 
     Examples
     --------
@@ -148,20 +168,52 @@ def atomic_write(target: Any, write: Any) -> None:
     >>> atomic_write(path, lambda fh: fh.write(b"saved"))
     >>> path.read_bytes()
     b'saved'
+    >>> atomic_write(path, lambda fh: fh.write("a,b\\n"), text=True)
+    >>> path.read_text()
+    'a,b\\n'
     """
-    import os
-    import tempfile
-    from pathlib import Path
-
     target = Path(target)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    fd, tmp = _create_beside(target)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with os.fdopen(fd, "w" if text else "wb", **_TEXT_OPTIONS if text else {}) as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
-        if os.path.exists(tmp):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    _fsync_folder(target.parent)
+
+
+#: How :func:`atomic_write` opens text files.
+_TEXT_OPTIONS = {"encoding": "utf-8", "newline": ""}
+
+
+def _create_beside(target: Path) -> tuple[int, str]:
+    """A new, uniquely named temporary file in ``target``'s folder, opened for writing. Created
+    with mode 0666, so the process umask applies exactly as for a plain ``open``."""
+    import secrets
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = str(target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - a 48-bit name collision
+            continue
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries (a rename) to disk; a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows, or a folder we may not read
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse to fsync a folder
+        pass
+    finally:
+        os.close(fd)

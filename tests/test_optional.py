@@ -1,8 +1,10 @@
 """Optional dependencies import lazily and name what to install."""
 
+import sys
+
 import pytest
 
-from svpkit._optional import faiss_or_none, import_optional
+from svpkit._optional import import_optional
 
 
 def test_missing_optional_module_names_the_extra():
@@ -11,4 +13,12 @@ def test_missing_optional_module_names_the_extra():
 
 
 def test_faiss_is_found():
-    assert faiss_or_none() is not None
+    assert import_optional("faiss").IndexFlatL2 is not None
+
+
+def test_a_missing_faiss_points_to_faiss_cpu_not_the_gpu_extra(monkeypatch):
+    # faiss-cpu comes with the core install; the gpu extra (faiss-gpu) is not the fix.
+    monkeypatch.setitem(sys.modules, "faiss", None)  # makes `import faiss` fail
+    with pytest.raises(ImportError, match="needs faiss: pip install faiss-cpu") as info:
+        import_optional("faiss")
+    assert "gpu" not in str(info.value)

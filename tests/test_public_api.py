@@ -97,7 +97,11 @@ BAD_CALLS = [
     (lambda: greedy_kcenters(X3, 1, algorithm="fast"), ValueError, "algorithm"),
     (lambda: greedy_kcenters(X3, 1, existing_as="all"), ValueError, "existing_as"),
     (lambda: assign_to_centers(X3, [7]), ValueError, r"outside \[0, 3\)"),
-    (lambda: estimate_resources(0, 5, 1), ValueError, "n_samples must be a positive int"),
+    (
+        lambda: estimate_resources(0, 5, 1),
+        ValueError,
+        r"'n_samples' .* must be an int in the range \[1, inf\)",
+    ),
     (lambda: estimate_resources(10, 5, 11), ValueError, "n_centers=11"),
     (lambda: estimate_resources(10, 5, 1, dtype="int8"), ValueError, "dtype"),
     (lambda: smallest_fraction_within(-0.1), ValueError, "tolerance"),

@@ -128,3 +128,24 @@ def test_take_rows_keeps_the_container():
     assert sp.issparse(v.take_rows(sp.csr_matrix(np.eye(3)), rows))
     assert v.take_rows(["x", "y", "z"], rows) == ["z", "x"]
     np.testing.assert_array_equal(v.take_rows(np.arange(3), rows), [2, 0])
+
+
+def test_one_sampled_rows_fingerprint_for_every_container_and_both_users(tmp_path):
+    from svpkit._validation import (
+        FINGERPRINT_SAMPLE_ROWS,
+        array_fingerprint,
+        sampled_rows_fingerprint,
+    )
+    from svpkit.selectors import KnnCandidates
+
+    X = np.random.RandomState(0).randn(3000, 4).astype(np.float32)
+    np.save(tmp_path / "pool.npy", X)
+    mapped = np.load(tmp_path / "pool.npy", mmap_mode="r")
+    key = sampled_rows_fingerprint(X, 1024)
+    assert sampled_rows_fingerprint(mapped, 1024) == key
+    changed = X.copy()
+    changed[-1] += 1  # the last row is always sampled
+    assert sampled_rows_fingerprint(changed, 1024) != key
+    # The saved KnnCandidates key and the memory map's fingerprint are this one function.
+    assert KnnCandidates(n_neighbors=2).fit(X).pool_key_ == key
+    assert array_fingerprint(mapped)[-1] == sampled_rows_fingerprint(X, FINGERPRINT_SAMPLE_ROWS)

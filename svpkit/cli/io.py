@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..utils import atomic_write
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".parquet", ".pq")
 ARRAY_SUFFIXES = (".npy", ".npz")
@@ -263,17 +264,9 @@ def check_writable(path: str | os.PathLike) -> Path:
 
 
 def write_atomic(path: Path, write: Callable[[Any], None], *, binary: bool = False) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``: a crash
-    or an error never leaves a partial file behind."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", newline="" if not binary else None) as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write an output through :func:`svpkit.utils.atomic_write` (text unless ``binary``): a
+    crash or an error never leaves a partial file behind."""
+    atomic_write(path, write, text=not binary)
 
 
 def split_labels(raw: Any, missing_label: str | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,11 @@
   (forgetting, EL2N, AUM, Dyn-Unc, TDDS, DUAL);
 - :mod:`~svpkit.kernels.kcenters`: greedy k-centers in linear memory, nearest-center
   assignment, resource estimates; the exact lazy engine lives in
-  :mod:`~svpkit.kernels.lazy_kcenters`.
+  :mod:`~svpkit.kernels.lazy_kcenters`;
+- :mod:`~svpkit.kernels.features`: the PCA representation the cold-start methods read;
+- :mod:`~svpkit.kernels.lazy_greedy`: the lazy greedy loop behind D2
+  (:mod:`~svpkit.kernels.graph`), ProbCover and MaxHerding (:mod:`~svpkit.kernels.coldstart`)
+  and targeted selection (:mod:`~svpkit.kernels.targeted`).
 """
 
 from .dynamics import (

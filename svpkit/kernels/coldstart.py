@@ -12,21 +12,29 @@ never ``n x n``.
   choosing delta by the paper's purity rule.
 - :func:`maxherding_select`: greedy kernel herding (generalised coverage with a Gaussian
   kernel), lazily, since its gains only shrink.
-- :func:`reduce_features`: the representation the methods use (PCA of the input features;
-  pools compute it once per pool as the ``features`` output).
+
+The representation they use (the ``features`` output, a PCA of the input) is
+:mod:`svpkit.kernels.features`; its names stay importable from here.
 """
 
 from __future__ import annotations
-
-import heapq
-from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse
 from numpy.typing import ArrayLike
 
-from .._optional import faiss_or_none
+from .._optional import import_optional
+
+# The cold-start representation lives in .features; re-exported where it was first public.
+from .features import (
+    FEATURE_DIMS,
+    FEATURE_FIT_ROWS,  # noqa: F401  (public here before .features existed)
+    feature_fit_rows,
+    fit_reducer,
+    reduce_features,
+)
 from .graph import knn_graph
+from .lazy_greedy import lazy_greedy
 
 __all__ = [
     "FEATURE_DIMS",
@@ -48,81 +56,8 @@ TYPICLUST_MIN_CLUSTER_SIZE = 5
 TYPICLUST_NEIGHBORS = 20
 
 
-#: Dimensions of the cold-start representation (the ``features`` output): PCA of the input.
-FEATURE_DIMS = 50
-#: Rows the PCA is fitted on (a seeded sample; the transform then runs in chunks).
-FEATURE_FIT_ROWS = 20_000
-
-
-def feature_fit_rows(n_rows: int, random_state: int = 0) -> np.ndarray:
-    """The sorted rows :func:`fit_reducer` is fitted on (the same for every pool layout)."""
-    rng = np.random.RandomState(random_state)
-    return np.sort(rng.choice(n_rows, min(n_rows, FEATURE_FIT_ROWS), replace=False))
-
-
-def fit_reducer(
-    sample: ArrayLike, n_components: int = FEATURE_DIMS, random_state: int = 0
-) -> Callable[[ArrayLike], np.ndarray]:
-    """A PCA fitted on ``sample`` (flattened rows), as a function from row chunks to float32
-    rows of ``n_components`` values; centring only when the rows have no more dimensions.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from svpkit.kernels.coldstart import fit_reducer
-    >>> reduce = fit_reducer(np.random.RandomState(0).randn(100, 8), n_components=3)
-    >>> reduce(np.ones((4, 8))).shape
-    (4, 3)
-    """
-    from sklearn.decomposition import PCA
-
-    sample = np.asarray(sample, dtype=np.float32)
-    sample = sample.reshape(len(sample), -1)
-    if sample.shape[1] <= n_components or len(sample) <= n_components:
-        mean = sample.mean(axis=0)
-
-        def centre(chunk: ArrayLike) -> np.ndarray:
-            chunk = np.asarray(chunk, dtype=np.float32)
-            return chunk.reshape(len(chunk), -1) - mean
-
-        return centre
-    pca = PCA(n_components, svd_solver="randomized", random_state=random_state).fit(sample)
-
-    def project(chunk: ArrayLike) -> np.ndarray:
-        chunk = np.asarray(chunk, dtype=np.float32)
-        return pca.transform(chunk.reshape(len(chunk), -1)).astype(np.float32)
-
-    return project
-
-
-def reduce_features(
-    X: ArrayLike,
-    n_components: int = FEATURE_DIMS,
-    random_state: int = 0,
-    chunk_rows: int = 65536,
-) -> np.ndarray:
-    """PCA of the (flattened) input features: the cold-start representation.
-
-    Fitted on at most :data:`FEATURE_FIT_ROWS` rows and applied in chunks, so a
-    memory-mapped pool is never copied whole (the output is ``n x n_components`` float32).
-    Features with fewer dimensions than ``n_components`` are returned centred.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from svpkit.kernels.coldstart import reduce_features
-    >>> reduce_features(np.random.RandomState(0).randn(100, 8), n_components=3).shape
-    (100, 3)
-    """
-    X = np.asarray(X) if not hasattr(X, "reshape") else X
-    flat = X.reshape(len(X), -1)
-    n = len(flat)
-    reduce = fit_reducer(flat[feature_fit_rows(n, random_state)], n_components, random_state)
-    return np.concatenate([reduce(flat[s : s + chunk_rows]) for s in range(0, n, chunk_rows)])
-
-
 def kmeans(X: ArrayLike, n_clusters: int, seed: int, n_iter: int = 20) -> np.ndarray:
-    """Cluster labels from k-means (FAISS, else scikit-learn), seeded.
+    """Cluster labels from FAISS k-means, seeded.
 
     Examples
     --------
@@ -138,22 +73,18 @@ def kmeans(X: ArrayLike, n_clusters: int, seed: int, n_iter: int = 20) -> np.nda
     n_clusters = int(min(n_clusters, len(X)))
     if n_clusters <= 1:
         return np.zeros(len(X), dtype=np.int64)
-    faiss = faiss_or_none()
-    if faiss is not None:
-        km = faiss.Kmeans(
-            X.shape[1],
-            n_clusters,
-            niter=n_iter,
-            seed=int(seed),
-            min_points_per_centroid=1,
-            verbose=False,
-        )
-        km.train(X)
-        _, labels = km.index.search(X, 1)
-        return labels.ravel().astype(np.int64)
-    from sklearn.cluster import KMeans  # pragma: no cover - faiss-cpu is a core dependency
-
-    return KMeans(n_clusters, n_init=1, max_iter=n_iter, random_state=seed).fit_predict(X)
+    faiss = import_optional("faiss")
+    km = faiss.Kmeans(
+        X.shape[1],
+        n_clusters,
+        niter=n_iter,
+        seed=int(seed),
+        min_points_per_centroid=1,
+        verbose=False,
+    )
+    km.train(X)
+    _, labels = km.index.search(X, 1)
+    return labels.ravel().astype(np.int64)
 
 
 def typicality(X: ArrayLike, k: int = TYPICLUST_NEIGHBORS) -> np.ndarray:
@@ -357,23 +288,18 @@ def probcover_select(
     is_candidate = np.zeros(n, dtype=bool)
     is_candidate[candidates] = True
     tie = rng.permutation(n)
-    # Gains only shrink: a lazy max-heap whose stale entries are refreshed when popped.
-    heap = [(-gain[c], int(tie[c]), int(c)) for c in candidates]
-    heapq.heapify(heap)
-    picks: list[int] = []
-    while heap and len(picks) < n_select:
-        neg, t, pick = heapq.heappop(heap)
-        if -neg != gain[pick]:
-            heapq.heappush(heap, (-gain[pick], t, pick))
-            continue
-        if gain[pick] <= 0:
-            break
-        picks.append(pick)
+
+    def cover(pick: int, _: float) -> None:
         is_candidate[pick] = False
         ball = indices[indptr[pick] : indptr[pick + 1]]
         newly = ball[~covered[ball]]
         covered[newly] = True
         np.subtract.at(gain, _csr_row_entries(indptr, indices, newly), 1.0)
+
+    # Gains only shrink: lazy greedy; it stops once no candidate covers anything new.
+    picks = lazy_greedy(
+        candidates, gain.__getitem__, n_select, cover, bounds=gain[candidates], ties=tie, stop_at=0
+    )[0].tolist()
     if len(picks) < n_select:  # all covered: the rest at random
         rest = np.flatnonzero(is_candidate)
         picks.extend(rng.permutation(rest)[: n_select - len(picks)].tolist())
@@ -450,17 +376,9 @@ def maxherding_select(
         span = slice(indptr[c], indptr[c + 1])
         return float(np.maximum(data[span] - cover[indices[span]], 0.0).sum())
 
-    tie = rng.permutation(n)
-    heap = [(-gain(int(c)), int(tie[c]), int(c)) for c in candidates]
-    heapq.heapify(heap)
-    picks: list[int] = []
-    while heap and len(picks) < n_select:
-        neg, t, c = heapq.heappop(heap)
-        fresh = gain(c)
-        if heap and fresh < -heap[0][0] - 1e-12:  # stale: push back with its true gain
-            heapq.heappush(heap, (-fresh, t, c))
-            continue
-        picks.append(c)
+    def herd(c: int, _: float) -> None:
         span = slice(indptr[c], indptr[c + 1])
         np.maximum.at(cover, indices[span], data[span])
-    return np.asarray(picks, dtype=np.int64)
+
+    tie = rng.permutation(n)
+    return lazy_greedy(candidates, gain, n_select, herd, ties=tie, tolerance=1e-12)[0]

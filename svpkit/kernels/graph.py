@@ -1,18 +1,16 @@
 """Neighbour-graph kernels: a k-NN graph in linear memory and D2's message passing on it.
 
 The graph is stored as two ``(n, k)`` arrays (neighbour ids and distances): ``n * k * 12``
-bytes, never an ``n x n`` matrix. FAISS (exact, ``IndexFlatL2``) builds it when installed;
-otherwise chunked matrix products do.
+bytes, never an ``n x n`` matrix. FAISS (exact, ``IndexFlatL2``, a core dependency) builds it.
 """
 
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._optional import faiss_or_none
+from .._optional import import_optional
+from .lazy_greedy import lazy_greedy
 
 __all__ = ["knn_graph", "d2_forward", "d2_select"]
 
@@ -48,25 +46,15 @@ def knn_graph(X: ArrayLike, k: int) -> tuple[np.ndarray, np.ndarray]:
     k = int(min(k, n - 1))
     if k < 1:
         return np.empty((n, 0), np.int64), np.empty((n, 0), np.float32)
+    faiss = import_optional("faiss")
     neighbors = np.empty((n, k), dtype=np.int64)
     distances = np.empty((n, k), dtype=np.float32)
-    faiss = faiss_or_none()
-    index = None
-    if faiss is not None:
-        index = faiss.IndexFlatL2(X.shape[1])
-        index.add(X)
-    sq = np.einsum("ij,ij->i", X, X)
+    index = faiss.IndexFlatL2(X.shape[1])
+    index.add(X)
     for start in range(0, n, _CHUNK_ROWS):
         block = X[start : start + _CHUNK_ROWS]
         ids = np.arange(start, start + len(block))
-        if index is not None:
-            d2, nb = index.search(block, k + 1)
-        else:
-            full = sq[start : start + len(block), None] + sq[None, :] - 2.0 * (block @ X.T)
-            nb = np.argpartition(full, k, axis=1)[:, : k + 1]
-            d2 = np.take_along_axis(full, nb, axis=1)
-            order = np.argsort(d2, axis=1, kind="stable")
-            nb, d2 = np.take_along_axis(nb, order, 1), np.take_along_axis(d2, order, 1)
+        d2, nb = index.search(block, k + 1)
         # Drop each row itself (it is usually, but with duplicates not always, first).
         is_self = nb == ids[:, None]
         has_self = is_self.any(axis=1)
@@ -137,21 +125,13 @@ def d2_select(
     n = len(current)
     w = _edge_weights(distances, gamma)
     tie = (rng or np.random.RandomState(0)).permutation(n)
-    heap = [(-current[i], int(tie[i]), i) for i in range(n)]
-    heapq.heapify(heap)
-    chosen = np.zeros(n, dtype=bool)
-    picks = []
-    while heap and len(picks) < n_select:
-        neg, t, i = heapq.heappop(heap)
-        if chosen[i]:
-            continue
-        if -neg != current[i]:  # stale: a fresher entry was pushed when the score went down
-            continue
-        chosen[i] = True
-        picks.append(i)
-        spread = max(current[i], 0.0)  # a pick with a negative score pushes nobody up
-        for j, wij in zip(neighbors[i], w[i], strict=True):
-            if not chosen[j] and spread > 0:
-                current[j] -= wij * spread
-                heapq.heappush(heap, (-current[j], int(tie[j]), int(j)))
-    return np.asarray(picks, dtype=np.int64)
+
+    def spread(i: int, score: float) -> None:
+        # Every neighbour loses w_ij * s_i; a pick with a negative score pushes nobody up.
+        if score > 0:
+            np.subtract.at(current, neighbors[i], w[i].astype(np.float64) * score)
+
+    picks, _ = lazy_greedy(
+        np.arange(n), current.__getitem__, n_select, spread, bounds=current, ties=tie
+    )
+    return picks

@@ -20,8 +20,10 @@ from typing import Literal, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import InvalidParameterError, StrOptions, validate_params
 
-from .._optional import faiss_or_none
+from .._optional import import_optional
+from .._validation import Count
 from ..utils import cuda_available
 from . import pruned_assign
 from .lazy_kcenters import _PickCounter, lazy_traversal
@@ -169,8 +171,8 @@ def _brute_nearest(
     GEMM otherwise) and the half squared distance; ``half``/``half_c`` are half squared norms."""
     nearest = np.empty(X.shape[0], dtype=np.int64)
     out = np.empty(X.shape[0], dtype=X.dtype)
-    faiss = faiss_or_none()
-    if faiss is not None and X.dtype == np.float32:
+    if X.dtype == np.float32:
+        faiss = import_optional("faiss")  # imported here: `import svpkit` stays light
         index = faiss.IndexFlatL2(X.shape[1])
         index.add(np.ascontiguousarray(C, dtype=np.float32))
         for start in range(0, X.shape[0], _CHUNK_ROWS):
@@ -319,6 +321,20 @@ def _traverse_torch(X, half, mind, n_picks, first, device, progress=None):
     return picks, radii
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "n_centers": [Count(0, None, closed="left")],
+        "already_selected": ["array-like", None],
+        "random_state": ["random_state"],
+        "backend": [StrOptions({"auto", "numpy", "torch"})],
+        "device": [str],
+        "algorithm": [StrOptions({"auto", "lazy", "plain"})],
+        "existing_as": [StrOptions({"picks", "search"})],
+        "progress": [callable, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def greedy_kcenters(
     X: ArrayLike,
     n_centers: int,
@@ -393,27 +409,20 @@ def greedy_kcenters(
     """
     X = _as_matrix(X)
     n = X.shape[0]
-    if isinstance(n_centers, bool) or not isinstance(n_centers, (int, np.integer)):
-        raise TypeError(f"n_centers must be an int; got {n_centers!r}.")
     existing = (
         np.unique(np.asarray(already_selected, dtype=np.int64))
         if already_selected is not None
         else np.empty(0, dtype=np.int64)
     )
+    # What depends on X (the parameters' types and choices are checked by validate_params).
     if existing.size and (existing.min() < 0 or existing.max() >= n):
-        raise ValueError(f"already_selected holds indices outside [0, {n}).")
+        raise InvalidParameterError(f"already_selected holds indices outside [0, {n}).")
     available = n - existing.size
-    if n_centers < 0 or n_centers > available:
-        raise ValueError(
+    if n_centers > available:
+        raise InvalidParameterError(
             f"n_centers={n_centers} must be between 0 and the {available} rows that are not "
             "already selected."
         )
-    if backend not in ("auto", "numpy", "torch"):
-        raise ValueError(f"backend must be 'auto', 'numpy' or 'torch'; got {backend!r}.")
-    if algorithm not in ("auto", "lazy", "plain"):
-        raise ValueError(f"algorithm must be 'auto', 'lazy' or 'plain'; got {algorithm!r}.")
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a callable taking an int, or None; got {progress!r}.")
     half = _half_sq_norms(X)  # validates the pool too
     if n_centers == 0:
         return KCentersResult(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64))
@@ -423,8 +432,6 @@ def greedy_kcenters(
     lazy = not use_torch and (
         algorithm == "lazy" or (algorithm == "auto" and use_lazy_engine(n, X.shape[1], n_centers))
     )
-    if existing_as not in ("picks", "search"):
-        raise ValueError(f"existing_as must be 'picks' or 'search'; got {existing_as!r}.")
     if lazy and existing_as == "search" and existing.size:
         mind = _min_half_sq_dist_to(X, half, existing)
         mind[existing] = -1.0
@@ -527,6 +534,15 @@ def _lazy_seconds(n: int, d: int, k: int, itemsize: int) -> tuple[float, float]:
     return out[0], out[1]
 
 
+@validate_params(
+    {
+        "n_samples": [Count(1, None, closed="left")],
+        "n_features": [Count(1, None, closed="left")],
+        "n_centers": [Count(0, None, closed="left")],
+        "dtype": [StrOptions({"float32", "float64"})],
+    },
+    prefer_skip_nested_validation=True,
+)
 def estimate_resources(
     n_samples: int, n_features: int, n_centers: int, *, dtype: str = "float32"
 ) -> dict[str, float | str]:
@@ -579,15 +595,10 @@ def estimate_resources(
     >>> est["algorithm"], round(est["seconds_low"], 1), round(est["seconds_high"], 1)
     ('lazy', 2.7, 13.7)
     """
-    for name, value in (("n_samples", n_samples), ("n_features", n_features)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int; got {value!r}.")
-    if isinstance(n_centers, bool) or not isinstance(n_centers, (int, np.integer)):
-        raise ValueError(f"n_centers must be an int; got {n_centers!r}.")
-    if not 0 <= n_centers <= n_samples:
-        raise ValueError(f"n_centers={n_centers} must be between 0 and n_samples={n_samples}.")
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
+    if n_centers > n_samples:
+        raise InvalidParameterError(
+            f"n_centers={n_centers} must be between 0 and n_samples={n_samples}."
+        )
     n, d, k = int(n_samples), int(n_features), int(n_centers)
     itemsize = np.dtype(dtype).itemsize
     pool = n * d * itemsize

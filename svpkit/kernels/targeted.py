@@ -24,12 +24,11 @@ max-heap gives the exact greedy picks.
 
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .ann import build_index, search_index
+from .lazy_greedy import lazy_greedy
 
 __all__ = ["targeted_select", "QUERY_NEIGHBORS"]
 
@@ -124,18 +123,9 @@ def targeted_select(
         lo, hi = starts[j], starts[j + 1]
         return float(np.maximum(s_of[lo:hi] - covered[q_of[lo:hi]], 0.0).sum() + modular[j])
 
-    initial = modular + np.bincount(c_of, weights=s_of, minlength=n)
-    heap = [(-float(g), j) for j, g in enumerate(initial)]
-    heapq.heapify(heap)
-    picks, gains = [], []
-    while heap and len(picks) < n_select:
-        _, j = heapq.heappop(heap)
-        current = gain(j)
-        if heap and current < -heap[0][0] - 1e-12:  # stale bound: re-queue (lazy greedy)
-            heapq.heappush(heap, (-current, j))
-            continue
-        picks.append(j)
-        gains.append(current)
+    def cover(j: int, _: float) -> None:
         lo, hi = starts[j], starts[j + 1]
         np.maximum.at(covered, q_of[lo:hi], s_of[lo:hi])
-    return np.asarray(picks, dtype=np.int64), np.asarray(gains)
+
+    initial = modular + np.bincount(c_of, weights=s_of, minlength=n)
+    return lazy_greedy(np.arange(n), gain, n_select, cover, bounds=initial, tolerance=1e-12)

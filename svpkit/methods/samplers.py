@@ -10,11 +10,14 @@ rest by score: the cut depends on the budget, so it is no longer one fraction-in
 
 from __future__ import annotations
 
-from typing import Any
+from numbers import Real
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._validation import Count
 from ._types import RankContext, Ranking
 
 __all__ = ["Sampler", "CCSSampler", "BetaSampler", "resolve_sampler", "keep", "SAMPLERS"]
@@ -126,17 +129,21 @@ class CCSSampler(Sampler):
     360
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "beta": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "n_strata": [Count(1, None, closed="left")],
+    }
+
     def __init__(self, beta: float | str = "auto", n_strata: int = 50) -> None:
         self.beta = beta
         self.n_strata = n_strata
 
     def sample(self, ctx: RankContext, scores: np.ndarray) -> np.ndarray:
+        self._validate_params()
         n, budget = len(ctx.candidates), ctx.n_select
         if budget >= n:
             return ctx.candidates[ctx.rng.permutation(n)]
         beta = ccs_beta(budget / n) if self.beta == "auto" else float(self.beta)
-        if not 0 <= beta < 1:
-            raise ValueError(f"CCSSampler: beta must be in [0, 1) or 'auto'; got {self.beta!r}.")
         n_drop = min(int(beta * n), n - budget)  # never drop below the budget
         hardest_first = np.lexsort((ctx.rng.permutation(n), -scores))
         pool = np.sort(hardest_first[n_drop:])

@@ -11,16 +11,20 @@ The irreducible losses are computed once, before training.
 from __future__ import annotations
 
 import math
-from typing import Any
+from numbers import Real
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import HasMethods, Interval, validate_parameter_constraints
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
-from .pruning import override_during_fit, restore_after_fit
+from .._validation import Count
+from ..utils import derive_seed, fit_seeded
+from ._overrides import override_during_fit, restore_after_fit
 
 __all__ = ["RhoLossSelection"]
 
@@ -101,7 +105,9 @@ class RhoLossSelection(Callback):
         labels it gives part of the gain back (30% flipped: +4.7 pp instead of +7.5 pp over
         uniform training); ``anneal=0`` is the paper's method, for data known to be noisy.
     random_state : int or None, default=None
-        Seeds the holdout split, the default model and the large batches.
+        Seeds the holdout split, the large batches and the irreducible-loss models trained
+        here (through :func:`~svpkit.utils.fit_seeded`: a model whose own ``random_state`` is
+        set keeps it).
 
     Attributes
     ----------
@@ -130,6 +136,15 @@ class RhoLossSelection(Callback):
     (100, 400)
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "selection_ratio": [Interval(Real, 0, 1, closed="right")],
+        "irreducible_model": [HasMethods(["predict_proba"]), None],
+        "holdout": [Interval(Real, 0, 1, closed="neither"), None],
+        "noisy_share": [Interval(Real, 0, 1, closed="neither")],
+        "anneal": [Interval(Real, 0, 1, closed="both")],
+        "random_state": [Count(0, 2**32 - 1, closed="both"), None],
+    }
+
     def __init__(
         self,
         selection_ratio: float = 0.1,
@@ -148,12 +163,9 @@ class RhoLossSelection(Callback):
 
     # -- set-up --------------------------------------------------------------------------
     def _check(self, net: Any) -> None:
-        if not 0.0 < float(self.selection_ratio) <= 1.0:
-            raise ValueError(f"selection_ratio must be in (0, 1]; got {self.selection_ratio!r}.")
-        if not 0.0 <= float(self.anneal) <= 1.0:
-            raise ValueError(f"anneal must be in [0, 1]; got {self.anneal!r}.")
-        if self.holdout is not None and not 0.0 < float(self.holdout) < 1.0:
-            raise ValueError(f"holdout must be None or in (0, 1); got {self.holdout!r}.")
+        validate_parameter_constraints(
+            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+        )
         if getattr(net, "train_split", None) is not None:
             raise ValueError(
                 "RhoLossSelection needs train_split=None: it indexes the training rows itself."
@@ -181,11 +193,7 @@ class RhoLossSelection(Callback):
             return _minus_log_p(template, X, y), np.arange(n)
 
         def fitted(rows: np.ndarray) -> Any:
-            seed = int(self.rng_.randint(np.iinfo(np.int32).max))
-            model = clone(template)
-            if "random_state" in model.get_params():
-                model.set_params(random_state=seed)
-            return model.fit(_rows(X, rows), y[rows])
+            return fit_seeded(clone(template), _rows(X, rows), y[rows], derive_seed(self.rng_))
 
         order = self.rng_.permutation(n)
         if self.holdout is None:  # cross-fitted: each half scored by a model of the other half

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..kernels.coldstart import feature_fit_rows, fit_reducer
+from ..kernels.features import feature_fit_rows, fit_reducer
 from ..methods import TRAINING_OUTPUTS, PoolOutputs
 from .base import Pool, Readout, check_pool_array
 from .outputs import read_outputs, train_proxy

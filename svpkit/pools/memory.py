@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_memory, validate_data
 
 from .. import _validation as v
 from .._validation import check_finite
-from ..kernels.coldstart import reduce_features
+from ..kernels.features import reduce_features
 from ..methods import PoolOutputs
 from .base import Pool, Readout, check_pool_array
 from .outputs import read_outputs, train_and_read, train_proxy

@@ -16,12 +16,12 @@ from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, ClassVar
 
-import joblib
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import sampled_rows_fingerprint
 from ..kernels.ann import (
     INDEX_KINDS,
     build_index,
@@ -45,16 +45,9 @@ _KEY_ROWS = 1024
 
 
 def _pool_key(X: Any, n_rows: int) -> str:
-    """A cheap identity of a pool: its shape and a hash of evenly spaced rows (hashing a
-    whole 5 GB pool each round would cost a read of it)."""
-    from .._validation import take_rows
-
-    shape = tuple(np.shape(X)) if hasattr(X, "shape") else (n_rows,)
-    rows = np.unique(np.linspace(0, n_rows - 1, min(n_rows, _KEY_ROWS)).astype(np.int64))
-    sample = take_rows(X, rows)
-    if type(sample).__module__.startswith("dask"):
-        sample = sample.compute()
-    return joblib.hash((shape, sample))
+    """The identity of the pool an index was built on (saved with it; its definition is
+    :func:`~svpkit._validation.sampled_rows_fingerprint` of :data:`_KEY_ROWS` rows)."""
+    return sampled_rows_fingerprint(X, _KEY_ROWS, n_rows)
 
 
 def _vectors_of(X: Any) -> Any:

@@ -99,14 +99,14 @@ def test_float64_takes_longer_and_more_memory():
 @pytest.mark.parametrize(
     ("args", "kwargs", "match"),
     [
-        ((0, 5, 1), {}, "n_samples must be a positive int"),
-        ((10, 0, 1), {}, "n_features must be a positive int"),
-        ((True, 5, 1), {}, "n_samples must be a positive int"),
-        ((10.0, 5, 1), {}, "n_samples must be a positive int"),
-        ((10, 5, 1.5), {}, "n_centers must be an int"),
-        ((10, 5, False), {}, "n_centers must be an int"),
+        ((0, 5, 1), {}, r"'n_samples' .* must be an int in the range \[1, inf\)"),
+        ((10, 0, 1), {}, r"'n_features' .* must be an int in the range \[1, inf\)"),
+        ((True, 5, 1), {}, r"'n_samples' .* must be an int in the range \[1, inf\)"),
+        ((10.0, 5, 1), {}, r"'n_samples' .* must be an int in the range \[1, inf\)"),
+        ((10, 5, 1.5), {}, "'n_centers' .* must be an int"),
+        ((10, 5, False), {}, "'n_centers' .* must be an int"),
         ((10, 5, 11), {}, "n_centers=11"),
-        ((10, 5, -1), {}, "n_centers=-1"),
+        ((10, 5, -1), {}, r"'n_centers' .* must be an int in the range \[0, inf\)\. Got -1"),
         ((10, 5, 1), {"dtype": "int8"}, "dtype"),
     ],
 )

@@ -58,5 +58,5 @@ def test_progress_no_picks_no_call_and_bad_callback(pool):
     calls = []
     assert len(greedy_kcenters(pool, 0, progress=calls.append).indices) == 0
     assert calls == []
-    with pytest.raises(TypeError, match="progress must be a callable"):
+    with pytest.raises(TypeError, match="'progress' parameter .* must be a callable"):
         greedy_kcenters(pool, 3, progress=5)

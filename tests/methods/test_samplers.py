@@ -100,7 +100,7 @@ def test_sampler_errors(digits):
         CoresetSelector(method="random", sampler="nope").fit(X, y)
     with pytest.raises(ValueError, match="does not score every candidate"):
         CoresetSelector(logreg(), method="kcenters", sampler="ccs", fraction=0.2).fit(X, y)
-    with pytest.raises(ValueError, match="beta must be in"):
+    with pytest.raises(ValueError, match=r"'beta' parameter of CCSSampler .* range \[0\.0, 1\.0\)"):
         CoresetSelector(logreg(), method="margin", sampler=CCSSampler(beta=2.0)).fit(X, y)
 
 
@@ -108,3 +108,11 @@ def test_sampler_is_a_grid_searchable_parameter():
     sel = CoresetSelector(sampler=CCSSampler(beta=0.1))
     assert sel.get_params()["sampler__beta"] == 0.1
     assert sel.set_params(sampler__n_strata=5).sampler.n_strata == 5
+
+
+@pytest.mark.parametrize("params", [{"beta": "high"}, {"n_strata": 0}, {"n_strata": True}])
+def test_ccs_parameters_get_one_error_type(params):
+    with pytest.raises(
+        InvalidParameterError, match=f"'{next(iter(params))}' parameter of CCSSampler"
+    ):
+        CCSSampler(**params).sample(_ctx(1000, 100), np.arange(1000.0))

@@ -157,14 +157,31 @@ def test_pickles_and_grid_searches_the_ratio(blobs):
 
 def test_bad_parameters_are_refused(blobs):
     X, _, y_noisy, _ = blobs
-    with pytest.raises(ValueError, match="selection_ratio must be in"):
+    in_range = "' parameter of RhoLossSelection must be a float in the range "
+    with pytest.raises(ValueError, match=r"'selection_ratio" + in_range + r"\(0\.0, 1\.0\]"):
         plain_net(RhoLossSelection(0.0)).fit(X, y_noisy)
-    with pytest.raises(ValueError, match="holdout must be None or in"):
+    with pytest.raises(ValueError, match=r"'holdout" + in_range + r"\(0\.0, 1\.0\) or None"):
         plain_net(RhoLossSelection(0.5, holdout=1.0)).fit(X, y_noisy)
     with pytest.raises(ValueError, match="train_split=None"):
         plain_net(RhoLossSelection(0.5), train_split=5).fit(X, y_noisy)
-    with pytest.raises(ValueError, match="anneal must be in"):
+    with pytest.raises(ValueError, match=r"'anneal" + in_range + r"\[0\.0, 1\.0\]"):
         plain_net(RhoLossSelection(0.5, anneal=1.5)).fit(X, y_noisy)
+
+
+def test_bad_parameters_get_one_error_type(blobs):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, _, y_noisy, _ = blobs
+    bad = [
+        {"selection_ratio": "half"},
+        {"noisy_share": 0.0},
+        {"irreducible_model": object()},  # no predict_proba
+        {"random_state": -1},
+        {"random_state": True},
+    ]
+    for params in bad:
+        with pytest.raises(InvalidParameterError, match=f"'{next(iter(params))}' parameter"):
+            plain_net(RhoLossSelection(**params)).fit(X, y_noisy)
 
 
 def test_an_unfitted_model_is_cross_fitted_on_halves(blobs):
@@ -226,3 +243,33 @@ def test_annealing_trains_on_the_rows_selection_skips(blobs):
         share[anneal] = rho.gradient_counts_[flipped].sum() / rho.gradient_counts_.sum()
     assert share[0.0] < 0.5 * flipped.mean()
     assert abs(share[1.0] - flipped.mean()) < 0.08  # anneal=1: plain random batches
+
+
+class _SeedRecorder(LogisticRegression):
+    """Records the random_state each fitted copy was trained with."""
+
+    seen: list = []
+
+    def fit(self, X, y, sample_weight=None):
+        _SeedRecorder.seen.append(self.random_state)
+        return super().fit(X, y, sample_weight)
+
+
+def test_irreducible_models_are_seeded_by_fit_seeded(blobs):
+    # One seeding rule: an unset random_state gets a seed drawn from the callback's stream, a
+    # set one is kept (svpkit.utils.fit_seeded).
+    X, _, y_noisy, _ = blobs
+    _SeedRecorder.seen = []
+    rho = RhoLossSelection(0.5, irreducible_model=_SeedRecorder(), random_state=0)
+    plain_net(rho, max_epochs=1).fit(X, y_noisy)
+    first = list(_SeedRecorder.seen)
+    assert len(first) == 2 and None not in first and first[0] != first[1]
+    _SeedRecorder.seen = []
+    plain_net(
+        RhoLossSelection(0.5, irreducible_model=_SeedRecorder(), random_state=0), max_epochs=1
+    ).fit(X, y_noisy)
+    assert _SeedRecorder.seen == first  # the same random_state, the same seeds
+    _SeedRecorder.seen = []
+    rho = RhoLossSelection(0.5, irreducible_model=_SeedRecorder(random_state=7), random_state=0)
+    plain_net(rho, max_epochs=1).fit(X, y_noisy)
+    assert _SeedRecorder.seen == [7, 7]
