@@ -5,9 +5,15 @@ ships no benchmarks). Run one from the repository root as a module::
 
     python -m benchmarks.kcenters --quick      # or: svpkit bench kcenters --quick
 
-Layout: one module per benchmark (``benchmarks/<name>.py``: what it measures and its
-command line; most also hold how their page is written), and :mod:`benchmarks.common` for what
-they share, one concern per module, so no script imports another and none edits ``sys.path``.
-Results land in ``benchmarks/results/`` (JSON and plots); the docs site renders each benchmark's
-page from its JSON at build time (``docs/_ext/benchmark_pages.py``).
+Layout: one module per benchmark (``benchmarks/<name>.py``), and :mod:`benchmarks.common` for
+what they share, one concern per module, so no benchmark imports another and none edits
+``sys.path``. Why a package run with ``-m`` rather than loose scripts: shared code imports the
+ordinary way, tests and the docs import a benchmark by name, and nothing depends on the working
+directory's place on ``sys.path``.
+
+Within a benchmark module, running and rendering are separate functions: ``main`` and the
+``run*`` functions measure and write ``benchmarks/results/<name>.json``; ``render_page(results)``
+(and the plots) read only those results. Training code (torch, skorch, svpkit's estimators) is
+imported inside the functions that train, so the docs build renders every page from the results
+files without loading it (``tests/test_benchmarks_common.py`` checks).
 """
