@@ -233,8 +233,8 @@ def read_results(name: str, folder: Path = RESULTS) -> Any:
     Examples
     --------
     >>> from benchmarks.common.results import read_results
-    >>> read_results("kcenters")["command"]
-    'python benchmarks/kcenters.py'
+    >>> sorted(read_results("kcenters"))
+    ['command', 'environment', 'rows']
     """
     return json.loads((folder / f"{name}.json").read_text())
 
