@@ -14,7 +14,7 @@ After every round the target is trained on the labels so far and scored on a hel
 Data-selection runtime is everything the selector does across rounds (proxy training, scoring,
 selection); target evaluation is not part of it.
 
-Run ``python benchmarks/active_learning.py`` (about 15 minutes on 2 CPU cores) or ``--quick``
+Run ``python -m benchmarks.active_learning`` (about 15 minutes on 2 CPU cores) or ``--quick``
 (under a minute). Writes ``benchmarks/results/active_learning.json`` and ``.png`` and
 ``benchmarks/results/active_learning.json``.
 """
@@ -25,29 +25,21 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
-from svpkit import ProxySelector, make_default_proxy, make_proxy
-from svpkit.active import PAPER_SCHEDULE, ActiveLearningLoop
-from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
-from svpkit.datasets import load_image_dataset
-from svpkit.nn import ProxyNet, SmallCNN
+from benchmarks.common.data import load
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import RESULTS, benchmark_parser, publish
+from benchmarks.common.targets import cnn_target
 
-RESULTS = Path(__file__).resolve().parent / "results"
+if TYPE_CHECKING:  # training code is imported where it runs, not to render a page
+    from svpkit import ProxySelector
+    from svpkit.nn import ProxyNet
+
 MODES = ("target", "proxy-mlp", "proxy-fewer-epochs")
-
-
-def make_target(image_shape, epochs: int) -> ProxyNet:
-    return ProxyNet(
-        SmallCNN,
-        module__image_shape=image_shape,
-        module__width=16,
-        max_epochs=epochs,
-        lr=2e-3,
-        batch_size=64,
-    )
 
 
 def modes_for(method: str) -> tuple[str, ...]:
@@ -55,6 +47,8 @@ def modes_for(method: str) -> tuple[str, ...]:
 
 
 def make_selector(mode: str, method: str, target: ProxyNet) -> ProxySelector:
+    from svpkit import ProxySelector, make_default_proxy, make_proxy
+
     if mode == "target" or method == "random":
         proxy = None  # replaced by the target itself (baseline=True)
     elif mode == "proxy-mlp":
@@ -65,14 +59,12 @@ def make_selector(mode: str, method: str, target: ProxyNet) -> ProxySelector:
 
 
 def run_one(dataset, method, mode, seed, target_epochs, max_pool=None) -> dict:
-    data = load_image_dataset(dataset)
-    X, y = data.X, data.y
-    X_pool, X_test, y_pool, y_test = train_test_split(
-        X, y, test_size=0.2, stratify=y, random_state=seed
-    )
+    from svpkit.active import PAPER_SCHEDULE, ActiveLearningLoop
+
+    X_pool, X_test, y_pool, y_test, image_shape = load(dataset, test_size=0.2, seed=seed)
     if max_pool is not None:
         X_pool, y_pool = X_pool[:max_pool], y_pool[:max_pool]
-    target = make_target(data.image_shape, target_epochs)
+    target = cnn_target(image_shape, target_epochs)
     loop = ActiveLearningLoop(
         make_selector(mode, method, target),
         **PAPER_SCHEDULE,
@@ -176,7 +168,8 @@ def markdown(summary: list[dict], command: str, env: dict, runs: list[dict] | No
     lines = [
         "# Active learning: proxy selection vs the target as its own selector",
         "",
-        f"Command: `{command}`. Machine: {env['cpu_count']} CPU cores, no GPU, torch "
+        f"Command: `{shown_command(command)}`. "
+        f"Machine: {env['cpu_count']} CPU cores, no GPU, torch "
         f"{env['versions']['torch']} ({env['torch_threads']} threads).",
         "",
         "Schedule: the SVP paper's (2% random start, to 10%, then +10% per round to 50% of the "
@@ -300,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
     summary = summarise(runs)
     env = environment()
-    command = "python benchmarks/active_learning.py" + (" --quick" if args.quick else "")
+    command = "python -m benchmarks.active_learning" + (" --quick" if args.quick else "")
     payload = {"command": command, "environment": env, "summary": summary, "runs": runs}
     prefix = publish(args, "active_learning", payload, render_page(payload))
     plot(runs, summary, prefix.with_suffix(".png"))

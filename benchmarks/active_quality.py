@@ -23,7 +23,7 @@ Reported per (dataset, target, arm, round): mean accuracy, the mean paired diffe
 random in percentage points and wins/seeds; the area under the learning curve; selection
 seconds. Resumable: every (dataset, arm, seed) is appended to
 ``benchmarks/results/active_quality_runs.jsonl`` and skipped when there.
-``python benchmarks/active_quality.py [--datasets ...] [--arms ...] [--seeds N]``
+``python -m benchmarks.active_quality [--datasets ...] [--arms ...] [--seeds N]``
 (``--rerun`` runs the given arms again; the summary reads the last record of each); ``--quick``
 (digits, 3 rounds, 1 seed, a few arms; writes to a temporary folder); ``--summarise`` rebuilds
 the JSON and plot from the runs file.
@@ -37,22 +37,25 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 
-from svpkit import ProxySelector
-from svpkit.active import ActiveLearningLoop
-from svpkit.benchmarking import (
+from benchmarks.common.data import Split, load
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import (
+    RESULTS,
+    ROOT,
     append_run,
     benchmark_parser,
-    environment,
     publish,
-    pyplot,
+    read_results,
     read_runs,
     runs_file,
-    save_figure,
+    write_json,
 )
+from benchmarks.common.targets import cnn_target, tfidf_target
+from svpkit import ProxySelector
+from svpkit.active import ActiveLearningLoop
 
-RESULTS = Path(__file__).resolve().parent / "results"
 NAME = "active_quality"
 #: Labeled rows after each round (round 0 first).
 SCHEDULES = {
@@ -130,51 +133,24 @@ CNN_ARMS = (
 )
 
 
-def load(dataset: str, seed: int):
-    if dataset == "text":
-        from svpkit.datasets import load_text_dataset
-
-        data = load_text_dataset("rotten_tomatoes")
-        X = np.asarray(data.texts, dtype=object)
-        X_pool, X_test, y_pool, y_test = train_test_split(
-            X, data.y, test_size=0.2, stratify=data.y, random_state=seed
-        )
-        return X_pool, X_test, y_pool, y_test, None
-    from svpkit.datasets import load_image_dataset
-
-    data = load_image_dataset(dataset.split("-")[0])
-    X = data.X.reshape(len(data.X), -1).astype(np.float32)
-    X_pool, X_test, y_pool, y_test = train_test_split(
-        X, data.y, test_size=0.2, stratify=data.y, random_state=seed
-    )
-    return X_pool, X_test, y_pool, y_test, data.image_shape
+def split_for(dataset: str, seed: int) -> Split:
+    """The seeded 80/20 split of one of this benchmark's datasets (``text``: Rotten Tomatoes;
+    ``mnist-<schedule>``: the MNIST sample under another schedule)."""
+    name = "rotten_tomatoes" if dataset == "text" else dataset.split("-")[0]
+    return load(name, test_size=0.2, seed=seed)
 
 
-def make_target(kind: str, image_shape, seed: int, n_rows: int, quick: bool = False):
+def target_for(kind: str, image_shape, seed: int, n_rows: int, quick: bool = False):
+    """The target ``kind`` trained on ``n_rows`` labels (the CNN: as many gradient steps at
+    every budget)."""
     if kind == "logreg" and image_shape is None:  # text: the text benchmark's target
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import make_pipeline
-
-        return make_pipeline(
-            TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True),
-            LogisticRegression(max_iter=1000, C=10.0),
-        )
+        return tfidf_target(min_df=1)
     if kind == "logreg":
         return LogisticRegression(max_iter=1000)
-    from svpkit.nn import ProxyNet, SmallCNN
-
     batch = 32
     steps_per_epoch = -(-n_rows // batch)
     epochs = max(1, (20 if quick else CNN_STEPS) // steps_per_epoch)
-    return ProxyNet(
-        SmallCNN,
-        module__image_shape=image_shape,
-        module__width=16,
-        max_epochs=epochs,
-        lr=2e-3,
-        batch_size=batch,
-        random_state=seed,
-    )
+    return cnn_target(image_shape, epochs, batch_size=batch, seed=seed)
 
 
 def _skal_rounds(strategy: str, X_pool, y_pool, sizes, seed):
@@ -248,7 +224,7 @@ def _svpkit_rounds(params: dict, X_pool, y_pool, sizes, seed):
 
 
 def run_one(dataset: str, arm: str, seed: int, quick: bool = False) -> dict:
-    X_pool, X_test, y_pool, y_test, shape = load(dataset, seed)
+    X_pool, X_test, y_pool, y_test, shape = split_for(dataset, seed)
     sizes = SCHEDULES[dataset][: 3 if quick else None]
     spec = ARMS[arm]
     start = time.perf_counter()
@@ -262,7 +238,7 @@ def run_one(dataset: str, arm: str, seed: int, quick: bool = False) -> dict:
         for kind in TARGETS:
             if kind == "cnn" and (arm not in CNN_ARMS or shape is None):
                 continue
-            target = make_target(kind, shape, seed, len(rows), quick)
+            target = target_for(kind, shape, seed, len(rows), quick)
             if len(np.unique(y_pool[rows])) < 2:  # a one-class set trains nothing useful
                 r[kind] = float(np.mean(y_test == y_pool[rows][0]))
                 continue
@@ -282,10 +258,9 @@ def run_one(dataset: str, arm: str, seed: int, quick: bool = False) -> dict:
 _MEMORY_PROBE = """
 import json, resource, sys, tracemalloc
 import numpy as np
-sys.path.insert(0, {bench!r})
-import active_quality as aq
+from benchmarks.active_quality import split_for
 from svpkit import ProxySelector
-X_pool, _, y_pool, _, _ = aq.load("mnist", {seed})
+X_pool, _, y_pool, _, _ = split_for("mnist", {seed})
 y = np.full(len(y_pool), -1)
 rows = np.random.RandomState({seed}).choice(len(y), 300, replace=False)
 y[rows] = y_pool[rows]
@@ -307,9 +282,9 @@ def memory_check(seed: int = 0) -> dict:
 
     out = {}
     for method in ("margin", "badge"):
-        code = _MEMORY_PROBE.format(bench=str(Path(__file__).parent), seed=seed, method=method)
-        result = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        code = _MEMORY_PROBE.format(seed=seed, method=method)
+        result = subprocess.run(  # from the checkout's root, where ``benchmarks`` imports
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
         )
         out[method] = json.loads(result.stdout.strip().splitlines()[-1])
     return out
@@ -325,7 +300,7 @@ def timing_check(seed: int = 0, repeats: int = 5) -> dict:
     inside the call."""
     from svpkit.pools import memory
 
-    X_pool, _, y_pool, _, _ = load("mnist", seed)
+    X_pool, _, y_pool, _, _ = split_for("mnist", seed)
     rng = np.random.RandomState(seed)
     labeled = rng.choice(len(y_pool), 100, replace=False)
     y = np.full(len(y_pool), -1)
@@ -442,7 +417,7 @@ def page(summary: list[dict], command: str, memory: dict | None, timing: dict | 
     lines = [
         "# Active learning from zero labels: paired against random",
         "",
-        f"Command: `{command}` (then `--summarise`). Generated from "
+        f"Command: `{shown_command(command)}` (then `--summarise`). Generated from "
         "`benchmarks/results/active_quality.json`; do not edit by hand.",
         "",
         "Every arm starts with no label; round 0 is picked by the arm when it needs no label "
@@ -665,33 +640,20 @@ def main(argv: list[str] | None = None) -> None:
                         f"{last['logreg']:.3f}",
                         flush=True,
                     )
-    memory_file = path.parent / f"{NAME}_memory.json"
-    if args.memory:
-        import json
-
-        memory_file.write_text(json.dumps(memory_check()))
-    memory = None
-    if memory_file.exists():
-        import json
-
-        memory = json.loads(memory_file.read_text())
-    timing_file = path.parent / f"{NAME}_timing.json"
-    if args.timing:
-        import json
-
-        timing_file.write_text(json.dumps(timing_check()))
-    timing = None
-    if timing_file.exists():
-        import json
-
-        timing = json.loads(timing_file.read_text())
+    # Side measurements, kept beside the runs file and folded into the published results.
+    extras = {}
+    for part, measure in (("memory", memory_check), ("timing", timing_check)):
+        stem = f"{NAME}_{part}"
+        if getattr(args, part):
+            write_json(path.parent / f"{stem}.json", measure())
+        exists = (path.parent / f"{stem}.json").exists()
+        extras[part] = read_results(stem, path.parent) if exists else None
     summary = summarise(read_runs(path))
-    command = "python benchmarks/active_quality.py" + (
+    command = "python -m benchmarks.active_quality" + (
         " --quick" if args.quick else " --memory --timing"
     )
     payload = {"command": command, "environment": environment(), "summary": summary}
-    payload["memory"] = memory
-    payload["timing"] = timing
+    payload.update(extras)
     prefix = publish(args, NAME, payload, render_page(payload))
     plot(summary, prefix)
 

@@ -7,7 +7,7 @@ the same greedy k-centers problem in child processes with the variables as inher
 them removed, alternating (the host is noisy), and reports the best time of each along with a
 plain SGEMM rate.
 
-Run ``python benchmarks/blas_env.py`` (about a minute) or ``--quick``. Writes
+Run ``python -m benchmarks.blas_env`` (about a minute) or ``--quick``. Writes
 ``benchmarks/results/blas_env.json``/``.png`` (the docs site renders its page from the JSON).
 """
 
@@ -19,9 +19,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import RESULTS, benchmark_parser, publish
 
-RESULTS = Path(__file__).resolve().parent / "results"
 VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 CHILD = """
@@ -66,7 +67,8 @@ def render_page(results: dict) -> str:
         [
             "# OpenBLAS settings and the k-centers engine",
             "",
-            f"Command: `{command}`; {env['cpu_count']} CPU cores. Inherited variables: "
+            f"Command: `{shown_command(command)}`; "
+            f"{env['cpu_count']} CPU cores. Inherited variables: "
             + ", ".join(f"`{k_}={v}`" for k_, v in inherited.items())
             + f". Greedy k-centers (lazy engine), float32, n = {n:,}, d = {d}, k = {k}; "
             f"best of {rounds} alternating child processes each.",
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         kind: best["inherited"][f"{kind}_seconds"] / best["removed"][f"{kind}_seconds"]
         for kind in kinds
     }
-    command = "python benchmarks/blas_env.py" + (" --quick" if args.quick else "")
+    command = "python -m benchmarks.blas_env" + (" --quick" if args.quick else "")
     payload = {
         "command": command,
         "environment": env,

@@ -10,7 +10,7 @@ subsets are the reference band.
 Also measured: proxy/target agreement, the Spearman rank correlation of each proxy's scores with
 the target-as-selector's scores, and the overlap of their selections at 50%.
 
-Run ``python benchmarks/coreset.py`` (about 25 minutes on 2 CPU cores) or ``--quick`` (under 3
+Run ``python -m benchmarks.coreset`` (about 25 minutes on 2 CPU cores) or ``--quick`` (under 3
 minutes). Writes ``benchmarks/results/coreset.json`` and PNG plots (the docs site renders its
 page from the JSON).
 """
@@ -21,35 +21,29 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.stats import spearmanr
-from sklearn.model_selection import train_test_split
 
-from svpkit import CoresetSelector, make_proxy
-from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
-from svpkit.datasets import load_image_dataset
-from svpkit.nn import ProxyNet, SmallCNN
-from svpkit.utils import torch_seed_scope
+from benchmarks.common.data import load
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import RESULTS, benchmark_parser, publish
+from benchmarks.common.targets import cnn_target
 
-RESULTS = Path(__file__).resolve().parent / "results"
+if TYPE_CHECKING:  # training code is imported where it runs, not to render a page
+    from svpkit import CoresetSelector
+    from svpkit.nn import ProxyNet
+
 FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 METHODS = ("forgetting", "least_confidence", "entropy", "margin", "kcenters")
 SELECTORS = ("target", "proxy-narrow", "proxy-fewer-epochs")
 
 
-def make_target(image_shape, epochs: int, width: int = 16) -> ProxyNet:
-    return ProxyNet(
-        SmallCNN,
-        module__image_shape=image_shape,
-        module__width=width,
-        max_epochs=epochs,
-        lr=2e-3,
-        batch_size=64,
-    )
-
-
 def make_selector_net(kind: str, target: ProxyNet, proxy_epochs: int) -> ProxyNet:
+    from svpkit import make_proxy
+
     if kind == "target":
         return target
     if kind == "proxy-narrow":
@@ -58,6 +52,8 @@ def make_selector_net(kind: str, target: ProxyNet, proxy_epochs: int) -> ProxyNe
 
 
 def train_target(target: ProxyNet, X, y, X_test, y_test, seed: int) -> tuple[float, float]:
+    from svpkit.utils import torch_seed_scope
+
     start = time.perf_counter()
     with torch_seed_scope(seed):
         fitted = target.fit(X, y)
@@ -75,15 +71,14 @@ def rank_scores(selector: CoresetSelector) -> np.ndarray:
 
 
 def run_dataset(dataset, seeds, fractions, methods, target_epochs, proxy_epochs, max_pool, log):
-    data = load_image_dataset(dataset)
+    from svpkit import CoresetSelector
+
     records, agreement = [], []
     for seed in seeds:
-        X_tr, X_te, y_tr, y_te = train_test_split(
-            data.X, data.y, test_size=0.2, stratify=data.y, random_state=seed
-        )
+        X_tr, X_te, y_tr, y_te, image_shape = load(dataset, test_size=0.2, seed=seed)
         if max_pool is not None:
             X_tr, y_tr = X_tr[:max_pool], y_tr[:max_pool]
-        target = make_target(data.image_shape, target_epochs)
+        target = cnn_target(image_shape, target_epochs)
         acc_full, t_full = train_target(target, X_tr, y_tr, X_te, y_te, seed)
         base = {
             "dataset": dataset,
@@ -394,7 +389,8 @@ def markdown(summary, agreement, heads, command, env, settings) -> str:
     lines = [
         "# Core-set selection: reproducing the SVP paper's claims at CPU scale",
         "",
-        f"Command: `{command}`. Machine: {env['cpu_count']} CPU cores, no GPU, torch "
+        f"Command: `{shown_command(command)}`. "
+        f"Machine: {env['cpu_count']} CPU cores, no GPU, torch "
         f"{env['versions']['torch']} ({env['torch_threads']} threads). {settings}",
         "",
         "## Headline",
@@ -540,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(records)
     heads = headline(summary, agreement)
     env = environment()
-    command = "python benchmarks/coreset.py" + (" --quick" if args.quick else "")
+    command = "python -m benchmarks.coreset" + (" --quick" if args.quick else "")
     payload = {
         "command": command,
         "environment": env,

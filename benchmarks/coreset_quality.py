@@ -35,7 +35,7 @@ on the target, so one selection per (seed, arm, fraction) serves every target of
 
 Resumable: every (dataset, target, arm, fraction, seed) is appended to
 ``benchmarks/results/coreset_quality_runs.jsonl`` when it finishes and skipped when already
-there. ``python benchmarks/coreset_quality.py [--datasets ...] [--targets ...] [--seeds N]``;
+there. ``python -m benchmarks.coreset_quality [--datasets ...] [--targets ...] [--seeds N]``;
 ``--quick`` (digits, logreg, 2 seeds, 2 fractions, a few arms; under a minute; writes to a
 temporary folder). ``--summarise`` only rebuilds the JSON, plot and page from the runs file.
 Writes ``benchmarks/results/coreset_quality.json``, ``coreset_quality.png`` and
@@ -52,22 +52,21 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
-from svpkit import CoresetSelector
-from svpkit.benchmarking import (
+from benchmarks.common.data import Split, load, make_redundant, text_split
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import (
+    RESULTS,
     append_run,
     benchmark_parser,
-    environment,
     publish,
-    pyplot,
     read_runs,
     runs_file,
-    save_figure,
 )
+from benchmarks.common.targets import cnn_target, mlp_target, tfidf_target
+from svpkit import CoresetSelector
 
-RESULTS = Path(__file__).resolve().parent / "results"
 NAME = "coreset_quality"
 FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
 #: Proxy variants, selected by arms named ``<arm>@<variant>``: the SVP paper's "fewer epochs"
@@ -148,7 +147,7 @@ _VARIANT_ARMS = (
     "dual+beta@3ep d2@3ep least_confidence@long kcenters@long forgetting+ccs@long "
     "el2n+ccs@long dyn_unc@long dual+beta@long d2@long"
 )
-_SCRIPT = "python benchmarks/coreset_quality.py"
+_SCRIPT = "python -m benchmarks.coreset_quality"
 RUN_COMMANDS = (
     f"{_SCRIPT} --datasets digits mnist --targets logreg --seeds 10",
     f"{_SCRIPT} --datasets digits --targets cnn --seeds 10 --fractions 0.1 0.3 0.5 0.7 "
@@ -174,68 +173,26 @@ RUN_COMMANDS = (
 )
 
 
-def make_redundant(seed: int = 0, n_train: int = 20000, n_test: int = 4000):
-    """400 prototypes x ~50 near-duplicates, 10 classes, 32 features; 5% of the training
-    labels flipped."""
-    rng = np.random.RandomState(seed)
-    n_proto, d, k = 400, 32, 10
-    centers = rng.randn(k, d) * 0.4
-    proto_y = rng.randint(k, size=n_proto)
-    protos = centers[proto_y] + rng.randn(n_proto, d)
-    n = n_train + n_test
-    which = rng.randint(n_proto, size=n)
-    X = protos[which] + rng.randn(n, d) * 0.7
-    y = proto_y[which].copy()
-    X_tr, X_te, y_tr, y_te = X[:n_train], X[n_train:], y[:n_train], y[n_train:]
-    flip = rng.rand(n_train) < 0.05
-    y_tr = y_tr.copy()
-    y_tr[flip] = (y_tr[flip] + rng.randint(1, k, size=flip.sum())) % k
-    scaler = StandardScaler().fit(X_tr)
-    f32 = np.float32
-    return scaler.transform(X_tr).astype(f32), scaler.transform(X_te).astype(f32), y_tr, y_te
-
-
-def load(dataset: str):
-    """``(X_train, X_test, y_train, y_test, image_shape)``; images flattened to rows."""
+def split_for(dataset: str) -> Split:
+    """The fixed split of one of this benchmark's datasets: ``redundant`` is generated with its
+    own test rows, ``rotten`` is the text benchmark's split (the same rows), images a
+    stratified 70/30 split."""
     if dataset == "redundant":
-        return (*make_redundant(), None)
-    if dataset == "rotten":  # the text benchmark's split (text_coreset.py), the same rows
-        from text_coreset import load_split
-
-        X_tr, X_te, y_tr, y_te = load_split(None)
-        return np.asarray(X_tr, dtype=object), np.asarray(X_te, dtype=object), y_tr, y_te, None
-    from svpkit.datasets import load_image_dataset
-
-    data = load_image_dataset(dataset)
-    X = data.X.reshape(len(data.X), -1).astype(np.float32)
-    X_tr, X_te, y_tr, y_te = train_test_split(
-        X, data.y, test_size=0.3, stratify=data.y, random_state=0
-    )
-    return X_tr, X_te, y_tr, y_te, data.image_shape
+        return make_redundant()
+    if dataset == "rotten":
+        return text_split()
+    return load(dataset, test_size=0.3, seed=0)
 
 
-def make_target(kind: str, image_shape, seed: int, epochs: int):
+def target_for(kind: str, image_shape, seed: int, epochs: int):
+    """The target ``kind`` (a key of ``TARGETS``)."""
     if kind == "logreg":
         return LogisticRegression(max_iter=300, C=1.0)
     if kind == "tfidf":  # TF-IDF uni+bigrams and logistic regression, C chosen by CV there
-        from text_coreset import make_target as text_target
-
-        return text_target()
-    from svpkit.nn import MLP, ProxyNet, SmallCNN
-
+        return tfidf_target()
     if kind == "cnn":
-        return ProxyNet(
-            SmallCNN,
-            module__image_shape=image_shape,
-            module__width=16,
-            max_epochs=epochs,
-            lr=2e-3,
-            batch_size=64,
-            random_state=seed,
-        )
-    return ProxyNet(
-        MLP, module__hidden_units=(256, 256), max_epochs=epochs, lr=1e-3, random_state=seed
-    )
+        return cnn_target(image_shape, epochs, seed=seed)
+    return mlp_target((256, 256), epochs, seed=seed)
 
 
 def variant(arm: str) -> str | None:
@@ -279,7 +236,7 @@ def run(args, path: Path, log) -> None:
         (r["dataset"], r["target"], r["arm"], r["fraction"], r["seed"]) for r in read_runs(path)
     }
     for dataset in args.datasets:
-        X_tr, X_te, y_tr, y_te, shape = load(dataset)
+        X_tr, X_te, y_tr, y_te, shape = split_for(dataset)
         if args.max_pool:
             X_tr, y_tr = X_tr[: args.max_pool], y_tr[: args.max_pool]
         targets = [t for t in args.targets if t in TARGETS[dataset]]
@@ -304,7 +261,7 @@ def run(args, path: Path, log) -> None:
                             memo = (arm, fraction, target_kind if arm == "auto_target" else None)
                             if memo not in selections:
                                 validator = (
-                                    make_target(target_kind, shape, seed, args.target_epochs)
+                                    target_for(target_kind, shape, seed, args.target_epochs)
                                     if arm == "auto_target"
                                     else None
                                 )
@@ -313,7 +270,7 @@ def run(args, path: Path, log) -> None:
                                 )
                             sel, select_seconds = selections[memo]
                             rows = sel.sample_indices_
-                            target = make_target(target_kind, shape, seed, args.target_epochs)
+                            target = target_for(target_kind, shape, seed, args.target_epochs)
                             start = time.perf_counter()
                             target.fit(X_tr[rows], y_tr[rows])
                             target_seconds = time.perf_counter() - start
@@ -345,7 +302,7 @@ def run(args, path: Path, log) -> None:
                         log(f"{dataset} {target_kind} seed {seed} fraction {fraction}: done")
                     key = (dataset, target_kind, "full", 1.0, seed)
                     if key not in done:
-                        target = make_target(target_kind, shape, seed, args.target_epochs)
+                        target = target_for(target_kind, shape, seed, args.target_epochs)
                         start = time.perf_counter()
                         target.fit(X_tr, y_tr)
                         record = {
@@ -656,7 +613,7 @@ def page(
         "",
         "Generated by `benchmarks/coreset_quality.py` (do not edit by hand) from",
         "`benchmarks/results/coreset_quality_runs.jsonl`; this page: "
-        f"`{command}`. The runs came from:",
+        f"`{shown_command(command)}`. The runs came from:",
         "",
         *(f"    {c}" for c in RUN_COMMANDS),
         "",
@@ -928,7 +885,7 @@ def main(argv: list[str] | None = None) -> None:
     runs = read_runs(path)
     summary = summarise(runs)
     picked = choices(runs)
-    command = "python benchmarks/coreset_quality.py " + " ".join(argv or sys.argv[1:])
+    command = "python -m benchmarks.coreset_quality " + " ".join(argv or sys.argv[1:])
     payload = {
         "command": command.strip(),
         "environment": environment(),

@@ -20,7 +20,7 @@ subsets. Reported per arm: row visits (forward + backward), target-training wall
 last-epoch test accuracy and the paired difference to ``full`` (mean, paired std, wins).
 
 Resumable: every (dataset, arm, seed) is appended to ``benchmarks/results/dynamic_runs.jsonl``
-as it finishes and skipped when already there. ``python benchmarks/dynamic.py`` (about
+as it finishes and skipped when already there. ``python -m benchmarks.dynamic`` (about
 15 minutes on 2 cores); ``--quick`` (digits only, 2 seeds, 3 epochs; writes to a temporary
 folder). Writes ``benchmarks/results/dynamic.json`` and ``dynamic.png`` (the docs site renders
 its page from the JSON).
@@ -34,23 +34,20 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
-from svpkit import CoresetSelector, SelectThenFit, make_default_proxy
-from svpkit.benchmarking import (
+from benchmarks.common.data import Split, load
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import (
+    RESULTS,
     append_run,
     benchmark_parser,
-    environment,
     publish,
-    pyplot,
     read_runs,
     runs_file,
-    save_figure,
 )
-from svpkit.datasets import load_image_dataset
-from svpkit.nn import DynamicPruning, ProxyNet, RandomSubsetEachEpoch, SmallCNN
+from benchmarks.common.targets import cnn_target
 
-RESULTS = Path(__file__).resolve().parent / "results"
 NAME = "dynamic"
 RATIOS = (0.5, 0.7, 0.9)
 MATCHED = "dp-0.7"  # rs2 and static-random get the row visits of this arm, seed by seed
@@ -65,20 +62,9 @@ LONG = {"arms": ("full", "dp-0.5", "dp-0.7", "rs2"), "seeds": 5}
 QUICK = {"datasets": ("digits",), "seeds": 2, "epochs": {"digits": 3}}
 
 
-def make_target(image_shape, epochs: int, seed: int, callbacks=None) -> ProxyNet:
-    return ProxyNet(
-        SmallCNN,
-        module__image_shape=image_shape,
-        module__width=16,
-        max_epochs=epochs,
-        lr=2e-3,
-        batch_size=64,
-        random_state=seed,
-        callbacks=callbacks,
-    )
-
-
 def _fit(model, X, y, X_test, y_test) -> dict:
+    from svpkit import SelectThenFit
+
     start = time.perf_counter()
     model.fit(X, y)
     seconds = time.perf_counter() - start
@@ -93,23 +79,25 @@ def _fit(model, X, y, X_test, y_test) -> dict:
     }
 
 
-def run_arm(arm, data, split, epochs, seed, matched_share) -> dict:
-    X, X_test, y, y_test = split
-    shape = data.image_shape
+def run_arm(arm, split: Split, epochs, seed, matched_share) -> dict:
+    from svpkit import CoresetSelector, SelectThenFit, make_default_proxy
+    from svpkit.nn import DynamicPruning, RandomSubsetEachEpoch
+
+    X, X_test, y, y_test, shape = split
     if arm == "full":
-        return _fit(make_target(shape, epochs, seed), X, y, X_test, y_test)
+        return _fit(cnn_target(shape, epochs, seed=seed), X, y, X_test, y_test)
     if arm.startswith("dp-"):
         ratio = float(arm[3:])
         callbacks = [("prune", DynamicPruning(ratio, random_state=seed))]
-        return _fit(make_target(shape, epochs, seed, callbacks), X, y, X_test, y_test)
+        return _fit(cnn_target(shape, epochs, seed=seed, callbacks=callbacks), X, y, X_test, y_test)
     if arm == "rs2":
         callbacks = [("rs2", RandomSubsetEachEpoch(matched_share, random_state=seed))]
-        return _fit(make_target(shape, epochs, seed, callbacks), X, y, X_test, y_test)
+        return _fit(cnn_target(shape, epochs, seed=seed, callbacks=callbacks), X, y, X_test, y_test)
     if arm == "static-random":
         rows = np.random.RandomState(seed).choice(
             len(y), math.ceil(matched_share * len(y)), replace=False
         )
-        result = _fit(make_target(shape, epochs, seed), X[rows], y[rows], X_test, y_test)
+        result = _fit(cnn_target(shape, epochs, seed=seed), X[rows], y[rows], X_test, y_test)
         return {**result, "rows": len(rows)}
     if arm == "coreset+dp":
         selector = CoresetSelector(
@@ -120,7 +108,7 @@ def run_arm(arm, data, split, epochs, seed, matched_share) -> dict:
             random_state=seed,
         )
         callbacks = [("prune", DynamicPruning(0.5, random_state=seed))]
-        model = SelectThenFit(selector, make_target(shape, epochs, seed, callbacks))
+        model = SelectThenFit(selector, cnn_target(shape, epochs, seed=seed, callbacks=callbacks))
         result = _fit(model, X, y, X_test, y_test)
         return {**result, "selection_seconds": sum(model.selector_.fit_seconds_.values())}
     raise ValueError(arm)
@@ -134,11 +122,10 @@ def run(settings: dict, runs_path: Path, log=print) -> list[dict]:
     key = {(r["dataset"], r["arm"], r["seed"]) for r in done}
     records = list(done)
     for dataset in settings["datasets"]:
-        data = load_image_dataset(dataset.removesuffix("-long"))
-        split = train_test_split(data.X, data.y, test_size=0.3, stratify=data.y, random_state=0)
+        split = load(dataset.removesuffix("-long"), test_size=0.3, seed=0)
         epochs = settings["epochs"][dataset]
         # Warm torch's thread pool and allocator up, so the first timed arm is not penalised.
-        make_target(data.image_shape, 1, 0).fit(split[0][:256], split[2][:256])
+        cnn_target(split.image_shape, 1, seed=0).fit(split.X_train[:256], split.y_train[:256])
         long = dataset.endswith("-long")
         for seed in range(LONG["seeds"] if long else settings["seeds"]):
             for arm in LONG["arms"] if long else ARMS:
@@ -152,8 +139,8 @@ def run(settings: dict, runs_path: Path, log=print) -> list[dict]:
                     ),
                     None,
                 )
-                share = dp["row_visits"] / (dp["epochs"] * len(split[2])) if dp else 1.0
-                result = run_arm(arm, data, split, epochs, seed, share)
+                share = dp["row_visits"] / (dp["epochs"] * len(split.y_train)) if dp else 1.0
+                result = run_arm(arm, split, epochs, seed, share)
                 record = {"dataset": dataset, "arm": arm, "seed": seed, **result}
                 records.append(record)
                 append_run(runs_path, record)
@@ -216,7 +203,8 @@ def markdown(summary: list[dict], pairs: list[dict], command: str, env: dict) ->
     lines = [
         "# Dynamic data pruning: InfoBatch-style pruning vs full data, RS2 and static subsets",
         "",
-        f"Command: `{command}`. Machine: {env.get('cpu_count')} CPU cores, no GPU. Target: "
+        f"Command: `{shown_command(command)}`. "
+        f"Machine: {env.get('cpu_count')} CPU cores, no GPU. Target: "
         "SmallCNN (width 16), Adam lr 2e-3, batch 64; last-epoch test accuracy on a fixed 30% "
         "split; the seed drives initialisation, batch order and every draw. Costs are ratios "
         "to `full` in the same seed.",
@@ -285,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             p = versus(records, a, b, dataset)
             if p:
                 pairs.append({"dataset": dataset, **p})
-    command = f"python benchmarks/{NAME}.py" + (" --quick" if args.quick else "")
+    command = f"python -m benchmarks.{NAME}" + (" --quick" if args.quick else "")
     env = environment()
     payload = {"command": command, "environment": env, "summary": summary, "pairs": pairs}
     prefix = publish(args, NAME, payload, render_page(payload))

@@ -11,7 +11,7 @@ The host may be shared: before each timing the script waits (a bounded time) unt
 processes use less than ``IDLE_CORES`` of the CPUs, records how much foreign CPU time ran
 during the timing (``foreign_cores``) and keeps the best of a few repeats for short runs.
 
-Run ``python benchmarks/estimate_calibration.py`` (a few minutes, most of it the k = 10,000
+Run ``python -m benchmarks.estimate_calibration`` (a few minutes, most of it the k = 10,000
 case) or ``--quick``. Writes ``benchmarks/results/estimate_calibration.json``/``.png``; the docs
 site renders its page from the JSON.
 """
@@ -26,18 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import RESULTS, benchmark_parser, publish
 from svpkit import estimate_resources, greedy_kcenters
-from svpkit.benchmarking import (
-    benchmark_parser,
-    environment,
-    publish,
-    pyplot,
-    save_figure,
-)
 from svpkit.datasets import make_embeddings
 
 NAME = "estimate_calibration"
-RESULTS = Path(__file__).resolve().parent / "results"
 #: (n, d, k): the issue's case (100k x 128, k = 10,000) first, then both engines' regimes.
 GRID = [
     (100_000, 128, 10_000),
@@ -191,7 +186,7 @@ def markdown(rows, command: str, env: dict) -> str:
     lines = [
         "# estimate_resources: time bracket vs measured greedy k-centers",
         "",
-        f"Command: `{command}`. Machine: {env['cpu_count']} CPU cores, float32, "
+        f"Command: `{shown_command(command)}`. Machine: {env['cpu_count']} CPU cores, float32, "
         '`algorithm="auto"`, best of up to 3 runs, each started on a quiet CPU.',
         "",
         f"Measured time inside the bracket: {inside}/{len(rows)} points "
@@ -246,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     grid, repeats = (QUICK_GRID, 1) if args.quick else (GRID, 3)
     rows = run(grid, KINDS, repeats)
     env = environment()
-    command = f"python benchmarks/{NAME}.py" + (" --quick" if args.quick else "")
+    command = f"python -m benchmarks.{NAME}" + (" --quick" if args.quick else "")
     page = markdown(rows, command, env)
     payload = {"command": command, "environment": env, "rows": rows}
     prefix = publish(args, NAME, payload, page)

@@ -16,7 +16,7 @@ For Gaussian and clustered float32 data and several (n, d, k), measured side by 
 - ``skactiveml``: scikit-activeml's ``CoreSet.query`` when installed (extrapolated).
 
 Also recorded: whether lazy and plain picked the same centers, and the peak traced memory of
-each engine beyond the pool (tracemalloc). Run ``python benchmarks/kcenters.py`` (a few
+each engine beyond the pool (tracemalloc). Run ``python -m benchmarks.kcenters`` (a few
 minutes) or ``--quick``. Writes ``benchmarks/results/kcenters.json``/``.png`` and
 ``benchmarks/results/kcenters.json``.
 """
@@ -31,12 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import RESULTS, benchmark_parser, publish
 from svpkit import greedy_kcenters
-from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
 from svpkit.datasets import make_embeddings
 from svpkit.kernels.kcenters import use_lazy_engine
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def timed(fn):
@@ -206,7 +206,7 @@ def markdown(rows, command, env) -> str:
     lines = [
         "# Greedy k-centers: lazy engine vs plain loop vs the bandwidth bound",
         "",
-        f"Command: `{command}`. Machine: {env['cpu_count']} CPU cores, no GPU; "
+        f"Command: `{shown_command(command)}`. Machine: {env['cpu_count']} CPU cores, no GPU; "
         f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}. float32 data, one run each "
         "(the host is noisy: treat differences under 1.5x as noise).",
         "",
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         ks, kinds = [100, 1000], ["gaussian", "clustered"]
     rows = run(shapes, ks, kinds)
     env = environment()
-    command = "python benchmarks/kcenters.py" + (" --quick" if args.quick else "")
+    command = "python -m benchmarks.kcenters" + (" --quick" if args.quick else "")
     payload = {"command": command, "environment": env, "rows": rows}
     prefix = publish(args, "kcenters", payload, render_page(payload))
     plot(rows, prefix.with_suffix(".png"))

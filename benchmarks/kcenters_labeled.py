@@ -12,7 +12,7 @@ Gaussian and clustered float32 pools and several labeled-set sizes:
 - ``plain``: the same search, then one matrix-vector pass per pick.
 
 Also recorded: whether the picks agree and the final covering radius. Run
-``python benchmarks/kcenters_labeled.py`` (a few minutes) or ``--quick``. Writes
+``python -m benchmarks.kcenters_labeled`` (a few minutes) or ``--quick``. Writes
 ``benchmarks/results/kcenters_labeled.json``/``.png`` (the docs site renders its page from the
 JSON).
 """
@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import RESULTS, benchmark_parser, publish
 from svpkit import greedy_kcenters
-from svpkit.benchmarking import benchmark_parser, environment, publish, pyplot, save_figure
 from svpkit.datasets import make_embeddings
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def search_first(X: np.ndarray, k: int, labeled: np.ndarray, engine: str):
@@ -82,7 +82,7 @@ def markdown(rows, command, env) -> str:
     lines = [
         "# Greedy k-centers with a labeled set (active learning)",
         "",
-        f"Command: `{command}`. Machine: {env['cpu_count']} CPU cores, no GPU; "
+        f"Command: `{shown_command(command)}`. Machine: {env['cpu_count']} CPU cores, no GPU; "
         f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}. float32 pool of {r0['n']:,} x "
         f"{r0['d']}, k = {r0['k']} new centers, labeled rows drawn at random; one run each.",
         "",
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         n, d, k, sizes, kinds = 500_000, 512, 1000, [1_000, 10_000], ["gaussian", "clustered"]
     rows = run(n, d, k, sizes, kinds, plain=args.quick)
     env = environment()
-    command = "python benchmarks/kcenters_labeled.py" + (" --quick" if args.quick else "")
+    command = "python -m benchmarks.kcenters_labeled" + (" --quick" if args.quick else "")
     payload = {"command": command, "environment": env, "rows": rows}
     prefix = publish(args, "kcenters_labeled", payload, render_page(payload))
     plot(rows, prefix.with_suffix(".png"))

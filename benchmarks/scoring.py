@@ -5,7 +5,7 @@ For n rows of float32 probabilities over C classes, side by side in one run: svp
 whole-matrix temporaries) against the whole-matrix numpy forms and ``scipy.stats.entropy`` that
 peers use. Reports seconds (an uninstrumented run) and, from a second run, the peak memory
 beyond the input: tracemalloc (numpy allocations) and sampled resident-set growth (every
-allocator, torch's included). Run ``python benchmarks/scoring.py`` (about two minutes;
+allocator, torch's included). Run ``python -m benchmarks.scoring`` (about two minutes;
 1M x 1000 needs 4 GB for the input) or ``--quick``. Writes
 ``benchmarks/results/scoring.json``/``.png`` (the docs site renders its page from the JSON).
 """
@@ -20,17 +20,10 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import entropy as scipy_entropy
 
-from svpkit.benchmarking import (
-    benchmark_parser,
-    environment,
-    peak_rss_during,
-    publish,
-    pyplot,
-    save_figure,
-)
+from benchmarks.common.environment import environment, peak_rss_during
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import RESULTS, benchmark_parser, publish
 from svpkit.kernels.scoring import entropy, least_confidence, margin
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def naive_entropy(p):
@@ -77,7 +70,8 @@ def render_page(results: dict) -> str:
     lines = [
         "# Uncertainty scoring: chunked kernels vs whole-matrix styles",
         "",
-        f"Command: `{command}`; {env['cpu_count']} CPU cores. float32 probabilities. "
+        f"Command: `{shown_command(command)}`; "
+        f"{env['cpu_count']} CPU cores. float32 probabilities. "
         "Seconds from an uninstrumented run; memory from a second run: tracemalloc peak "
         "(numpy allocations only) and sampled resident-set growth (every allocator, torch's "
         "included; a lower bound), both beyond the input matrix. svpkit's kernels run in torch "
@@ -138,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         r["svpkit_speedup"] = r["seconds"] / base["seconds"]
     env = environment()
-    command = "python benchmarks/scoring.py" + (" --quick" if args.quick else "")
+    command = "python -m benchmarks.scoring" + (" --quick" if args.quick else "")
     payload = {"command": command, "environment": env, "rows": rows}
     prefix = publish(args, "scoring", payload, render_page(payload))
     plot(rows, prefix.with_suffix(".png"))

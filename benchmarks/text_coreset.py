@@ -32,7 +32,7 @@ k-centers loses 2.3 points at 10% and is within noise from 50%; at 70% every arm
 
 Resumable: every (arm, fraction, seed) is appended to
 ``benchmarks/results/text_coreset_runs.jsonl`` as it finishes and skipped when already there.
-``python benchmarks/text_coreset.py`` (20 seeds, about 6 minutes on 2 cores); ``--quick``
+``python -m benchmarks.text_coreset`` (20 seeds, about 6 minutes on 2 cores); ``--quick``
 (800 rows, 2 seeds, fractions 0.1 and 0.5, 2 proxy epochs, 2**14 hash buckets; about 15 s,
 writes to a temporary folder). Writes ``benchmarks/results/text_coreset.json``,
 ``text_coreset.png`` (the docs site renders its page from the JSON).
@@ -45,33 +45,23 @@ import tempfile
 import time
 from pathlib import Path
 
-import joblib
 import numpy as np
-import torch
 from scipy import stats
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import make_pipeline
-from threadpoolctl import threadpool_limits
 
-from svpkit import CoresetSelector
-from svpkit.benchmarking import (
+from benchmarks.common.data import TEXT_SPLIT_SEED, TEXT_TEST_SHARE, text_split
+from benchmarks.common.environment import environment
+from benchmarks.common.report import pyplot, save_figure, shown_command
+from benchmarks.common.results import (
+    RESULTS,
     append_run,
     benchmark_parser,
-    environment,
     publish,
-    pyplot,
     read_runs,
     runs_file,
-    save_figure,
 )
-from svpkit.datasets import load_text_dataset
-from svpkit.nn import make_text_proxy
+from benchmarks.common.targets import TEXT_TARGET_C, tfidf_target
 
-RESULTS = Path(__file__).resolve().parent / "results"
 NAME = "text_coreset"
-DATASET = "rotten_tomatoes"
 #: arm name -> (CoresetSelector method, class_balance)
 ARMS = {
     "random": ("random", False),
@@ -80,9 +70,6 @@ ARMS = {
     "kcenters": ("kcenters", False),
     "forgetting": ("forgetting", False),
 }
-TARGET_C = 10.0  # chosen by CV on the pool, see the module docstring
-TEST_SHARE = 0.25
-SPLIT_SEED = 0
 FULL = {"fractions": (0.1, 0.3, 0.5, 0.7), "seeds": 20, "max_rows": None, "proxy": {}}
 QUICK = {
     "fractions": (0.1, 0.5),
@@ -92,33 +79,18 @@ QUICK = {
 }
 
 
-def make_target():
-    return make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-        LogisticRegression(max_iter=1000, C=TARGET_C),
-    )
-
-
-def load_split(max_rows: int | None):
-    """(pool texts, test texts, pool labels, test labels): the same split for every run."""
-    data = load_text_dataset(DATASET)
-    texts, y = data.texts, data.y
-    if max_rows:  # a stratified sample, for --quick
-        texts, _, y, _ = train_test_split(
-            texts, y, train_size=max_rows, stratify=y, random_state=SPLIT_SEED
-        )
-    return train_test_split(texts, y, test_size=TEST_SHARE, stratify=y, random_state=SPLIT_SEED)
-
-
 def score_target(X, y, rows, X_test, y_test) -> tuple[float, float]:
     start = time.perf_counter()
-    model = make_target().fit(X[rows], y[rows])
+    model = tfidf_target().fit(X[rows], y[rows])
     seconds = time.perf_counter() - start
     return float(model.score(X_test, y_test)), seconds
 
 
 def run_arm(arm, fraction, seed, split, proxy_params, memory) -> dict:
-    X, X_test, y, y_test = split
+    from svpkit import CoresetSelector
+    from svpkit.nn import make_text_proxy
+
+    X, X_test, y, y_test, _ = split
     method, balance = ARMS[arm]
     selector = CoresetSelector(
         make_text_proxy(**proxy_params),
@@ -150,11 +122,15 @@ def run_arm(arm, fraction, seed, split, proxy_params, memory) -> dict:
 
 def run(settings: dict, runs_path: Path, log=print) -> tuple[list[dict], dict]:
     """The finished runs of ``settings`` (earlier ones read back) and the split's sizes."""
+    import joblib
+
+    from svpkit.nn import make_text_proxy
+
     records = read_runs(runs_path)
     previous = len(records)
     done = {(r["arm"], r["fraction"], r["seed"]) for r in records}
-    split = load_split(settings["max_rows"])
-    X, _, y, _ = split
+    split = text_split(settings["max_rows"])
+    X, _, y, _, _ = split
     pool = {
         "pool_rows": len(y),
         "test_rows": len(split[3]),
@@ -370,7 +346,7 @@ def markdown(summary: dict, command: str, env: dict, wall: float | None, proxy_p
         "Does a cheap text proxy's core-set beat a random subset of the same size for a "
         "different target model on real text (the SVP paper's third domain)?",
         "",
-        f"Command: `{command}`"
+        f"Command: `{shown_command(command)}`"
         + _wall_note(wall, summary["new_runs"])
         + f". Machine: {env.get('cpu_count')} CPU cores, no GPU, shared with other jobs "
         "while it ran (so the seconds below are indicative); torch and BLAS on one thread.",
@@ -386,7 +362,7 @@ def markdown(summary: dict, command: str, env: dict, wall: float | None, proxy_p
         "trained on the whole pool"
         + (f" (overridden here: {proxy_params})." if proxy_params else "."),
         f"- **Target**: `make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, "
-        f"sublinear_tf=True), LogisticRegression(max_iter=1000, C={TARGET_C:g}))` trained on "
+        f"sublinear_tf=True), LogisticRegression(max_iter=1000, C={TEXT_TARGET_C:g}))` trained on "
         "the selected rows; metric: test accuracy. C was fixed once by 5-fold CV on the pool "
         "(not the test split): C 0.3 / 1 / 3 / 10 / 30 gave 70.2 / 75.2 / 76.6 / 76.9 / 76.5% "
         "on all of it and 60.8 / 66.0 / 67.9 / 67.9 / 66.9% on a random 10%. (An earlier "
@@ -489,6 +465,9 @@ def plot(summary: dict, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import torch
+    from threadpoolctl import threadpool_limits
+
     parser = benchmark_parser(
         __doc__,
         RESULTS,
@@ -513,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(threads)
     wall = time.perf_counter() - start
     summary = summarize(records, pool)
-    command = f"python benchmarks/{NAME}.py" + (" --quick" if args.quick else "")
+    command = f"python -m benchmarks.{NAME}" + (" --quick" if args.quick else "")
     if args.seeds is not None:
         command += f" --seeds {args.seeds}"
     payload = {
@@ -521,9 +500,9 @@ def main(argv: list[str] | None = None) -> int:
         "environment": env,
         "settings": {
             **settings,
-            "target_C": TARGET_C,
-            "test_share": TEST_SHARE,
-            "split_seed": SPLIT_SEED,
+            "target_C": TEXT_TARGET_C,
+            "test_share": TEXT_TEST_SHARE,
+            "split_seed": TEXT_SPLIT_SEED,
             "threads": 1,
         },
         "wall_seconds_last_invocation": wall,

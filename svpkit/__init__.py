@@ -36,7 +36,7 @@ _EXPORTS = {
     "register_method": "svpkit.methods",
 }
 _SUBPACKAGES = frozenset(
-    {"active", "benchmarking", "cli", "compose", "datasets", "kernels", "methods", "nn", "pools"}
+    {"active", "cli", "compose", "datasets", "kernels", "methods", "nn", "pools"}
     | {"selectors", "utils"}
 )
 

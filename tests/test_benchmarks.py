@@ -1,19 +1,14 @@
 """The benchmark scripts' quick paths run on tiny data (their full runs are not timed tests)."""
 
-import importlib.util
+import importlib
 import json
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
-
 
 def _load(name):
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """A fresh ``benchmarks.<name>`` (a run may change the module's settings)."""
+    return importlib.reload(importlib.import_module(f"benchmarks.{name}"))
 
 
 def test_active_learning_benchmark_quick(tmp_path):

@@ -24,7 +24,6 @@ LAYERS = {
     "compose": 6,
     "active": 6,
     "datasets": 7,
-    "benchmarking": 7,
     "cli": 7,
     "__init__": 8,
 }

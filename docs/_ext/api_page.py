@@ -22,7 +22,6 @@ PACKAGES = (
     "svpkit.datasets",
     "svpkit.utils",
     "svpkit.cli",
-    "svpkit.benchmarking",
 )
 
 

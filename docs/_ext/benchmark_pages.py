@@ -1,47 +1,40 @@
 """Render the benchmark pages from ``benchmarks/results/*.json`` at build time.
 
-Every script in ``benchmarks/`` that has a results file and a ``render_page(results)``
-function gets ``docs/benchmarks/<script>.md``; the numbers on those pages are read from the
-results file when the site is built, never typed into ``docs/``. A few generated snippets that
-the user guide includes (``docs/benchmarks/snippets/``) come from the same files.
+Every benchmark module of the ``benchmarks`` package (``benchmarks/<name>.py``) that has a
+results file and a ``render_page(results)`` function gets ``docs/benchmarks/<name>.md``; the
+numbers on those pages are read from the results file when the site is built, never typed into
+``docs/``. A few generated snippets that the user guide includes (``docs/benchmarks/snippets/``)
+come from the same files. Rendering imports the benchmark modules but runs nothing of them:
+their training code is imported only where it runs, so no torch is loaded here. The repository
+root must be importable (``docs/conf.py`` puts it on the path).
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import json
-import sys
+import importlib
 from pathlib import Path
 from types import ModuleType
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "benchmarks"
-RESULTS = SCRIPTS / "results"
+from benchmarks.common.results import RESULTS, read_results
+
+SCRIPTS = RESULTS.parent
 
 
-@functools.cache  # pages() and snippets() both read coreset_quality.py
-def load_script(path: Path) -> ModuleType:
-    """Import a benchmark script as a module (its ``main`` does not run)."""
-    if str(SCRIPTS) not in sys.path:  # scripts import their siblings by name
-        sys.path.insert(0, str(SCRIPTS))
-    spec = importlib.util.spec_from_file_location(f"_svpkit_bench_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def benchmark(name: str) -> ModuleType:
+    """The module of benchmark ``name`` (imported, not run)."""
+    return importlib.import_module(f"benchmarks.{name}")
 
 
 def pages() -> dict[str, str]:
-    """``{script name: page markdown}`` for every script with results and a ``render_page``."""
+    """``{benchmark name: page markdown}`` for every benchmark with results and a page."""
     out = {}
     for script in sorted(SCRIPTS.glob("*.py")):
-        results = RESULTS / f"{script.stem}.json"
-        if not results.exists():
+        if script.stem.startswith("_") or not (RESULTS / f"{script.stem}.json").exists():
             continue
-        module = load_script(script)
+        module = benchmark(script.stem)
         if not hasattr(module, "render_page"):
             continue
-        page = module.render_page(json.loads(results.read_text()))
+        page = module.render_page(read_results(script.stem))
         # The scripts link their plots from ``docs/``; the pages live one folder deeper.
         out[script.stem] = page.replace("](../benchmarks/results/", "](../../benchmarks/results/")
     return out
@@ -49,8 +42,8 @@ def pages() -> dict[str, str]:
 
 def snippets() -> dict[str, str]:
     """Generated pieces that hand-written guide pages include."""
-    quality = load_script(SCRIPTS / "coreset_quality.py")
-    saved = json.loads((RESULTS / "coreset_quality.json").read_text())
+    quality = benchmark("coreset_quality")
+    saved = read_results("coreset_quality")
     choosing = quality.choosing(saved["summary"], saved.get("auto_choices") or {})
     # The table's own heading is the including page's business.
     body = [line for line in choosing if not line.startswith("## ")]

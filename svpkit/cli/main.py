@@ -261,7 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser(
         "bench",
-        help="run one of the repository's benchmarks",
+        help="run one of the repository's benchmarks (a source checkout only)",
+        description="Run benchmarks/NAME.py of the source checkout svpkit is installed from "
+        "(pip install -e); a wheel ships no benchmarks.",
         epilog="examples:\n  svpkit bench kcenters --quick\n"
         "  svpkit bench coreset --out results/ -- --seeds 5",
         formatter_class=fmt,

@@ -1,4 +1,9 @@
-"""``svpkit estimate`` (the k-centers resource bracket as a table) and ``svpkit bench``."""
+"""``svpkit estimate`` (the k-centers resource bracket as a table) and ``svpkit bench``.
+
+``svpkit bench`` is a source-checkout tool: the benchmarks are the repository's ``benchmarks``
+package, which a wheel of svpkit does not ship. It runs them when svpkit itself is imported from
+a checkout (``pip install -e``), and says so, with exit status 2, anywhere else.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,16 @@ from pathlib import Path
 
 from .io import UserError
 
-#: The repository's benchmarks folder (present in a source checkout, not in a wheel).
+#: The ``benchmarks`` package of the checkout svpkit is imported from (absent from a wheel).
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-#: Scripts in benchmarks/ that are not benchmarks.
+#: Modules of benchmarks/ that are not benchmarks.
 _NOT_BENCHMARKS = {"readme"}
+#: ``python -m benchmarks.<name>`` with the checkout first on the path, whatever the working
+#: directory (a ``benchmarks`` folder there must not shadow it; relative paths keep their base).
+_RUN_MODULE = (
+    "import runpy, sys; root, name = sys.argv[1:3]; del sys.argv[1:3]; "
+    "sys.path.insert(0, root); runpy.run_module(name, run_name='__main__', alter_sys=True)"
+)
 
 
 def _bytes(n: float) -> str:
@@ -55,26 +66,38 @@ def run_estimate(args: argparse.Namespace, verbose: bool) -> int:
 
 
 def available_benchmarks() -> list[str]:
-    if not BENCHMARKS.is_dir():
+    """The benchmarks ``svpkit bench`` can run: none outside a source checkout."""
+    if not (BENCHMARKS / "__init__.py").is_file():
         return []
-    return sorted(p.stem for p in BENCHMARKS.glob("*.py") if p.stem not in _NOT_BENCHMARKS)
+    return sorted(
+        p.stem
+        for p in BENCHMARKS.glob("*.py")
+        if not p.stem.startswith("_") and p.stem not in _NOT_BENCHMARKS
+    )
 
 
 def run_bench(args: argparse.Namespace, verbose: bool) -> int:
     names = available_benchmarks()
     if not names:
         raise UserError(
-            f"no benchmarks folder at {BENCHMARKS}: svpkit bench runs the scripts of a source "
-            'checkout (git clone, then pip install -e ".[bench]")'
+            "svpkit bench is a source-checkout tool and this svpkit is installed without its "
+            f"benchmarks (no benchmarks package at {BENCHMARKS}): clone the repository, "
+            'pip install -e ".[bench]" there, and run svpkit bench again'
         )
     if args.name not in names:
         raise UserError(f"unknown benchmark {args.name!r}; choose one of: {', '.join(names)}")
-    command = [sys.executable, str(BENCHMARKS / f"{args.name}.py")]
-    if args.quick:
-        command.append("--quick")
+    options = ["--quick"] if args.quick else []
     if args.out:
-        command += ["--out", args.out]
-    command += args.extra
+        options += ["--out", args.out]
+    options += args.extra
     if verbose:
-        print(" ".join(command), file=sys.stderr)
-    return subprocess.call(command)
+        print(
+            f"python -m benchmarks.{args.name}",
+            *options,
+            f"(in {BENCHMARKS.parent})",
+            file=sys.stderr,
+        )
+    module = f"benchmarks.{args.name}"
+    return subprocess.call(
+        [sys.executable, "-c", _RUN_MODULE, str(BENCHMARKS.parent), module, *options]
+    )

@@ -24,6 +24,32 @@ def test_bench_runs_a_benchmark_quick_into_out(tmp_path):
     assert results and json.loads(results[0].read_text())
 
 
+def test_bench_outside_a_source_checkout_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    from svpkit.cli import tools
+
+    monkeypatch.setattr(tools, "BENCHMARKS", tmp_path / "site-packages" / "benchmarks")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "kcenters", "--quick"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "source-checkout tool" in err and 'pip install -e ".[bench]"' in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_bench_lists_the_benchmarks_of_the_checkout(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "no_such_benchmark"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "kcenters" in err and "readme" not in err and "common" not in err
+
+
+def test_bench_help_says_it_is_a_checkout_tool(capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "--help"])
+    assert "source checkout" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("command", ["select", "query", "estimate", "bench"])
 def test_every_command_has_help_with_examples(capsys, command):
     with pytest.raises(SystemExit) as exit_info:
