@@ -116,3 +116,15 @@ def test_guide_links_resolve(page):
     for target in re.findall(r"\]\(([\w/.]+\.md)(?:#[\w-]+)?\)", page.read_text()):
         resolved = (page.parent / target).resolve().relative_to(DOCS).as_posix()
         assert (DOCS / resolved).exists() or resolved in generated, (page.name, target)
+
+
+def test_the_design_tree_is_the_code_s():
+    import design_tree
+
+    page = (DOCS / "design.md").read_text(encoding="utf-8")
+    assert design_tree.rendered_page(page) == page, (
+        "docs/design.md's tree drifted from svpkit/: run python docs/_ext/design_tree.py"
+    )
+    listed = {line.split()[0] for line in design_tree.render_tree().splitlines()[1:]}
+    on_disk = {p.name for p in design_tree.PACKAGE.rglob("*.py")}
+    assert on_disk <= listed  # every module has its line

@@ -1,4 +1,4 @@
-"""Layer 7, the ``svpkit`` command line (``svpkit demo``)."""
+"""Layer 7, the ``svpkit`` command line: select, query, methods, estimate, bench, demo."""
 
 from .main import build_parser, main
 

@@ -33,19 +33,24 @@ _FLAGS = (
 
 def _raised_by_selector_checks(exc: BaseException) -> bool:
     """Whether ``exc`` comes from a selector's own checks of its input, which all run before
-    any proxy is trained: raised in :mod:`svpkit.selectors`, or by the registry's
-    ``get_method`` (an unknown method). An error from deeper down (a proxy's training, a
-    method's ranking) is not the input's fault as far as this can tell."""
-    tb, innermost = exc.__traceback__, None
+    any proxy is trained: raised in :mod:`svpkit.selectors`, by the registry's ``get_method``
+    (an unknown method), or anywhere during the first step of a fit (``_plan``: the pool, the
+    labels, the method's declared parameters and its ``check`` hook). An error from later (a
+    proxy's training, a method's ranking) is not the input's fault as far as this can tell."""
+    tb, innermost, planning = exc.__traceback__, None, False
     while tb is not None:
-        if tb.tb_frame.f_globals.get("__name__", "").startswith("svpkit."):
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module.startswith("svpkit."):
             innermost = tb.tb_frame
+            planning |= module == "svpkit.selectors.base" and tb.tb_frame.f_code.co_name == "_plan"
         tb = tb.tb_next
     if innermost is None:
         return False
     module = innermost.f_globals["__name__"]
-    return module.startswith("svpkit.selectors") or (
-        module == "svpkit.methods._registry" and innermost.f_code.co_name == "get_method"
+    return (
+        planning
+        or module.startswith("svpkit.selectors")
+        or (module == "svpkit.methods._registry" and innermost.f_code.co_name == "get_method")
     )
 
 

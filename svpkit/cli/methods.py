@@ -40,7 +40,7 @@ def takes_query(method: Any) -> bool:
     >>> takes_query(get_method("targeted")), takes_query(get_method("margin"))
     (True, False)
     """
-    return "query" in method.params
+    return "query" in getattr(method, "params", ())
 
 
 def method_choices(command: str) -> list[str]:
