@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .. import _validation as v
 from .._validation import check_size, rows_for_share, take_rows
-from ..pools.outputs import is_torch_proxy
+from ..nn.kinds import is_torch_proxy
 from ..selectors.candidates import CANDIDATE_CHOICES, KnnCandidates, resolve_candidates
 from ..utils import fit_seeded, keyed_seed
 from .checkpoint import checkpoint_path, load_checkpoint, load_checkpoint_arrays, save_checkpoint

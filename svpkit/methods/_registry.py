@@ -225,10 +225,11 @@ def methods_without_proxy(
     False
     """
     regime = Regime(n_labeled, min(1, n_labeled), 1, 1, candidates_labeled=n_labeled > 0)
+    excluded = set(excluding)
     names = [
         m
         for m in available_methods(all_labeled=all_labeled)
-        if m not in set(excluding)
+        if m not in excluded
         and not resolve_method(_REGISTRY[m], regime).needs_proxy(n_labeled)
         and _runs_without_params(_REGISTRY[m])
     ]
@@ -312,7 +313,7 @@ def check_method_params(method: SelectionMethod, given: Mapping[str, Any]) -> No
     """
     undeclared = [name for name in given if name not in method.params]
     if undeclared:
-        takers = " or ".join(dict.fromkeys(methods_taking(name) for name in undeclared))
+        takers = " or ".join(dict.fromkeys(filter(None, map(methods_taking, undeclared))))
         names = ", ".join(f"{name}=" for name in undeclared)
         verb = "is" if len(undeclared) == 1 else "are"
         pronoun = "it" if len(undeclared) == 1 else "them"

@@ -18,7 +18,7 @@ import scipy.sparse
 from sklearn.base import clone
 
 from ..methods import TRAINING_OUTPUTS, PoolOutputs, methods_not_reading
-from ..nn.kinds import is_proxy_net, is_torch_proxy  # noqa: F401  (re-exported)
+from ..nn.kinds import is_proxy_net, is_torch_proxy
 from ..utils import fit_seeded
 
 _DYNAMICS_CB = "svpkit_dynamics"

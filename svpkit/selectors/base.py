@@ -227,11 +227,6 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         if not self.all_rows_labeled:
             v.check_missing_label(self.missing_label)
 
-    def _check_params(self) -> tuple[SelectionMethod, Any]:
-        """Every parameter check, in one place; returns the named method and the sampler."""
-        self._validate_params()
-        return self._lookup()
-
     def _lookup(self) -> tuple[SelectionMethod, Any]:
         """The named method and the sampler, looked up once per fit."""
         method = get_method(self.method, all_labeled=self.all_rows_labeled)
@@ -583,11 +578,11 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _select_from_new_pool(self, pool: Pool) -> np.ndarray:
         """Rank a pool not seen in fit with the fitted proxy; every row is an unlabeled
         candidate (class balance goes by the classes the proxy predicts)."""
-        _, sampler = self._check_params()
+        self._validate_params()
         # The method that ran in fit (auto: its choice, balanced and sampled as it chose).
         spec = getattr(self, "chosen_spec_", None) or {}
         method = get_method(spec.get("method", self.method_))
-        sampler = resolve_sampler(spec["sampler"]) if "sampler" in spec else sampler
+        sampler = resolve_sampler(spec.get("sampler", self.sampler))
         class_balance = spec.get("class_balance", self.class_balance)
         check = method.hook("check")
         try:  # parameters of the fitted pool (e.g. query rows) mean nothing on a new one
