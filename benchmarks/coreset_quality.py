@@ -53,6 +53,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from benchmarks.cells import (
+    HELDOUT_DATASETS,
+    HELDOUT_FRACTIONS,
+    HELDOUT_SEEDS,
+    HELDOUT_TARGET_EPOCHS,
+)
+from benchmarks.common import heldout_data
 from benchmarks.common.data import Split, load, make_redundant, text_split
 from benchmarks.common.environment import environment
 from benchmarks.common.report import pyplot, save_figure, shown_command
@@ -64,10 +71,21 @@ from benchmarks.common.results import (
     read_runs,
     runs_file,
 )
-from benchmarks.common.targets import cnn_target, mlp_target, tfidf_target
+from benchmarks.common.targets import (
+    cnn_target,
+    conv1d_target,
+    gbm_target,
+    mlp_target,
+    sklearn_mlp_target,
+    tfidf_target,
+)
 from svpkit import CoresetSelector
 
 NAME = "coreset_quality"
+#: The held-out cells' files (benchmarks/cells.py): kept apart from the development cells.
+HELDOUT_NAME = "coreset_heldout"
+#: The arms the held-out cells run: the two random baselines and the default.
+HELDOUT_ARMS = ("random", "random_cb", "default")
 FRACTIONS = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9)
 #: Proxy variants, selected by arms named ``<arm>@<variant>``: the SVP paper's "fewer epochs"
 #: proxy (the default MLP, which trains for 10 epochs, for 3) and one trained close to
@@ -108,6 +126,8 @@ ARMS = {
     # auto validated with the target's own recipe instead of the proxy and the probe
     # (validate_with=[target]): what a user who can afford the target's trainings gets.
     "auto_target": ("auto", "topk", True),
+    # whatever CoresetSelector() does when no method is named (the library default)
+    "default": (None, None, None),
 }
 #: The methods run with every proxy variant.
 VARIANT_ARMS = (
@@ -131,6 +151,8 @@ TARGETS = {
     "mnist": ("logreg", "cnn"),
     "redundant": ("logreg", "mlp"),
     "rotten": ("tfidf",),
+    # the held-out cells of benchmarks/cells.py (run with --heldout, into their own files)
+    **{dataset: (target,) for dataset, (_, target, _) in HELDOUT_DATASETS.items()},
 }
 BASELINE = "random_cb"
 #: svpkit.methods.auto.AUTO_MARGIN when the auto runs were made (the replay marks that rule).
@@ -181,6 +203,9 @@ def split_for(dataset: str) -> Split:
         return make_redundant()
     if dataset == "rotten":
         return text_split()
+    if dataset in HELDOUT_DATASETS:  # generated (benchmarks/cells.py): split seed 0
+        split = getattr(heldout_data, HELDOUT_DATASETS[dataset][0])(seed=0)
+        return split._replace(image_shape=(1, 16, 16)) if dataset == "shapes2d" else split
     return load(dataset, test_size=0.3, seed=0)
 
 
@@ -192,6 +217,12 @@ def target_for(kind: str, image_shape, seed: int, epochs: int):
         return tfidf_target()
     if kind == "cnn":
         return cnn_target(image_shape, epochs, seed=seed)
+    if kind == "conv1d":
+        return conv1d_target(128, epochs, seed=seed)
+    if kind == "gbm":
+        return gbm_target(seed=seed)
+    if kind == "sklearn_mlp":
+        return sklearn_mlp_target(seed=seed)
     return mlp_target((256, 256), epochs, seed=seed)
 
 
@@ -217,16 +248,13 @@ def select(arm: str, fraction: float, seed: int, cache: str, X, y, target=None):
     target, which ``auto_target`` validates with)."""
     method, sampler, balance = ARMS[arm]
     validate_with = {"auto_proxy_only": ["proxy"], "auto_target": [target]}.get(arm)
+    # "default" names nothing: the selector's own defaults, as a new user gets them
+    named = {} if arm == "default" else {"method": method, "sampler": sampler}
+    if arm != "default":
+        named.update(class_balance=balance, validate_with=validate_with)
     start = time.perf_counter()
     sel = CoresetSelector(
-        proxy_for(arm, len(y)),
-        method=method,
-        sampler=sampler,
-        class_balance=balance,
-        fraction=fraction,
-        random_state=seed,
-        memory=cache,
-        validate_with=validate_with,
+        proxy_for(arm, len(y)), fraction=fraction, random_state=seed, memory=cache, **named
     ).fit(X, y)
     return sel, time.perf_counter() - start
 
@@ -288,6 +316,7 @@ def run(args, path: Path, log) -> None:
                                 "n_selected": int(len(rows)),
                                 "accuracy": acc,
                                 "chosen": sel.method_,
+                                "chosen_spec": getattr(sel, "chosen_spec_", None),
                                 "choice_scores": sel.method_scores_,
                                 "choice_accuracies": getattr(sel, "method_validation_", None),
                                 "proxy_seconds": sel.fit_seconds_["proxy_fit"],
@@ -870,12 +899,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--target-epochs", type=int, default=15)
     parser.add_argument("--max-pool", type=int, default=None)
     parser.add_argument("--summarise", action="store_true", help="only rebuild the outputs")
+    parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="run the pre-registered held-out cells of benchmarks/cells.py (own files)",
+    )
     args = parser.parse_args(argv)
+    name = NAME
+    if args.heldout:
+        name = HELDOUT_NAME
+        args.datasets = list(HELDOUT_DATASETS)
+        args.targets = sorted({target for _, target, _ in HELDOUT_DATASETS.values()})
+        args.fractions, args.seeds = list(HELDOUT_FRACTIONS), HELDOUT_SEEDS
+        args.arms, args.target_epochs = list(HELDOUT_ARMS), HELDOUT_TARGET_EPOCHS
     if args.quick:
         args.datasets, args.targets, args.seeds = ["digits"], ["logreg"], 2
         args.fractions = [0.1, 0.5]
         args.arms = ["random", "random_cb", "el2n+ccs", "moderate", "forgetting"]
-    path = runs_file(args, NAME)
+    path = runs_file(args, name)
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -894,7 +935,7 @@ def main(argv: list[str] | None = None) -> None:
         "auto_choices": picked,
         "auto_rule_replays": replay_rules(runs, summary),
     }
-    prefix = publish(args, NAME, payload, render_page(payload))
+    prefix = publish(args, name, payload, render_page(payload))
     plot(summary, prefix)
 
 

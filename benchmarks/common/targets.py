@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["cnn_target", "mlp_target", "tfidf_target", "TEXT_TARGET_C"]
+__all__ = [
+    "cnn_target",
+    "mlp_target",
+    "tfidf_target",
+    "conv1d_target",
+    "gbm_target",
+    "sklearn_mlp_target",
+    "TEXT_TARGET_C",
+]
 
 #: Inverse regularisation of the text target, chosen by cross-validation on the Rotten Tomatoes
 #: pool (``benchmarks/text_coreset.py``'s docstring).
@@ -147,3 +155,56 @@ def tfidf_target(min_df: int = 2, C: float = TEXT_TARGET_C) -> Any:
         TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True),
         LogisticRegression(max_iter=1000, C=C),
     )
+
+
+def conv1d_target(length: int, epochs: int, *, seed: int | None = None) -> Any:
+    """A small 1-D CNN target on rows of ``length`` samples (two convolutions, global max
+    pooling; Adam, lr 2e-3, batch 64): the model a user with signal data brings.
+
+    Examples
+    --------
+    >>> from benchmarks.common.targets import conv1d_target
+    >>> net = conv1d_target(128, epochs=2, seed=0)
+    >>> net.max_epochs, net.module__length
+    (2, 128)
+    """
+    from svpkit.nn import ProxyNet
+
+    from .conv1d import Conv1dNet
+
+    return ProxyNet(
+        Conv1dNet,
+        module__length=length,
+        max_epochs=epochs,
+        lr=2e-3,
+        batch_size=64,
+        random_state=seed,
+    )
+
+
+def gbm_target(seed: int | None = None) -> Any:
+    """Histogram gradient boosting (scikit-learn's defaults, 200 iterations), a tabular target.
+
+    Examples
+    --------
+    >>> from benchmarks.common.targets import gbm_target
+    >>> gbm_target(seed=0).max_iter
+    200
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=200, random_state=seed)
+
+
+def sklearn_mlp_target(seed: int | None = None) -> Any:
+    """scikit-learn's MLPClassifier (128-64 units, at most 300 epochs), a tabular target.
+
+    Examples
+    --------
+    >>> from benchmarks.common.targets import sklearn_mlp_target
+    >>> sklearn_mlp_target(seed=0).hidden_layer_sizes
+    (128, 64)
+    """
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(hidden_layer_sizes=(128, 64), max_iter=300, random_state=seed)
