@@ -51,8 +51,9 @@ TRAINING_OUTPUTS = frozenset({"forgetting", "dynamics"})
 #: selector trains; ``probe``, a callable returning the pool's cheap model of another family
 #: (a linear classifier on the input; None where the pool has none); ``fit_score``,
 #: ``fit_score(model, train_rows, test_rows, seed) -> accuracy``, which trains a clone of
-#: ``model`` on pool rows and scores it on others (how ``auto`` validates a selection).
-SERVICES = frozenset({"proxy", "probe", "fit_score"})
+#: ``model`` on pool rows and scores it on others; ``fit_correct``, the same returning whether
+#: each test row was predicted right (how ``auto`` compares two selections row by row).
+SERVICES = frozenset({"proxy", "probe", "fit_score", "fit_correct"})
 
 #: The optional hooks a method may declare in ``SelectionMethod.hooks``, by name.
 HOOKS = MappingProxyType(

@@ -118,16 +118,17 @@ class Pool(ABC):
         ``outputs.row_scores``; with ``memory`` they may be left out (the cache keeps the
         probabilities, and methods then score from those)."""
 
-    def fit_score(
+    def fit_correct(
         self,
         model: Any,
         y_enc: np.ndarray,
         train_rows: np.ndarray,
         test_rows: np.ndarray,
         seed: int,
-    ) -> float:
-        """Accuracy on ``test_rows`` of a clone of ``model`` trained (seeded) on
-        ``train_rows``: the one primitive a method that validates selections needs.
+    ) -> np.ndarray:
+        """Whether a clone of ``model`` trained (seeded) on ``train_rows`` predicts each of
+        ``test_rows`` right (a boolean per row): the one primitive a method that validates
+        selections needs (per row, so two selections can be compared row by row).
 
         Raises
         ------
@@ -139,6 +140,18 @@ class Pool(ABC):
             f"{type(self).__name__} does not support; compute the pool in memory (np.asarray) "
             "or name a method that trains no extra models."
         )
+
+    def fit_score(
+        self,
+        model: Any,
+        y_enc: np.ndarray,
+        train_rows: np.ndarray,
+        test_rows: np.ndarray,
+        seed: int,
+    ) -> float:
+        """Accuracy on ``test_rows`` of a clone of ``model`` trained (seeded) on
+        ``train_rows``: the mean of :meth:`fit_correct`."""
+        return float(np.mean(self.fit_correct(model, y_enc, train_rows, test_rows, seed)))
 
     def probe_model(self) -> Any:
         """An unfitted cheap model of another family than the proxies (a linear classifier on

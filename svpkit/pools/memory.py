@@ -154,12 +154,12 @@ class InMemoryPool(Pool):
             FunctionTransformer(flatten_rows), StandardScaler(), LogisticRegression(max_iter=300)
         )
 
-    def fit_score(self, model, y_enc, train_rows, test_rows, seed) -> float:
+    def fit_correct(self, model, y_enc, train_rows, test_rows, seed) -> np.ndarray:
         model_ = train_proxy(model, self.X[train_rows], y_enc[train_rows], seed)
         # Read probabilities the way selection does (no DataLoader draws from torch's RNG).
         proba = read_outputs(model_, self.X[test_rows], frozenset({"proba"})).proba
         predicted = np.asarray(model_.classes_)[np.asarray(proba).argmax(axis=1)]
-        return float(np.mean(predicted == y_enc[test_rows]))
+        return predicted == y_enc[test_rows]
 
     def fitted_outputs(self, proxy_, needs) -> PoolOutputs:
         self._check_embeddings(proxy_, needs)

@@ -486,7 +486,15 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         def fit_score(model: Any, train: np.ndarray, test: np.ndarray, seed: int) -> float:
             return pool.fit_score(model, y_enc, train, test, seed)
 
-        services = {"proxy": plan.proxy, "probe": pool.probe_model, "fit_score": fit_score}
+        def fit_correct(model: Any, train: np.ndarray, test: np.ndarray, seed: int) -> np.ndarray:
+            return pool.fit_correct(model, y_enc, train, test, seed)
+
+        services = {
+            "proxy": plan.proxy,
+            "probe": pool.probe_model,
+            "fit_score": fit_score,
+            "fit_correct": fit_correct,
+        }
         return {name: services[name] for name in wanted}
 
     def _fitted_attributes(
@@ -500,7 +508,11 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """The fitted attributes, with what the method reported (``Ranking.report``)."""
         scores = np.full(plan.pool.n_rows, np.nan)
         scores[plan.candidates] = ranking.scores
-        unknown = set(ranking.report) - set(REPORTED_DEFAULTS)
+        report = dict(ranking.report)
+        # Seconds a method spent on work of its own inside "select" (auto's validation), shown
+        # beside the proxy's training and taken out of "select" so the parts still add up.
+        own_seconds = report.pop("fit_seconds", {})
+        unknown = set(report) - set(REPORTED_DEFAULTS)
         if unknown:
             raise ValueError(
                 f"method {plan.method.name!r} reported {sorted(unknown)}; a method may report "
@@ -509,13 +521,14 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return {
             **REPORTED_DEFAULTS,
             "method_": plan.method.name,
-            **ranking.report,
+            **report,
             "proxy_": readout.proxy_,
             "fit_seconds_": {
                 "validate": plan.seconds["validate"],
                 "candidates": plan.seconds["candidates"],
                 **readout.seconds,
-                "select": plan.seconds["select"],
+                **own_seconds,
+                "select": plan.seconds["select"] - sum(own_seconds.values()),
                 "weigh": plan.seconds["weigh"],
             },
             "classes_": plan.classes,

@@ -30,18 +30,17 @@ class CoresetSelector(BaseSelector):
         (hard rows first; pair them with ``sampler="ccs"`` when keeping little); the embedding
         methods ``moderate`` and ``d2``; ``random``; or any registered method
         (``svpkit.methods.available_methods()``). ``"auto"`` is the default because no single
-        method is safe: in ``benchmarks/results/coreset_quality.json`` k-centers beats
-        class-balanced random at every fraction on the digits but loses 8 points at 10% on the
-        MNIST sample, and every score-based method loses 10-50 points at 10% somewhere.
-        ``auto`` holds out 20% of the rows, selects the rest with each candidate of
-        :data:`svpkit.methods.auto.AUTO_CANDIDATES`, trains a clone of the proxy and a linear
-        probe on each selection, keeps class-balanced random unless a candidate beats it on
-        the holdout by more than half a point in both, and selects with the winner
-        (``method_``; exactly what naming the winner would select). A pool under 10,000 rows
-        repeats this on up to five disjoint holdouts and pools them
-        (:func:`svpkit.methods.auto.n_validation_splits`): one small holdout is noisier than
-        the gains compared. It costs a proxy and a probe training per candidate and holdout;
-        name a method to skip them.
+        method is safe: in ``benchmarks/results/coreset_quality.json`` every score-based method
+        loses 10-50 points to class-balanced random at 10% kept somewhere, and k-centers 8.
+        ``auto`` is safe first (:mod:`svpkit.methods.auto`): it keeps the class-balanced
+        random subset unless a candidate of :data:`svpkit.methods.auto.AUTO_CANDIDATES`
+        (class-balanced CCS samplers over a score) beats it with 95% confidence, row by row on
+        both halves of a two-fold split, in every *competent* validating model (a clone of
+        the proxy and a linear probe; a model that gets less than half of the way from the
+        majority guess to perfect does not vote). ``method_reason_`` says why; the selection
+        is exactly what naming the choice selects. Validation costs at most
+        :data:`svpkit.methods.auto.AUTO_BUDGET` proxy trainings' worth of gradient steps,
+        reported as ``fit_seconds_["auto_validation"]``; name a method to skip it.
     fraction : float in (0, 1], default=None
         Share of rows to keep, rounded up (``1`` and ``1.0`` both mean all). ``None`` means 0.5
         unless ``n_select`` is set. An int > 1 is an error: a count goes in ``n_select``.
@@ -81,15 +80,14 @@ class CoresetSelector(BaseSelector):
         and its space freed with the fitted outputs.
     validate_with : list or None, default=None
         For ``method="auto"`` only: the models each candidate's selection is validated with;
-        a candidate must beat random in every one. Items are ``"proxy"`` (a clone of the
-        proxy), ``"probe"`` (the pool's linear probe) or an unfitted classifier with
-        ``predict_proba``, typically a cheap stand-in of the target (trained as given, on
-        the candidate's selection). None means ``["proxy", "probe"]``. A selection that suits
-        the proxy and a linear model can still hurt a target of a third family: on the digits
-        with a CNN target, auto's default choice at 10% kept (mostly k-centers) lost half a
-        point to random where it gained with a linear target
-        (``benchmarks/results/coreset_quality.json``). Each model is trained once per
-        candidate and validation split.
+        a candidate must beat random with confidence in every competent one. Items are
+        ``"proxy"`` (a clone of the proxy), ``"probe"`` (the pool's linear probe) or an
+        unfitted classifier with ``predict_proba``, typically a cheap version of the target
+        (trained as given, on the candidate's selection; it counts outside auto's budget).
+        None means ``["proxy", "probe"]``. Give the target's family where the proxy is much
+        weaker than the target (a CNN target on signals or images with the default MLP
+        proxy): what helps a weak model can hurt a strong one. Each model is trained once per
+        candidate and fold.
 
     Attributes
     ----------
@@ -101,15 +99,17 @@ class CoresetSelector(BaseSelector):
         The method that selected: ``method``, or for ``method="auto"`` the candidate it chose
         (a key of :data:`svpkit.methods.auto.AUTO_CANDIDATES`).
     method_scores_ : dict or None
-        For ``method="auto"``: every candidate's validation gain over class-balanced random
-        (``"random"`` is 0.0), in the model family where it gains least: a clone of the proxy
-        and the pool's probe (a logistic regression on the input) are each trained on the
-        candidate's selection of 80% of the rows and scored on the other 20%.
+        For ``method="auto"``: every validated candidate's 95% lower confidence bound on its
+        holdout accuracy gain over class-balanced random (a share; ``"random"`` is 0.0), in
+        the competent model family where it is lowest (``-inf`` when no family is competent;
+        empty when nothing was validated).
     method_validation_ : dict or None
-        For ``method="auto"``: those holdout accuracies, pooled over the validation splits,
+        For ``method="auto"``: the holdout accuracies over both folds,
         ``{candidate: {"proxy": acc, "probe": acc}}`` (no ``"probe"`` where the pool has no
         probe); with ``validate_with``, one entry per model, a model named by its class
         (``"LogisticRegression"``, ``"LogisticRegression#2"`` for a second one).
+    method_reason_ : str or None
+        For ``method="auto"``: why it chose what it chose, in words.
 
     Examples
     --------

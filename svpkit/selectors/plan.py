@@ -19,6 +19,7 @@ REPORTED_DEFAULTS = {
     "method_": None,
     "method_scores_": None,
     "method_validation_": None,
+    "method_reason_": None,
     "chosen_spec_": None,
     "covering_radius_": None,
 }

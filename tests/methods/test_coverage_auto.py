@@ -48,25 +48,27 @@ def test_d2_equals_the_kernels_on_the_proxy_outputs(digits):
     assert len(np.intersect1d(np.sort(picks), sel.sample_indices_)) >= 0.95 * len(picks)
 
 
-def test_auto_records_its_choice_and_keeps_random_without_a_clear_winner(digits, monkeypatch):
+def test_auto_records_its_choice_reason_and_is_deterministic(digits):
     X, y = digits
     sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
     assert sel.method_ in auto.AUTO_CANDIDATES
     assert set(sel.method_scores_) == set(auto.AUTO_CANDIDATES)
-    best = max(sel.method_scores_.values())
-    if best - sel.method_scores_["random"] <= auto.AUTO_MARGIN:
-        assert sel.method_ == "random"
-    else:
-        assert sel.method_scores_[sel.method_] == best
+    best = max(sel.method_scores_, key=sel.method_scores_.get)
+    # random unless some candidate's lower bound is above zero, then the highest
+    assert sel.method_ == (best if sel.method_scores_[best] > 0 else "random")
+    assert isinstance(sel.method_reason_, str) and sel.method_reason_
     assert sel.n_selected_ == int(np.ceil(0.3 * len(y)))
     again = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
     np.testing.assert_array_equal(again.sample_indices_, sel.sample_indices_)
-    assert again.method_ == sel.method_
+    assert again.method_ == sel.method_ and again.method_scores_ == sel.method_scores_
 
-    # with a huge margin random always wins the tie-break
-    monkeypatch.setattr(auto, "AUTO_MARGIN", 1.0)
-    forced = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0)
-    assert forced.fit(X, y).method_ == "random"
+
+def test_auto_reports_its_validation_seconds_beside_the_proxys(digits):
+    X, y = digits
+    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
+    seconds = sel.fit_seconds_
+    assert seconds["auto_validation"] > 0 and seconds["proxy_fit"] > 0
+    assert seconds["select"] >= 0  # the validation is taken out of "select", not counted twice
 
 
 def test_auto_selects_like_its_choice_class_balanced_and_the_same_count(digits, tmp_path):
@@ -102,78 +104,189 @@ def test_auto_reads_every_output_its_candidates_read():
     assert auto.candidate_needs() <= auto.AUTO_NEEDS | auto.AUTO_OPTIONAL_NEEDS
 
 
+def test_auto_candidates_are_class_balanced_coverage_samplers_beside_random():
+    for name, (_method, sampler) in auto.AUTO_CANDIDATES.items():
+        assert name == "random" or sampler == "ccs"
+
+
 def test_auto_with_a_scikit_learn_proxy_skips_the_dynamics_candidates(digits):
     X, y = digits
     sel = CoresetSelector(logreg(), method="auto", fraction=0.3, random_state=0).fit(X, y)
-    assert "forgetting+ccs" not in sel.method_scores_ and "d2" not in sel.method_scores_
-    assert {"random", "kcenters", "least_confidence"} <= set(sel.method_scores_)
+    assert set(sel.method_scores_) == {"random", "least_confidence+ccs"}
 
 
-def test_auto_scores_each_candidate_by_its_worst_family_gain(digits):
-    X, y = digits
-    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
-    accuracies, base = sel.method_validation_, sel.method_validation_["random"]
-    assert set(accuracies) == set(sel.method_scores_) == set(auto.AUTO_CANDIDATES)
-    for name, acc in accuracies.items():
-        assert set(acc) == {"proxy", "probe"} and all(0 <= a <= 1 for a in acc.values())
-        expected = min(acc["proxy"] - base["proxy"], acc["probe"] - base["probe"])
-        assert sel.method_scores_[name] == expected
-    assert sel.method_scores_["random"] == 0.0
+@pytest.mark.parametrize("share", [0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.93, 0.99])
+def test_the_validation_plan_fits_the_budget_and_prefers_more_candidates(share):
+    names = ["forgetting+ccs", "least_confidence+ccs"]
+    plan = auto.validation_plan(share, names)
+    if plan is None:  # not even one candidate fits: random, unvalidated
+        assert 2 * share > auto.AUTO_BUDGET
+        return
+    n = len(plan.candidates)
+    assert plan.candidates == tuple(names[:n])
+    assert (n + 1) * share * plan.epoch_scale <= auto.AUTO_BUDGET + 1e-9
+    assert 1.0 <= plan.epoch_scale <= max(1.0, min(auto.AUTO_MAX_EPOCH_SCALE, 1 / share))
+    if n < len(names):  # one more would not have fitted
+        assert (n + 2) * share > auto.AUTO_BUDGET
 
 
-def _fake_evaluator(proxy_gain, probe_gain, holdouts=None):
-    """Random (validated first in every split) scores 0.5 in both families; every other
-    candidate scores 0.5 plus the given gain. ``holdouts`` collects the proxy's test rows."""
+def _row_correct(n_rows, accuracy, offset=0):
+    """A correctness vector with round(accuracy * n) right answers, rotated by ``offset``."""
+    right = np.zeros(n_rows, bool)
+    right[: int(round(accuracy * n_rows))] = True
+    return np.roll(right, offset)
+
+
+def test_lower_bound_against_the_formula_and_in_the_right_direction():
+    rng = np.random.default_rng(0)
+    cand = [rng.random(300) < 0.9, rng.random(300) < 0.9]
+    rand = [rng.random(300) < 0.8, rng.random(300) < 0.8]
+    diffs = [c.astype(float) - r for c, r in zip(cand, rand, strict=True)]
+    rows = np.concatenate(diffs)
+    se = max(rows.std(ddof=1) / np.sqrt(600), np.std([d.mean() for d in diffs], ddof=1) / 2**0.5)
+    assert auto.lower_bound(cand, rand) == pytest.approx(rows.mean() - auto.AUTO_Z * se)
+    assert auto.lower_bound(cand, rand) > 0 > auto.lower_bound(rand, cand)
+    # a small gain on few rows is not confident; the same gain on many rows is
+    small = [_row_correct(100, 0.81), _row_correct(100, 0.81)]
+    base = [_row_correct(100, 0.80, 50), _row_correct(100, 0.80, 50)]
+    assert auto.lower_bound(small, base) <= 0
+    # folds that disagree widen the bound even when the rows agree
+    split = [_row_correct(1000, 0.95), _row_correct(1000, 0.75)]
+    assert auto.lower_bound(split, [_row_correct(1000, 0.8)] * 2) < 0
+
+
+def test_skill_is_zero_at_the_majority_guess_and_one_when_perfect():
+    y = np.array([0] * 9 + [1])
+    assert auto.skill(0.9, y) == 0.0 and auto.skill(1.0, y) == 1.0
+    assert auto.skill(0.95, y) == pytest.approx(0.5)
+
+
+def _fake_evaluator(gains, random_accuracy=0.8, calls=None):
+    """Random (validated first in every fold) gets ``random_accuracy`` right in every family;
+    a candidate gets ``random_accuracy + gains[family]``. ``calls`` collects (family, train
+    rows, epoch_scale) per training."""
 
     def evaluator(ctx, models):
-        calls = {"proxy": 0, "probe": 0}
+        count = {}
 
-        def evaluate(train, test, seed, steps_of_rows=None, family="proxy"):
-            first_of_split = calls[family] % len(auto.AUTO_CANDIDATES) == 0
-            calls[family] += 1
-            if holdouts is not None and family == "proxy" and first_of_split:
-                holdouts.append(np.asarray(test))
-            gain = proxy_gain if family == "proxy" else probe_gain
-            return 0.5 if first_of_split else 0.5 + gain
+        def evaluate(train, test, seed, family="proxy", epoch_scale=1.0):
+            if calls is not None:
+                calls.append((family, len(train), epoch_scale, np.asarray(test)))
+            n_names = (
+                len(
+                    auto.validation_plan(0.3, ["forgetting+ccs", "least_confidence+ccs"]).candidates
+                )
+                + 1
+            )
+            first = count.get(family, 0) % n_names == 0
+            count[family] = count.get(family, 0) + 1
+            if first:
+                return _row_correct(len(test), random_accuracy)
+            # a candidate gets other rows right too: row-level differences go both ways
+            accuracy = min(1.0, random_accuracy + gains[family])
+            return _row_correct(len(test), accuracy, offset=len(test) // 3)
 
         return evaluate
 
     return evaluator
 
 
-def test_auto_keeps_random_when_the_probe_family_disagrees(digits, monkeypatch):
+def test_auto_leaves_random_only_for_a_confident_gain_in_every_family(digits, monkeypatch):
     X, y = digits
-    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator(proxy_gain=0.2, probe_gain=-0.01))
-    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
-    assert sel.method_ == "random"  # the proxy alone would have chosen a candidate
-    assert max(sel.method_scores_.values()) == 0.0
+    fit = lambda: CoresetSelector(  # noqa: E731
+        small_proxy(), method="auto", fraction=0.3, random_state=0
+    ).fit(X, y)
+    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator({"proxy": 0.15, "probe": 0.15}))
+    sel = fit()
+    assert sel.method_ != "random" and sel.method_scores_[sel.method_] > 0
+    assert "beats random" in sel.method_reason_
+    # the probe disagrees: the proxy alone would have chosen a candidate
+    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator({"proxy": 0.15, "probe": -0.01}))
+    sel = fit()
+    assert sel.method_ == "random" and max(sel.method_scores_.values()) == 0.0
+    # a gain of half a point on 300 rows per fold is inside the noise
+    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator({"proxy": 0.005, "probe": 0.005}))
+    assert fit().method_ == "random"
 
-    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator(proxy_gain=0.2, probe_gain=0.05))
-    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
-    assert sel.method_ != "random"
-    assert sel.method_scores_[sel.method_] == pytest.approx(0.05)
 
-
-@pytest.mark.parametrize("n_rows", [200, 600])
-def test_auto_validates_small_pools_on_disjoint_stratified_holdouts(digits, monkeypatch, n_rows):
+def test_auto_ignores_validators_that_are_not_competent(digits, monkeypatch):
     X, y = digits
-    X, y = X[:n_rows], y[:n_rows]
-    holdouts = []
-    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator(0.1, 0.1, holdouts))
-    CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
-    assert len(holdouts) == auto.n_validation_splits(n_rows) == 5  # under 2,000 rows: all
-    rows = np.concatenate(holdouts)
-    assert len(np.unique(rows)) == len(rows) >= n_rows - 10  # disjoint; nearly every row
-    for held in holdouts:  # each about a fifth of every class
-        counts, totals = np.bincount(y[held], minlength=10), np.bincount(y, minlength=10)
-        assert np.all(np.abs(counts - totals / 5) <= 1)
+    # 30% right on ten balanced classes: a fifth of the way from the majority guess to perfect
+    weak = _fake_evaluator({"proxy": 0.3, "probe": 0.3}, random_accuracy=0.3)
+    monkeypatch.setattr(auto, "_evaluator", weak)
+    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
+    assert sel.method_ == "random"
+    assert "no validating model is competent" in sel.method_reason_
 
 
-def test_the_number_of_validation_splits_shrinks_as_the_pool_grows():
-    splits = [auto.n_validation_splits(n) for n in (10, 2_000, 2_500, 5_000, 10_000, 10**6)]
-    assert splits == [5, 5, 4, 2, 1, 1]
-    rows = [auto.n_validation_splits(n) * auto.AUTO_HOLDOUT * n for n in (2_500, 5_000, 10**4)]
-    assert all(r >= auto.AUTO_VALIDATION_ROWS for r in rows)
+def test_auto_validates_on_two_disjoint_stratified_halves_within_its_budget(digits, monkeypatch):
+    X, y = digits
+    calls = []
+    monkeypatch.setattr(
+        auto, "_evaluator", _fake_evaluator({"proxy": 0.0, "probe": 0.0}, calls=calls)
+    )
+    proxy = small_proxy()
+    CoresetSelector(proxy, method="auto", fraction=0.3, random_state=0).fit(X, y)
+    proxy_calls = [c for c in calls if c[0] == "proxy"]
+    holdouts = {tuple(c[3]) for c in proxy_calls}
+    assert len(holdouts) == auto.AUTO_FOLDS == 2
+    first, second = (np.array(h) for h in holdouts)
+    assert len(np.intersect1d(first, second)) == 0 and len(first) + len(second) == len(y)
+    counts, totals = np.bincount(y[first], minlength=10), np.bincount(y, minlength=10)
+    assert np.all(np.abs(counts - totals / 2) <= 1)  # each about half of every class
+    # the proxy clones' rows x epochs stay within AUTO_BUDGET trainings on the whole pool, up
+    # to rounding each clone's epochs to a whole number (half an epoch of its rows at most)
+    steps = sum(rows * max(1, round(proxy.max_epochs * scale)) for _, rows, scale, _ in proxy_calls)
+    rounding = sum(rows / 2 for _, rows, _, _ in proxy_calls)
+    assert steps <= auto.AUTO_BUDGET * len(y) * proxy.max_epochs + rounding
+
+
+def test_auto_keeps_random_unvalidated_when_nothing_fits_the_budget(digits, monkeypatch):
+    X, y = digits
+    monkeypatch.setattr(auto, "AUTO_BUDGET", 1.0)  # one candidate and random cost 1.4 at 70%
+    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.7, random_state=0).fit(X, y)
+    assert sel.method_ == "random" and sel.method_scores_ == {}
+    assert "within the budget" in sel.method_reason_
+
+
+def test_auto_selects_exactly_what_naming_its_choice_selects(digits, monkeypatch):
+    X, y = digits
+    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator({"proxy": 0.15, "probe": 0.15}))
+    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=3).fit(X, y)
+    method, sampler = auto.AUTO_CANDIDATES[sel.method_]
+    assert method != "random"
+    named = CoresetSelector(
+        small_proxy(), method=method, sampler=sampler, fraction=0.3, random_state=3
+    ).fit(X, y)
+    np.testing.assert_array_equal(sel.sample_indices_, named.sample_indices_)
+
+    # random: exactly the class-balanced random subset of the same random_state
+    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator({"proxy": -0.1, "probe": -0.1}))
+    fallback = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=3)
+    plain = CoresetSelector(method="random", fraction=0.3, random_state=3)
+    np.testing.assert_array_equal(
+        fallback.fit(X, y).sample_indices_, plain.fit(X, y).sample_indices_
+    )
+
+
+def test_auto_validates_with_the_models_the_user_names(digits):
+    X, y = digits
+    X, y = X[:300], y[:300]
+    sel = CoresetSelector(
+        small_proxy(),
+        method="auto",
+        fraction=0.3,
+        random_state=0,
+        validate_with=[logreg(), logreg().set_params(C=0.1)],
+    ).fit(X, y)
+    for acc in sel.method_validation_.values():  # neither the proxy nor the probe: these two
+        assert set(acc) == {"LogisticRegression", "LogisticRegression#2"}
+        assert all(0 <= a <= 1 for a in acc.values())
+    both = CoresetSelector(
+        small_proxy(), method="auto", fraction=0.3, random_state=0, validate_with=["proxy", "probe"]
+    ).fit(X, y)
+    default = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0)
+    assert both.method_validation_ == default.fit(X, y).method_validation_
 
 
 def test_every_pool_kind_has_a_probe_that_trains_on_its_rows():
@@ -194,44 +307,6 @@ def test_every_pool_kind_has_a_probe_that_trains_on_its_rows():
     assert probe.fit(texts, y).score(texts, y) == 1.0
 
 
-def test_auto_selects_exactly_what_naming_its_choice_selects(digits, monkeypatch):
-    X, y = digits
-    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=3).fit(X, y)
-    method, sampler = auto.AUTO_CANDIDATES[sel.method_]
-    named = CoresetSelector(
-        small_proxy(), method=method, sampler=sampler, fraction=0.3, random_state=3
-    ).fit(X, y)
-    np.testing.assert_array_equal(sel.sample_indices_, named.sample_indices_)
-
-    monkeypatch.setattr(auto, "AUTO_MARGIN", 1.0)  # random: the class-balanced random subset
-    fallback = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=3)
-    plain = CoresetSelector(method="random", fraction=0.3, random_state=3)
-    np.testing.assert_array_equal(
-        fallback.fit(X, y).sample_indices_, plain.fit(X, y).sample_indices_
-    )
-
-
-def test_auto_validates_with_the_models_the_user_names(digits):
-    X, y = digits
-    X, y = X[:300], y[:300]
-    sel = CoresetSelector(
-        small_proxy(),
-        method="auto",
-        fraction=0.3,
-        random_state=0,
-        validate_with=[logreg(), logreg().set_params(C=0.1)],
-    ).fit(X, y)
-    accuracies, base = sel.method_validation_, sel.method_validation_["random"]
-    for name, acc in accuracies.items():  # neither the proxy nor the probe: only these two
-        assert set(acc) == {"LogisticRegression", "LogisticRegression#2"}
-        assert sel.method_scores_[name] == min(acc[f] - base[f] for f in acc)
-    both = CoresetSelector(
-        small_proxy(), method="auto", fraction=0.3, random_state=0, validate_with=["proxy", "probe"]
-    ).fit(X, y)
-    default = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0)
-    assert both.method_validation_ == default.fit(X, y).method_validation_
-
-
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -248,13 +323,3 @@ def test_bad_validate_with_is_refused_before_any_training(digits, params, messag
     X, y = digits
     with pytest.raises(InvalidParameterError, match=message):
         CoresetSelector(small_proxy(), fraction=0.3, **params).fit(X, y)
-
-
-def test_auto_skips_the_candidates_one_epoch_of_dynamics_cannot_serve(digits):
-    X, y = digits
-    X, y = X[:300], y[:300]
-    sel = CoresetSelector(
-        small_proxy().set_params(max_epochs=1), method="auto", fraction=0.3, random_state=0
-    ).fit(X, y)
-    assert "dyn_unc" not in sel.method_scores_ and "dual+beta" not in sel.method_scores_
-    assert {"random", "kcenters", "forgetting+ccs", "d2"} <= set(sel.method_scores_)

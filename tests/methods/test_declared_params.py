@@ -118,7 +118,7 @@ def test_services_are_handed_only_to_methods_that_declare_them(clean_registry, d
         LogisticRegression(max_iter=200), "doc_proba_and_fit_score", class_balance=False
     ).fit(X, y)
     accuracy = seen[-1]
-    assert set(SERVICES) == {"proxy", "probe", "fit_score"}
+    assert set(SERVICES) == {"proxy", "probe", "fit_score", "fit_correct"}
     assert 0.85 < accuracy <= 1.0  # a linear probe on half the digits predicts the other half
 
 
