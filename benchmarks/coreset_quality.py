@@ -888,7 +888,9 @@ def plot(summary: list[dict], prefix: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = benchmark_parser(__doc__, RESULTS, "digits/logreg, 2 seeds, a few arms")
-    parser.add_argument("--datasets", nargs="+", default=["digits", "mnist", "redundant"])
+    parser.add_argument(
+        "--datasets", nargs="+", default=None, help="default: digits mnist redundant"
+    )
     parser.add_argument("--targets", nargs="+", default=["logreg", "cnn", "mlp"])
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
     parser.add_argument("--fractions", nargs="+", type=float, default=list(FRACTIONS))
@@ -908,7 +910,9 @@ def main(argv: list[str] | None = None) -> None:
     name = NAME
     if args.heldout:
         name = HELDOUT_NAME
-        args.datasets = list(HELDOUT_DATASETS)
+        args.datasets = args.datasets or list(HELDOUT_DATASETS)
+        if not set(args.datasets) <= set(HELDOUT_DATASETS):
+            parser.error(f"--heldout runs only {sorted(HELDOUT_DATASETS)}")
         args.targets = sorted({target for _, target, _ in HELDOUT_DATASETS.values()})
         args.fractions, args.seeds = list(HELDOUT_FRACTIONS), HELDOUT_SEEDS
         args.arms, args.target_epochs = list(HELDOUT_ARMS), HELDOUT_TARGET_EPOCHS
@@ -916,6 +920,7 @@ def main(argv: list[str] | None = None) -> None:
         args.datasets, args.targets, args.seeds = ["digits"], ["logreg"], 2
         args.fractions = [0.1, 0.5]
         args.arms = ["random", "random_cb", "el2n+ccs", "moderate", "forgetting"]
+    args.datasets = args.datasets or ["digits", "mnist", "redundant"]
     path = runs_file(args, name)
 
     def log(msg: str) -> None:
