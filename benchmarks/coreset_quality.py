@@ -54,6 +54,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from benchmarks.cells import (
+    FROZEN_RULE,
     HELDOUT_DATASETS,
     HELDOUT_FRACTIONS,
     HELDOUT_SEEDS,
@@ -320,6 +321,7 @@ def run(args, path: Path, log) -> None:
                                 "choice_scores": sel.method_scores_,
                                 "choice_accuracies": getattr(sel, "method_validation_", None),
                                 "proxy_seconds": sel.fit_seconds_["proxy_fit"],
+                                "validation_seconds": sel.fit_seconds_.get("auto_validation"),
                                 # the selection's own work, its proxy training included even
                                 # when the seed's cache served it
                                 "work_seconds": float(sum(sel.fit_seconds_.values())),
@@ -405,8 +407,10 @@ def choices(runs: list[dict]) -> dict:
     """How often ``auto`` chose each candidate, per (dataset, target, fraction)."""
     out: dict = {}
     for r in runs:
-        if r.get("arm") == "auto" and r.get("chosen"):
+        if r.get("arm") in ("auto", "default") and r.get("chosen"):
             key = f"{r['dataset']}/{r['target']}/{r['fraction']}"
+            if r["arm"] == "default":
+                key = f"default:{key}"
             out.setdefault(key, {}).setdefault(r["chosen"], 0)
             out[key][r["chosen"]] += 1
     return out
@@ -415,6 +419,7 @@ def choices(runs: list[dict]) -> dict:
 #: Arms that are not a single method with the default proxy: left out of "best in hindsight".
 NOT_A_METHOD = (
     "random",
+    "default",
     "least_confidence_nobal",
     "auto",
     "auto_proxy_only",
@@ -448,16 +453,20 @@ def choosing(summary: list[dict], picked: dict) -> list[str]:
         "",
         "Per dataset, target and fraction kept: the best single method in hindsight (largest",
         "mean paired difference to class-balanced random, its wins/seeds; default proxy), the",
-        'default `method="auto"` (each candidate validated with the proxy and a linear probe,',
-        "pooled over up to five disjoint holdouts on small pools) and what it chose over the",
-        "seeds, and auto as it was before, validated on one 20% holdout (with the probe, and",
-        "with the proxy alone).",
+        'default `method="auto"` (safe first: class-balanced random unless forgetting+CCS',
+        "beats it with 95% confidence in every competent validator) and what it chose over the",
+        "seeds, and auto's first rule (the best of nine candidates by their smallest gain over",
+        "random with the proxy and a linear probe, pooled over up to five disjoint holdouts),",
+        "what it chose, and that rule validated with the target, on one 20% holdout (with the",
+        "probe, and with the proxy alone).",
         "",
-        "| dataset / target | kept | best arm | best (pp) | auto (pp) | auto chose "
-        "| auto, validated with the target (pp) | one holdout (pp) "
+        "| dataset / target | kept | best arm | best (pp) | default (pp) | default chose "
+        "| first rule (pp) | first rule chose "
+        "| first rule, validated with the target (pp) | one holdout (pp) "
         "| one holdout, proxy only (pp) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    default_gaps: list[float] = []
     auto_gaps: list[float] = []
     target_gaps: list[tuple[float, float]] = []
     old_pairs: list[tuple[float, float]] = []
@@ -490,16 +499,32 @@ def choosing(summary: list[dict], picked: dict) -> list[str]:
                 chose = ", ".join(
                     f"{k} {v}" for k, v in sorted(counts.items(), key=lambda x: -x[1])
                 )
+            default_chose = ""
+            if "default" in at:
+                default_gaps.append(best["diff_pp"] - at["default"]["diff_pp"])
+                counts = picked.get(f"default:{dataset}/{target}/{f}", {})
+                default_chose = ", ".join(
+                    f"{k} {v}" for k, v in sorted(counts.items(), key=lambda x: -x[1])
+                )
             lines.append(
                 f"| {dataset} / {target} | {int(100 * f)}% | {best['arm']} | {_cell(best)} | "
+                f"{_cell(at.get('default'))} | {default_chose} | "
                 f"{_cell(at.get('auto'))} | {chose} | {_cell(at.get('auto_target'))} | "
                 f"{_cell(at.get('auto_one_holdout'))} | "
                 f"{_cell(at.get('auto_proxy_only_one_holdout'))} |"
             )
+    if default_gaps:
+        lines += [
+            "",
+            f"Averaged over the {len(default_gaps)} cells where the default ran, it is "
+            f"{np.mean(default_gaps):.2f} pp below the best single method in hindsight (at most "
+            f"{max(default_gaps):.2f} pp in one cell): the price of keeping random unless the "
+            "evidence is confident.",
+        ]
     if auto_gaps:
         lines += [
             "",
-            f"Averaged over the {len(auto_gaps)} cells where auto ran, auto is "
+            f"Averaged over the {len(auto_gaps)} cells where auto ran, its first rule was "
             f"{np.mean(auto_gaps):.2f} pp below the best single method in hindsight (which "
             "no fixed method matches: the best one changes with the dataset, the target and the "
             "fraction).",
@@ -849,15 +874,15 @@ def plot(summary: list[dict], prefix: Path) -> None:
             pts = [p for p in pts if p[1] is not None]
             if not pts or arm == BASELINE or variant(arm) is not None:
                 continue  # the proxy variants have their own table
-            if arm in NOT_A_METHOD and arm not in ("auto", "random"):
+            if arm in NOT_A_METHOD and arm not in ("auto", "random", "default"):
                 continue  # auto's other rules are in the page's tables
-            if arm == "auto":  # the default, marked
+            if arm in ("auto", "default"):  # the default (auto before issue 35), marked
                 ax.plot(
                     *zip(*pts, strict=True),
                     "-",
                     color="k",
                     marker="o",
-                    label="auto (default)",
+                    label={"auto": "auto (first rule)", "default": "default (safe rule)"}[arm],
                     lw=2.5,
                 )
                 continue
@@ -940,7 +965,14 @@ def main(argv: list[str] | None = None) -> None:
         "auto_choices": picked,
         "auto_rule_replays": replay_rules(runs, summary),
     }
-    prefix = publish(args, name, payload, render_page(payload))
+    render = render_page
+    if args.heldout:  # its own page: the pre-registered verdict per cell
+        from benchmarks import coreset_heldout
+
+        payload["heldout_cells"] = coreset_heldout.cells(summary, runs)
+        payload["frozen_rule"] = FROZEN_RULE
+        render = coreset_heldout.render_page
+    prefix = publish(args, name, payload, render(payload))
     plot(summary, prefix)
 
 

@@ -289,10 +289,16 @@ def test_coreset_quality_choosing_compares_auto_with_its_other_rules_on_shared_c
         _quality_row("auto_target", 0.3, 0.9, 1.0, diff=1.8),
         _quality_row("kcenters", 0.5, 0.9, 1.0, diff=1.0),
         _quality_row("auto", 0.5, 0.9, 1.0, diff=0.0),  # no other rule ran here
+        _quality_row("default", 0.3, 0.9, 1.0, diff=0.0),
     ]
-    text = "\n".join(bench.choosing(summary, {}))
-    assert "| d / t | 30% | kcenters | +2.00 (1/2) | +1.00 (1/2) |  | +1.80 (1/2) |" in text
-    assert "over the 2 cells where auto ran, auto is 1.00 pp below" in text
+    picked = {"default:d/t/0.3": {"random": 2}}
+    text = "\n".join(bench.choosing(summary, picked))
+    assert (
+        "| d / t | 30% | kcenters | +2.00 (1/2) | +0.00 (1/2) | random 2 | +1.00 (1/2) |  "
+        "| +1.80 (1/2) |" in text
+    )
+    assert "over the 1 cells where the default ran, it is 2.00 pp below the best" in text
+    assert "over the 2 cells where auto ran, its first rule was 1.00 pp below" in text
     assert "On the 1 cells where it also ran validated on one holdout, auto is 1.00 pp" in text
     assert "it was 1.50 pp below then" in text
     assert "over the 1 cells where that ran, auto is 0.20 pp below the best" in text
@@ -370,3 +376,33 @@ def test_seals_benchmark_quick_resumes_and_pairs(tmp_path):
     sub = next(r for r in table if (r["arm"], r["method"]) == ("subsample", "margin"))
     assert sub["vs_whole"]["accuracy"]["seeds"] == 1 and sub["share_scored_max"] <= 0.03
     assert (tmp_path / "seals_quick.png").exists()
+
+
+def test_coreset_heldout_judges_each_cell_against_class_balanced_random():
+    heldout = _load("coreset_heldout")
+    quality = _load("coreset_quality")
+    runs = []
+    for seed in range(3):
+        for fraction, gain in ((0.1, 0.0), (0.3, -0.01)):
+            for arm, acc in (("random_cb", 0.8), ("random", 0.79), ("default", 0.8 + gain)):
+                runs.append(
+                    {
+                        **_run(arm, seed, acc, chosen="random" if gain == 0 else "forgetting+ccs"),
+                        "dataset": "signals1d",
+                        "target": "conv1d",
+                        "fraction": fraction,
+                        "proxy_seconds": 1.0,
+                        "validation_seconds": 1.5,
+                    }
+                )
+    cells = heldout.cells(quality.summarise(runs), runs)
+    by_fraction = {c["fraction"]: c for c in cells}
+    assert by_fraction[0.1]["diff_pp"] == 0.0 and by_fraction[0.1]["passes"]
+    assert (by_fraction[0.1]["wins"], by_fraction[0.1]["ties"]) == (0, 3)
+    assert by_fraction[0.3]["diff_pp"] == pytest.approx(-1.0) and not by_fraction[0.3]["passes"]
+    assert by_fraction[0.3]["losses"] == 3 and by_fraction[0.3]["chosen"] == {"forgetting+ccs": 3}
+    assert by_fraction[0.3]["max_validation_ratio"] == pytest.approx(1.5)
+    page = heldout.render_page(
+        {"summary": quality.summarise(runs), "command": "x", "heldout_cells": cells}
+    )
+    assert "**1 of 2 cells pass.**" in page

@@ -24,7 +24,7 @@ class CoresetSelector(BaseSelector):
     proxy : estimator, default=None
         As in :class:`ProxySelector`. ``forgetting`` needs a :class:`svpkit.nn.ProxyNet`.
     method : str, default="auto"
-        How to rank rows: ``"auto"`` (a validated choice, below), the uncertainty methods
+        How to rank rows: ``"auto"`` (random unless the evidence is confident, below), the uncertainty methods
         ``least_confidence``, ``entropy``, ``margin``; ``kcenters``; the training-dynamics
         scores ``forgetting``, ``el2n``, ``grand``, ``aum``, ``dyn_unc``, ``tdds``, ``dual``
         (hard rows first; pair them with ``sampler="ccs"`` when keeping little); the embedding
