@@ -406,3 +406,18 @@ def test_coreset_heldout_judges_each_cell_against_class_balanced_random():
         {"summary": quality.summarise(runs), "command": "x", "heldout_cells": cells}
     )
     assert "**1 of 2 cells pass.**" in page
+
+
+def test_auto_cost_benchmark_quick_records_validation_beside_the_proxy(tmp_path):
+    pytest.importorskip("matplotlib")
+    bench = _load("auto_cost")
+    bench.main(["--quick", "--out", str(tmp_path)])
+    result = json.loads((tmp_path / "auto_cost_quick.json").read_text())
+    assert {(r["dataset"], r["fraction"]) for r in result["summary"]} == {
+        ("digits", 0.1),
+        ("digits", 0.5),
+    }
+    for row in result["summary"]:
+        assert row["proxy_seconds"] > 0 and row["validation_seconds"] > 0
+        assert not row["held_out"]
+    assert "validation / proxy" in bench.render_page(result)
