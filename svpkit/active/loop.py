@@ -154,7 +154,8 @@ class ActiveLearningLoop(BaseEstimator):
     history_ : list of dict
         One record per round: ``round``, ``n_new``, ``n_labeled``, ``strategy`` (the method
         that picked the round's rows: ``"random"`` or the selector's ``method_``),
-        ``proxy_fit_seconds``,
+        ``strategy_reason`` (the selector's ``method_reason_``: for ``method="auto"`` the
+        evidence for its choice, e.g. a starved class; None otherwise), ``proxy_fit_seconds``,
         ``score_seconds``, ``select_seconds``, ``selection_seconds`` (their sum),
         ``oracle_seconds``, ``target_fit_seconds``, ``test_accuracy`` (None without a
         target), ``n_scored`` (rows the round's method ranked) and ``candidate_seconds``
@@ -443,7 +444,7 @@ class ActiveLearningLoop(BaseEstimator):
         self, r: int, seed: int, n_new: int, X: Any, oracle: Any, n_pool: int
     ) -> dict[str, Any]:
         timings = {"proxy_fit": 0.0, "score": 0.0, "select": 0.0, "candidates": 0.0}
-        strategy = "random"
+        strategy, reason = "random", None
         n_scored = n_pool - len(self.labeled_indices_)
         if r == 0 and not self._selects_round_zero():
             start = time.perf_counter()
@@ -459,6 +460,7 @@ class ActiveLearningLoop(BaseEstimator):
             timings = dict(selector.fit_seconds_)
             n_scored = int(selector.n_candidates_)
             strategy = getattr(selector, "method_", None) or str(selector.get_params()["method"])
+            reason = getattr(selector, "method_reason_", None)
             self.selector_ = selector
             if self.warm_start and is_torch_proxy(selector.proxy_):
                 self._warm_proxy = (selector.proxy_, np.unique(self.labels_))
@@ -474,6 +476,7 @@ class ActiveLearningLoop(BaseEstimator):
             "n_new": len(picked),
             "n_labeled": len(self.labeled_indices_),
             "strategy": strategy,
+            "strategy_reason": reason,
             "proxy_fit_seconds": timings["proxy_fit"],
             "score_seconds": timings["score"],
             "select_seconds": timings["select"],

@@ -174,11 +174,20 @@ def resolve_method(method: SelectionMethod, regime: Regime) -> SelectionMethod:
     >>> resolve_method(get_method("margin"), cold).name
     'margin'
     """
+    return resolve_with_reason(method, regime)[0]
+
+
+def resolve_with_reason(
+    method: SelectionMethod, regime: Regime
+) -> tuple[SelectionMethod, str | None]:
+    """:func:`resolve_method`, and the reason the ``resolve`` hook gave for its choice (None
+    when it gave none, or ``method`` stands for no other)."""
     resolve = method.hook("resolve")
     if resolve is None:
-        return method
-    name = resolve(regime)
-    return method if name == method.name else get_method(name)
+        return method, None
+    answer = resolve(regime)
+    name, reason = answer if isinstance(answer, tuple) else (answer, None)
+    return (method if name == method.name else get_method(name)), reason
 
 
 def runs_without_labels(method: SelectionMethod) -> bool:

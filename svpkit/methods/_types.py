@@ -60,8 +60,9 @@ HOOKS = MappingProxyType(
     {
         "check": "check(extras) -> None: raise ValueError, naming the fix, when the declared "
         "parameters are missing or inconsistent; called before any proxy is trained",
-        "resolve": "resolve(regime) -> str: for a method that stands for others, the name of "
-        "the registered method that runs in this regime (its own name to run rank)",
+        "resolve": "resolve(regime) -> str or (str, reason): for a method that stands for "
+        "others, the name of the registered method that runs in this regime (its own name to "
+        "run rank), optionally with a sentence saying why (the selector's method_reason_)",
         "needs": "needs(records_training) -> frozenset: the outputs read when they depend on "
         "the proxy (e.g. training dynamics only from a proxy that records them)",
         "select": "select(ctx) -> (Ranking, kept): the method applies class balance and the "
@@ -277,6 +278,10 @@ class Regime:
     candidates_labeled : bool
         Every candidate is labeled (core-set selection) rather than unlabeled (active
         learning).
+    class_counts : tuple of int or None, default=None
+        Labeled rows per labeled class (the selectors fill it; one entry per class in
+        ``n_classes``). ``None`` when unknown: a rule that reads it must then decide without
+        it (``auto`` in active learning then switches on labels per class alone).
 
     Examples
     --------
@@ -292,6 +297,9 @@ class Regime:
     200.0
     >>> resolve_method(get_method("auto"), regime).name  # enough labels: uncertainty
     'margin'
+    >>> rare = Regime(300, 10, 5000, 50, False, class_counts=(33,) * 9 + (3,))
+    >>> resolve_method(get_method("auto"), rare).name  # one class starved: uncertainty
+    'margin'
     """
 
     n_labeled: int
@@ -299,6 +307,7 @@ class Regime:
     n_candidates: int
     n_select: int
     candidates_labeled: bool
+    class_counts: tuple[int, ...] | None = None
 
     @property
     def labels_per_class(self) -> float:

@@ -41,12 +41,38 @@ underfit. Its seconds are reported as ``fit_seconds_["auto_validation"]``. The c
 ``method_``, its reason in ``method_reason_``, each candidate's lowest lower bound in
 ``method_scores_`` and the holdout accuracies in ``method_validation_``.
 
-In active learning (the candidates are unlabeled) ``auto`` is budget-aware instead, and
-decides before any proxy is trained (:func:`active_choice`): while fewer than
-:data:`AUTO_SWITCH_LABELS_PER_CLASS` labels per class are known, a proxy's uncertainty is
-noise and :data:`AUTO_COLD_START` (coverage of the dense regions of the input features) runs;
-from then on :data:`AUTO_WARM` does. The rule and its threshold come from the paired
-low-budget benchmark in ``benchmarks/results/active_quality.json``.
+In active learning (the candidates are unlabeled) ``auto`` decides from the labels known so
+far, before any proxy is trained (:func:`active_choice`). :data:`AUTO_COLD_START` (coverage of
+the dense regions of the input features) runs until one of two pieces of evidence says the
+proxy's uncertainty, :data:`AUTO_WARM`, should take over:
+
+1. **Enough labels per class** (:data:`AUTO_SWITCH_LABELS_PER_CLASS`): on balanced pools
+   (the paired low-budget benchmark, ``benchmarks/results/active_quality.json``) margin first
+   overtakes typiclust at 70-100 labels per class with a logistic-regression target and not
+   within 100 with a CNN.
+2. **A class the coverage does not reach.** Typicality is density: a class with few rows in
+   the pool lies in sparse regions and the cold start keeps skipping it, while margin's
+   boundary rows hold rare classes at several times their pool share (Ertekin et al., CIKM
+   2007). On MNIST with digit 8 cut to 1% of the pool (``benchmarks/seals.py``, 105 -> 355
+   labels) typiclust labeled fewer 8s than random (5.6 against 7.4; margin 13.8) and fell
+   2.4 points behind margin, while on the balanced pools of the paired benchmark (the
+   schedules of MNIST to 100 labels per class and of the text pool to 100; typiclust alone,
+   3-5 seeds, counted for this rule) typiclust's rarest class kept at least 0.55 of an even
+   split from 20 labels per class on. So once :data:`AUTO_RARE_MIN_LABELS_PER_CLASS` labels
+   per class are known, ``auto`` switches when the rarest labeled class holds under
+   :data:`AUTO_RARE_SHARE` of its even share of the labels and an even split would give it
+   that few with probability under :data:`AUTO_RARE_ALPHA` (a one-sided binomial test,
+   Bonferroni over the classes, so that many classes of a balanced pool do not fire by
+   chance). Before that minimum a starved
+   class is noise as often as evidence (typiclust's first 30 labels of a balanced text pool
+   split 6 to 24), and the cold start gains most there.
+
+Both read only the label counts (``Regime.class_counts``): free, deterministic. The rule is
+re-read every round, so a margin phase that brings the rare class back to half its even share
+hands over to the cold start again. A class never labeled is invisible to it (no label, no
+evidence): on a pool whose rare class the cold start has not found yet, ``auto`` stays cold
+until rule 1. The choice is ``method_``, its evidence ``method_reason_`` (in an
+:class:`~svpkit.active.ActiveLearningLoop`, ``history_[r]["strategy_reason"]``).
 """
 
 from __future__ import annotations
@@ -84,6 +110,12 @@ __all__ = [
     "AUTO_COLD_START",
     "AUTO_WARM",
     "AUTO_SWITCH_LABELS_PER_CLASS",
+    "AUTO_RARE_SHARE",
+    "AUTO_RARE_MIN_LABELS_PER_CLASS",
+    "AUTO_RARE_ALPHA",
+    "StarvedClass",
+    "starved_class",
+    "active_decision",
     "active_choice",
 ]
 
@@ -110,7 +142,7 @@ AUTO_FAMILIES = ("proxy", "probe")
 
 
 #: Active learning: the method while labels are scarce, the one after, and the switch point
-#: (labeled rows per labeled class). From the paired benchmark
+#: on a balanced pool (labeled rows per labeled class). From the paired benchmark
 #: (``benchmarks/results/active_quality.json``):
 #: typiclust beat random in every round from 0 to 100 labels per class on the digits and the
 #: MNIST sample (CNN and logistic-regression targets) and is the most robust cold start at
@@ -120,10 +152,109 @@ AUTO_FAMILIES = ("proxy", "probe")
 AUTO_COLD_START = "typiclust"
 AUTO_WARM = "margin"
 AUTO_SWITCH_LABELS_PER_CLASS = 100.0
+#: A starved class (see the module docstring): the rarest labeled class holds under this share
+#: of an even split of the labels ...
+AUTO_RARE_SHARE = 0.5
+#: ... judged from this many labels per labeled class on (before, the cold start gains most
+#: and a starved class is often noise) ...
+AUTO_RARE_MIN_LABELS_PER_CLASS = 20.0
+#: ... and an even split would give it that few with probability under this (one-sided
+#: binomial, Bonferroni over the labeled classes).
+AUTO_RARE_ALPHA = 0.05
+
+
+@dataclass(frozen=True)
+class StarvedClass:
+    """The rarest labeled class, when the labels are evidence that coverage misses it.
+
+    Attributes
+    ----------
+    index : int
+        Its position in ``Regime.class_counts`` (the encoded class).
+    count : int
+        Its labeled rows.
+    even : float
+        Its labeled rows under an even split (``n_labeled / n_classes``).
+    p_value : float
+        Bonferroni-corrected probability of so few under an even split.
+    """
+
+    index: int
+    count: int
+    even: float
+    p_value: float
+
+
+def starved_class(regime: Regime) -> StarvedClass | None:
+    """The rarest labeled class when the label counts say the cold start is missing it (under
+    :data:`AUTO_RARE_SHARE` of its even share, significantly, from
+    :data:`AUTO_RARE_MIN_LABELS_PER_CLASS` labels per class on), else None.
+
+    Examples
+    --------
+    >>> from svpkit.methods import Regime
+    >>> from svpkit.methods.auto import starved_class
+    >>> starved = starved_class(Regime(300, 10, 4000, 50, False, class_counts=(33,) * 9 + (3,)))
+    >>> starved.index, starved.count, starved.even, starved.p_value < 1e-6
+    (9, 3, 30.0, True)
+    >>> starved_class(Regime(300, 10, 4000, 50, False, class_counts=(31,) * 9 + (21,))) is None
+    True
+    >>> starved_class(Regime(150, 10, 4000, 50, False, class_counts=(16,) * 9 + (6,))) is None
+    True
+    """
+    counts = regime.class_counts
+    if (
+        counts is None
+        or len(counts) < 2
+        or regime.candidates_labeled
+        or regime.labels_per_class < AUTO_RARE_MIN_LABELS_PER_CLASS
+    ):
+        return None
+    from scipy.stats import binom
+
+    counts = np.asarray(counts, dtype=np.int64)
+    n, k = int(counts.sum()), len(counts)
+    rarest = int(np.argmin(counts))
+    count, even = int(counts[rarest]), n / k
+    if count >= AUTO_RARE_SHARE * even:
+        return None
+    p_value = min(1.0, k * float(binom.cdf(count, n, 1.0 / k)))
+    if p_value >= AUTO_RARE_ALPHA:
+        return None
+    return StarvedClass(rarest, count, even, p_value)
+
+
+def active_decision(regime: Regime) -> tuple[str, str]:
+    """``(method, reason)``: what ``auto`` runs in active learning and the evidence for it
+    (:func:`active_choice` is the method alone)."""
+    per_class = regime.labels_per_class
+    if regime.n_classes < 2:
+        known = "no label yet" if regime.n_labeled == 0 else "one class labeled"
+        return AUTO_COLD_START, f"{known}: no proxy to rank with"
+    if per_class >= AUTO_SWITCH_LABELS_PER_CLASS:
+        return AUTO_WARM, (
+            f"{per_class:.1f} labels per class (switch at {AUTO_SWITCH_LABELS_PER_CLASS:g})"
+        )
+    starved = starved_class(regime)
+    if starved is not None:
+        return AUTO_WARM, (
+            f"a starved class (classes_[{starved.index}]): {starved.count} "
+            f"label{'' if starved.count == 1 else 's'} where an even split gives "
+            f"{starved.even:.1f} (p={starved.p_value:.2g})"
+        )
+    if regime.class_counts is None or per_class < AUTO_RARE_MIN_LABELS_PER_CLASS:
+        balance = "class balance not judged yet"
+    else:
+        balance = "no class starved"
+    return AUTO_COLD_START, (
+        f"{per_class:.1f} labels per class (switch at {AUTO_SWITCH_LABELS_PER_CLASS:g}), {balance}"
+    )
 
 
 def active_choice(regime: Regime) -> str:
-    """The method ``auto`` runs in active learning, from the labels known so far.
+    """The method ``auto`` runs in active learning, from the labels known so far: the cold
+    start until :data:`AUTO_SWITCH_LABELS_PER_CLASS` labels per class or a starved class
+    (:func:`starved_class`), then margin.
 
     Examples
     --------
@@ -133,15 +264,19 @@ def active_choice(regime: Regime) -> str:
     'typiclust'
     >>> active_choice(Regime(1000, 10, 4000, 100, candidates_labeled=False))
     'margin'
+    >>> balanced = (30,) * 10
+    >>> active_choice(Regime(300, 10, 4000, 50, False, class_counts=balanced))
+    'typiclust'
+    >>> one_rare = (33,) * 9 + (3,)
+    >>> active_choice(Regime(300, 10, 4000, 50, False, class_counts=one_rare))
+    'margin'
     """
-    if regime.labels_per_class < AUTO_SWITCH_LABELS_PER_CLASS or regime.n_classes < 2:
-        return AUTO_COLD_START
-    return AUTO_WARM
+    return active_decision(regime)[0]
 
 
-def _resolve_auto(regime: Regime) -> str:
+def _resolve_auto(regime: Regime) -> str | tuple[str, str]:
     # Core-set selection (every candidate labeled) validates methods with the proxy.
-    return "auto" if regime.candidates_labeled else active_choice(regime)
+    return "auto" if regime.candidates_labeled else active_decision(regime)
 
 
 #: Every output some candidate reads (a test checks it covers them all). Stated, not computed

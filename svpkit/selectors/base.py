@@ -34,12 +34,12 @@ from ..methods import (
     get_method,
     methods_without_proxy,
     outputs_read,
-    resolve_method,
     resolve_sampler,
     run_method,
     runs_blockwise,
     streamed_scores,
 )
+from ..methods._registry import resolve_with_reason
 from ..nn.kinds import is_proxy_net, is_torch_proxy
 from ..pools import Pool, Readout, make_pool, rows_in_memory
 from ..pools.outputs import check_proxy
@@ -384,9 +384,18 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         seconds = {"validate": time.perf_counter() - start, "candidates": 0.0}
 
         labels_known = bool((y_enc[candidates] >= 0).all())
-        # A method that stands for others (auto) names the one that runs, before any training.
-        regime = Regime(len(labeled), len(classes), len(candidates), n_select, labels_known)
-        method = resolve_method(named, regime)
+        # A method that stands for others (auto) names the one that runs, before any training,
+        # from what is known: the sizes and the labeled rows per class.
+        counts = np.bincount(y_enc[labeled], minlength=len(classes)) if len(labeled) else ()
+        regime = Regime(
+            len(labeled),
+            len(classes),
+            len(candidates),
+            n_select,
+            labels_known,
+            class_counts=tuple(int(c) for c in counts),
+        )
+        method, reason = resolve_with_reason(named, regime)
         read = dict(class_balance=self.class_balance, labels_known=labels_known, sampler=sampler)
         needs = outputs_read(method, **read)
         proxy = None
@@ -421,6 +430,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             train_rows=train_rows,
             extras={name: value for name, value in extras.items() if name in method.params},
             seconds=seconds,
+            reason=reason,
         )
 
     def _read_outputs(self, plan: FitPlan) -> Readout:
@@ -521,6 +531,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return {
             **REPORTED_DEFAULTS,
             "method_": plan.method.name,
+            "method_reason_": plan.reason,
             **report,
             "proxy_": readout.proxy_,
             "fit_seconds_": {

@@ -55,6 +55,9 @@ class FitPlan:
         The labeled rows the proxy trains on.
     extras : dict
         The method's declared parameters (``RankContext.extras``), services excluded.
+    reason : str or None
+        Why a method that stands for others (auto) resolved to ``method``, when its
+        ``resolve`` hook said (the fitted ``method_reason_`` unless the method reports one).
     """
 
     pool: Pool
@@ -73,3 +76,4 @@ class FitPlan:
     train_rows: np.ndarray
     extras: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    reason: str | None = None

@@ -41,11 +41,14 @@ class ProxySelector(BaseSelector):
         features: no proxy, no label needed); ``"random"``; or any registered method.
         ``"auto"`` is the default because the paired low-budget benchmark
         (``benchmarks/results/active_quality.json``) shows no single method safe at every
-        budget: while
-        fewer than ``svpkit.methods.auto.AUTO_SWITCH_LABELS_PER_CLASS`` labels per class are
-        known it runs ``AUTO_COLD_START`` (a proxy trained on a few labels ranks no better
-        than chance), then ``AUTO_WARM``. ``method_`` records what ran. On a fully labeled
-        pool ``"auto"`` is the core-set choice of :class:`CoresetSelector`.
+        budget: it runs ``svpkit.methods.auto.AUTO_COLD_START`` (a proxy trained on a few
+        labels ranks no better than chance) until the labels say otherwise, then
+        ``AUTO_WARM``: at ``AUTO_SWITCH_LABELS_PER_CLASS`` labels per class, or earlier (from
+        ``AUTO_RARE_MIN_LABELS_PER_CLASS`` labels per class) when one class holds
+        significantly under half its even share of the labels, a class the coverage of dense
+        regions keeps missing (:func:`svpkit.methods.auto.active_choice`). ``method_``
+        records what ran, ``method_reason_`` the evidence. On a fully labeled pool
+        ``"auto"`` is the core-set choice of :class:`CoresetSelector`.
     fraction : float in (0, 1], default=None
         Share of the candidate rows to select, rounded up (``1`` and ``1.0`` both mean all).
         ``None`` means 0.5 unless ``n_select`` is set.
@@ -118,6 +121,9 @@ class ProxySelector(BaseSelector):
         cold-start methods, feature-space ``kcenters``).
     method_ : str
         The method that ran (for ``"auto"``, the one it chose).
+    method_reason_ : str or None
+        For ``"auto"``, why it chose ``method_`` (labels per class, a starved class, or the
+        core-set validation); None for a method named directly.
     scores_ : ndarray of shape (n_samples,)
         Score of each candidate (larger = selected first); NaN for non-candidates (and, for
         ``kcenters``, for candidates beyond the picks made).

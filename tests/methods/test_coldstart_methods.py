@@ -139,28 +139,117 @@ def test_auto_covers_while_labels_are_scarce_then_ranks_by_margin(digits):
     assert cold.method_ == auto_module.AUTO_COLD_START and cold.proxy_ is None
     few = _unlabeled(y)
     few[:20] = y[:20]  # 2 per class: still cold
-    assert ProxySelector(n_select=10, random_state=0).fit(X, few).method_ == "typiclust"
-    assert auto_module.active_choice(Regime(990, 10, 5000, 10, False)) == "typiclust"
-    assert auto_module.active_choice(Regime(1000, 10, 5000, 10, False)) == "margin"
+    scarce = ProxySelector(n_select=10, random_state=0).fit(X, few)
+    assert scarce.method_ == "typiclust"
+    assert "not judged yet" in scarce.method_reason_
+    balanced = (99,) * 10
+    assert auto_module.active_choice(Regime(990, 10, 5000, 10, False, balanced)) == "typiclust"
+    assert auto_module.active_choice(Regime(1000, 10, 5000, 10, False, (100,) * 10)) == "margin"
     y = (y >= 5).astype(int)  # two classes, so the switch point fits in 600 rows
     many = _unlabeled(y)
     n_warm = int(np.ceil(auto_module.AUTO_SWITCH_LABELS_PER_CLASS * 2)) + 10
     many[:n_warm] = y[:n_warm]
     warm = ProxySelector(small_proxy(), n_select=10, random_state=0).fit(X, many)
     assert warm.method_ == auto_module.AUTO_WARM
+    assert "labels per class" in warm.method_reason_
     direct = ProxySelector(
         small_proxy(), method=auto_module.AUTO_WARM, n_select=10, random_state=0
     ).fit(X, many)
     np.testing.assert_array_equal(warm.sample_indices_, direct.sample_indices_)
+    assert direct.method_reason_ is None  # a method named directly gives no reason
 
 
 def test_auto_rule_reads_labels_per_class():
     r = Regime(n_labeled=30, n_classes=10, n_candidates=500, n_select=10, candidates_labeled=False)
-    assert r.labels_per_class == 3.0
+    assert r.labels_per_class == 3.0 and r.class_counts is None
     assert Regime(0, 0, 10, 1, False).labels_per_class == 0.0
     assert resolve_method(get_method("auto"), r).name == auto_module.AUTO_COLD_START
     core = Regime(500, 10, 500, 100, candidates_labeled=True)
     assert resolve_method(get_method("auto"), core).name == "auto"
+
+
+def _labels_per_class(y, counts, seed=0):
+    """Partial labels with ``counts[c]`` labeled rows of class ``c`` (seeded)."""
+    rng = np.random.RandomState(seed)
+    partial = _unlabeled(y)
+    for cls, n in enumerate(counts):
+        rows = rng.choice(np.flatnonzero(y == cls), n, replace=False)
+        partial[rows] = y[rows]
+    return partial
+
+
+def test_auto_switches_on_a_starved_class_and_not_on_a_balanced_pool(digits):
+    X, y = digits  # 60 rows per class
+    # 25 labels per class, balanced: coverage still has ground to gain, no class starved.
+    balanced = _labels_per_class(y, [25] * 10)
+    sel = ProxySelector(small_proxy(), n_select=10, random_state=0).fit(X, balanced)
+    assert sel.method_ == auto_module.AUTO_COLD_START and sel.proxy_ is None
+    assert "no class starved" in sel.method_reason_
+    # The same budget with class 3 held at 2 labels: the evidence says coverage misses it.
+    starved = _labels_per_class(y, [25, 25, 25, 2, 25, 25, 25, 25, 25, 25])
+    sel = ProxySelector(small_proxy(), n_select=10, random_state=0).fit(X, starved)
+    assert sel.method_ == auto_module.AUTO_WARM
+    assert "classes_[3]" in sel.method_reason_ and sel.classes_[3] == 3
+    direct = ProxySelector(small_proxy(), method="margin", n_select=10, random_state=0)
+    np.testing.assert_array_equal(sel.sample_indices_, direct.fit(X, starved).sample_indices_)
+    # The same evidence is deterministic: a second fit makes the same choice and picks.
+    again = ProxySelector(small_proxy(), n_select=10, random_state=0).fit(X, starved)
+    assert (again.method_, again.method_reason_) == (sel.method_, sel.method_reason_)
+    np.testing.assert_array_equal(again.sample_indices_, sel.sample_indices_)
+    # Below the minimum labels per class a starved class is not judged (the cold start gains
+    # most there, and a thin class is as often noise).
+    early = _labels_per_class(y, [15, 15, 15, 1, 15, 15, 15, 15, 15, 15])
+    sel = ProxySelector(small_proxy(), n_select=10, random_state=0).fit(X, early)
+    assert sel.method_ == auto_module.AUTO_COLD_START
+
+
+def test_starved_class_needs_a_clear_deficit_not_chance():
+    starved = auto_module.starved_class
+    # Under half its even share, significantly: starved.
+    hit = starved(Regime(300, 10, 4000, 50, False, (33,) * 9 + (3,)))
+    assert (hit.index, hit.count, hit.even) == (9, 3, 30.0) and hit.p_value < 1e-6
+    # A mild deficit (a diffuse class the cold start picks a bit less often) is not.
+    assert starved(Regime(300, 10, 4000, 50, False, (31,) * 9 + (21,))) is None
+    # Under half its share, but with 100 classes the lowest of 100 counts near 20 is often
+    # that low by chance: not significant after the correction.
+    counts = (20,) * 99 + (9,)
+    assert 9 < auto_module.AUTO_RARE_SHARE * sum(counts) / 100
+    assert starved(Regime(sum(counts), 100, 10**5, 100, False, counts)) is None
+    # Unknown counts, one class, or core-set selection: no evidence.
+    assert starved(Regime(300, 10, 4000, 50, False)) is None
+    assert starved(Regime(300, 1, 4000, 50, False, (300,))) is None
+    assert starved(Regime(300, 10, 300, 50, True, (33,) * 9 + (3,))) is None
+    # Enough labels per class switch whatever the balance.
+    assert auto_module.active_choice(Regime(1000, 10, 5000, 10, False)) == "margin"
+
+
+def test_the_loop_switches_on_an_imbalanced_pool_and_records_the_evidence():
+    from sklearn.datasets import load_digits
+
+    from svpkit.active import ActiveLearningLoop
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    rng = np.random.RandomState(0)  # digit 0 cut to 2% of the pool
+    keep = np.sort(np.r_[np.flatnonzero(y != 0), rng.choice(np.flatnonzero(y == 0), 33, False)])
+
+    def run(X, y):
+        return ActiveLearningLoop(
+            ProxySelector(small_proxy()),
+            initial_size=200,
+            round_sizes=[30, 30],
+            initial="random",
+            random_state=0,
+            verbose=False,
+        ).run(X, y)
+
+    rare = run(X[keep], y[keep])
+    assert [r["strategy"] for r in rare.history_] == ["random", "margin", "margin"]
+    assert rare.history_[0]["strategy_reason"] is None  # the loop's own random draw
+    assert all("starved" in r["strategy_reason"] for r in rare.history_[1:])
+    balanced = run(X[: len(keep)], y[: len(keep)])
+    assert [r["strategy"] for r in balanced.history_] == ["random", "typiclust", "typiclust"]
+    assert all("no class starved" in r["strategy_reason"] for r in balanced.history_[1:])
 
 
 def test_a_registered_dispatcher_runs_the_method_it_names(digits):
