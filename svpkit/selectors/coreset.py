@@ -24,11 +24,12 @@ class CoresetSelector(BaseSelector):
     proxy : estimator, default=None
         As in :class:`ProxySelector`. ``forgetting`` needs a :class:`svpkit.nn.ProxyNet`.
     method : str, default="auto"
-        How to rank rows: ``"auto"`` (random unless the evidence is confident, below), the uncertainty methods
-        ``least_confidence``, ``entropy``, ``margin``; ``kcenters``; the training-dynamics
-        scores ``forgetting``, ``el2n``, ``grand``, ``aum``, ``dyn_unc``, ``tdds``, ``dual``
-        (hard rows first; pair them with ``sampler="ccs"`` when keeping little); the embedding
-        methods ``moderate`` and ``d2``; ``random``; or any registered method
+        How to rank rows: ``"auto"`` (random unless the evidence is confident, below), the
+        uncertainty methods ``least_confidence``, ``entropy``, ``margin``; ``kcenters``; the
+        training-dynamics scores ``forgetting``, ``el2n``, ``grand``, ``aum``, ``dyn_unc``,
+        ``tdds``, ``dual`` (hard rows first; pair them with ``sampler="ccs"`` when keeping
+        little); the embedding methods ``moderate`` and ``d2``; ``random``; or any registered
+        method
         (``svpkit.methods.available_methods()``). ``"auto"`` is the default because no single
         method is safe: in ``benchmarks/results/coreset_quality.json`` every score-based method
         loses 10-50 points to class-balanced random at 10% kept somewhere, and k-centers 8.
