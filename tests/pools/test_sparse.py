@@ -83,7 +83,19 @@ def test_nan_in_a_sparse_pool_is_refused(text_pool):
 
 def test_sparse_tag_follows_the_method_and_proxy():
     assert CoresetSelector(logreg(), method="margin").__sklearn_tags__().input_tags.sparse
-    # auto has embedding candidates: with a scikit-learn proxy they would be sparse features
-    assert not CoresetSelector(logreg()).__sklearn_tags__().input_tags.sparse
+    # auto reads probabilities (and a ProxyNet's forgetting counts), no features: sparse is fine
+    assert CoresetSelector(logreg()).__sklearn_tags__().input_tags.sparse
     assert CoresetSelector(method="kcenters").__sklearn_tags__().input_tags.sparse
     assert not CoresetSelector(logreg(), method="kcenters").__sklearn_tags__().input_tags.sparse
+
+
+def test_auto_selects_from_a_sparse_pool_with_a_scikit_learn_proxy():
+    import scipy.sparse as sp
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = sp.csr_matrix(X[:300] / 16), y[:300]
+    sel = CoresetSelector(logreg(), fraction=0.3, random_state=0).fit(X, y)
+    assert sel.method_ == "random" and sel.n_selected_ == 90
+    plain = CoresetSelector(method="random", fraction=0.3, random_state=0).fit(X, y)
+    assert (sel.sample_indices_ == plain.sample_indices_).all()
