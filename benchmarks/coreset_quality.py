@@ -193,6 +193,9 @@ RUN_COMMANDS = (
     f"{_SCRIPT} --datasets digits --targets logreg cnn --seeds 10 --arms auto_target",
     f"{_SCRIPT} --datasets redundant --targets logreg mlp --seeds 5 --arms auto_target",
     f"{_SCRIPT} --datasets mnist --targets logreg --seeds 10 --arms auto_target",
+    # the default after issue 35 (safe first), on the development cells
+    f"{_SCRIPT} --datasets digits mnist --targets logreg cnn --seeds 5 --arms default",
+    f"{_SCRIPT} --datasets redundant rotten --targets logreg mlp tfidf --seeds 5 --arms default",
 )
 
 

@@ -367,7 +367,7 @@ def _coreset_quality() -> str:
         return "n/a" if r is None or r["diff_pp"] is None else f"{r['diff_pp']:+.2f}"
 
     groups = sorted({(r["dataset"], r["target"]) for r in default or first})
-    seeds = max(r["n_paired"] for r in default or first)
+    seeds = max(r["n_paired"] for r in summary)
     text = (
         "- **Core-set quality, paired** ([results](benchmarks/results/coreset_quality.json), "
         "`python -m benchmarks.coreset_quality`,\n"
@@ -382,7 +382,8 @@ def _coreset_quality() -> str:
     if default:
         text += (
             "The default `method='auto'` (class-balanced random unless forgetting+CCS wins with "
-            "95% confidence in every competent validator) ranges from "
+            f"95% confidence in every competent validator; {max(r['n_paired'] for r in default)} "
+            "seeds) ranges from "
             f"{span(default)} of {', '.join('/'.join(g) for g in groups)}"
         )
         if first:
@@ -451,9 +452,24 @@ def _active_quality() -> str:
         f"batch from no label beat 30 random rows by {once_text}.\n"
         "  The default `ProxySelector()` (`method='auto'`): "
         + "; ".join(fmt_auto(r) for r in auto)
+        + _rare_pool(get)
         + f".\n  Margin alone on the MNIST sample: AUC {margin['auc_diff_pp']:+.1f} pp. "
         f"Selection vs scikit-activeml 1.0, side by side on the MNIST sample: {speed} "
         "faster.\n"
+    )
+
+
+def _rare_pool(get) -> str:
+    """The default on the imbalanced MNIST pool (one digit at 1%), where it must switch."""
+    auto = [get("mnist-rare", t, "auto") for t in ("cnn", "logreg")]
+    rand, margin = get("mnist-rare", "cnn", "random"), get("mnist-rare", "cnn", "margin")
+    if not all(auto) or not rand or not margin or not auto[0].get("rare_labeled"):
+        return ""
+    aucs = ", ".join(f"{r['target']} {r['auc_diff_pp']:+.1f} pp" for r in auto)
+    return (
+        f"; on the MNIST pool with one digit at 1% (to {auto[0]['labels'][-1]} labels) AUC "
+        f"{aucs}, rare rows labeled {auto[0]['rare_labeled'][-1]:.1f} (random "
+        f"{rand['rare_labeled'][-1]:.1f}, margin {margin['rare_labeled'][-1]:.1f})"
     )
 
 
