@@ -12,8 +12,7 @@ fixed test split. ``python -m benchmarks.coreset_heldout [--datasets ...] [--sum
 from __future__ import annotations
 
 import sys
-
-import numpy as np
+from collections import Counter
 
 from benchmarks.cells import (
     FROZEN_RULE,
@@ -62,17 +61,9 @@ def cells(summary: list[dict], runs: list[dict]) -> list[dict]:
                 for r in runs
                 if (r["dataset"], r["arm"], r["fraction"]) == (dataset, "default", fraction)
             ]
-            base = {
-                r["seed"]: r["accuracy"]
-                for r in runs
-                if (r["dataset"], r["arm"], r["fraction"]) == (dataset, "random_cb", fraction)
-            }
-            diffs = np.array(
-                [100 * (r["accuracy"] - base[r["seed"]]) for r in mine if r["seed"] in base]
-            )
-            chosen: dict[str, int] = {}
-            for r in mine:
-                chosen[r.get("chosen") or "?"] = chosen.get(r.get("chosen") or "?", 0) + 1
+            paired = by_arm.get((dataset, target, "default", fraction)) or {"n_paired": 0}
+            n_paired, diff = paired["n_paired"], paired.get("diff_pp")
+            chosen = dict(Counter(r.get("chosen") or "?" for r in mine))
             ratios = [x for x in map(_validation_ratio, mine) if x is not None]
             uniform = by_arm.get((dataset, target, "random", fraction))
             cb = by_arm.get((dataset, target, "random_cb", fraction))
@@ -81,17 +72,17 @@ def cells(summary: list[dict], runs: list[dict]) -> list[dict]:
                     "dataset": dataset,
                     "target": target,
                     "fraction": fraction,
-                    "n_paired": int(len(diffs)),
-                    "diff_pp": float(diffs.mean()) if len(diffs) else None,
-                    "diff_sd": float(diffs.std(ddof=1)) if len(diffs) > 1 else None,
-                    "wins": int((diffs > 0).sum()),
-                    "ties": int((diffs == 0).sum()),
-                    "losses": int((diffs < 0).sum()),
+                    "n_paired": n_paired,
+                    "diff_pp": diff,
+                    "diff_sd": paired.get("diff_sd"),
+                    "wins": paired.get("wins", 0),
+                    "ties": n_paired - paired.get("wins", 0) - paired.get("losses", 0),
+                    "losses": paired.get("losses", 0),
                     "uniform_diff_pp": uniform["diff_pp"] if uniform else None,
                     "random_cb_accuracy": cb["accuracy"] if cb else None,
                     "chosen": chosen,
                     "max_validation_ratio": max(ratios) if ratios else None,
-                    "passes": bool(len(diffs) and diffs.mean() >= -HELDOUT_TOLERANCE_PP),
+                    "passes": bool(n_paired and diff >= -HELDOUT_TOLERANCE_PP),
                 }
             )
     return out

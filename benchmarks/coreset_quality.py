@@ -394,6 +394,7 @@ def summarise(runs: list[dict]) -> list[dict]:
                 "diff_pp": float(diff.mean()) if len(diff) else None,
                 "diff_sd": float(diff.std(ddof=1)) if len(diff) > 1 else None,
                 "wins": int((diff > 0).sum()),
+                "losses": int((diff < 0).sum()),
                 "n_paired": len(seeds),
                 "diff_uniform_pp": float(udiff.mean()) if len(udiff) else None,
                 # selection (proxy training included) plus the target's training
