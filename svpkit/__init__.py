@@ -3,7 +3,8 @@
 A small, fast proxy model ranks the data; the expensive target is trained once on what the proxy
 picked (Coleman et al., ICLR 2020).
 
-Layers, each depending only on those below it: ``kernels`` (array functions), ``nn`` (skorch
+Layers, each depending only on those below it: ``kernels`` (array functions) and ``images``
+(image files decoded into a cache), ``nn`` (skorch
 proxies), ``methods`` (registry and rank context), ``pools`` (how proxy outputs are computed),
 ``selectors`` (the estimators), ``compose`` and ``active`` (workflows), ``cli`` (surfaces).
 
@@ -28,6 +29,8 @@ _EXPORTS = {
     "make_proxy": "svpkit.nn",
     "make_default_proxy": "svpkit.nn",
     "make_text_proxy": "svpkit.nn",
+    "make_image_proxy": "svpkit.nn",
+    "ImageFolder": "svpkit.images",
     "greedy_kcenters": "svpkit.kernels",
     "KCentersResult": "svpkit.kernels",
     "assign_to_centers": "svpkit.kernels",
@@ -36,7 +39,7 @@ _EXPORTS = {
     "register_method": "svpkit.methods",
 }
 _SUBPACKAGES = frozenset(
-    {"active", "cli", "compose", "datasets", "kernels", "methods", "nn", "pools"}
+    {"active", "cli", "compose", "datasets", "images", "kernels", "methods", "nn", "pools"}
     | {"selectors", "utils"}
 )
 
@@ -48,6 +51,8 @@ __all__ = [
     "make_proxy",
     "make_default_proxy",
     "make_text_proxy",
+    "make_image_proxy",
+    "ImageFolder",
     "greedy_kcenters",
     "KCentersResult",
     "assign_to_centers",
@@ -75,7 +80,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static tools see the real names
     from .compose import SelectThenFit, smallest_fraction_within
+    from .images import ImageFolder
     from .kernels import KCentersResult, assign_to_centers, estimate_resources, greedy_kcenters
     from .methods import available_methods, register_method
-    from .nn import make_default_proxy, make_proxy, make_text_proxy
+    from .nn import make_default_proxy, make_image_proxy, make_proxy, make_text_proxy
     from .selectors import CoresetSelector, KnnCandidates, ProxySelector

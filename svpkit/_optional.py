@@ -13,6 +13,7 @@ _EXTRAS = {
     "mlxtend": "bench",
     "dask": "dask",
     "distributed": "dask",
+    "PIL": "images",
 }
 #: Module -> its pip package, where the names differ (core dependencies missing from a broken
 #: environment).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any
@@ -286,10 +287,31 @@ def share_of(fraction: float | None, n_select: int | None) -> float | None:
     return float(DEFAULT_FRACTION if fraction is None else fraction)
 
 
+def is_image_folder(X: Any) -> bool:
+    """Whether ``X`` is an :class:`svpkit.images.ImageFolder` (without importing torch or
+    Pillow for anyone who has not made one)."""
+    folder = sys.modules.get("svpkit.images.folder")
+    return folder is not None and isinstance(X, folder.ImageFolder)
+
+
+def is_torch_dataset(X: Any) -> bool:
+    """Whether ``X`` is a map-style ``torch.utils.data.Dataset`` (image folders included),
+    without importing torch where nothing has."""
+    data = sys.modules.get("torch.utils.data")
+    return data is not None and isinstance(X, data.Dataset) and hasattr(X, "__len__")
+
+
 def take_rows(X: Any, rows: np.ndarray) -> Any:
-    """``X[rows]`` in its own container (numpy, pandas, list, sparse), else as numpy."""
+    """``X[rows]`` in its own container (numpy, pandas, list, sparse, an image folder's view, a
+    torch ``Subset``), else as numpy."""
     if type(X).__module__.startswith("dask.array"):
         return X[rows]
+    if is_image_folder(X):
+        return X.take(rows)
+    if is_torch_dataset(X):
+        from torch.utils.data import Subset
+
+        return Subset(X, np.asarray(rows, dtype=np.int64).tolist())
     if scipy.sparse.issparse(X):
         return X.tocsr()[rows]  # COO, DIA, BSR have no row indexing
     if hasattr(X, "iloc") or hasattr(X, "__getitem__"):

@@ -421,3 +421,38 @@ def test_auto_cost_benchmark_quick_records_validation_beside_the_proxy(tmp_path)
         assert row["proxy_seconds"] > 0 and row["validation_seconds"] > 0
         assert not row["held_out"]
     assert "validation / proxy" in bench.render_page(result)
+
+
+def test_cifar10_benchmark_quick_on_generated_images(tmp_path, monkeypatch):
+    """The CIFAR-10 script's whole path (folders, selection, target, summary, page) on a
+    generated folder: no shared data needed."""
+    pytest.importorskip("matplotlib")
+    monkeypatch.setenv("SVPKIT_CACHE_DIR", str(tmp_path / "cache"))
+    bench = _load("cifar10")
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "cifar10_quick.json").read_text())
+    rows = {(r["arm"], r["fraction"]): r for r in result["summary"]}
+    assert set(rows) == {("full", 1.0), ("random_cb", 0.5), ("default", 0.5), ("auto", 0.5)}
+    assert all(0 <= r["accuracy"] <= 1 and r["seeds"] == 1 for r in rows.values())
+    assert rows["random_cb", 0.5]["vs_full_n"] == 1 and "speedup" in rows["random_cb", 0.5]
+    assert rows["default", 0.5]["methods"] == ["random"]  # an image folder's default
+    assert rows["auto", 0.5]["seconds"]["auto_validation"] > 0  # told to validate, it did
+    runs = [json.loads(line) for line in (tmp_path / "cifar10_quick_runs.jsonl").open()]
+    assert len(runs) == 4
+    default = next(r for r in runs if r["arm"] == "default")
+    assert default["same_selection_as"] == "random_cb"  # one training serves both
+    # resumable: a second run skips what is there
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
+    assert len((tmp_path / "cifar10_quick_runs.jsonl").read_text().splitlines()) == 4
+    assert (tmp_path / "cifar10_quick.png").exists()
+    page = bench.render_page(result)
+    assert "| full | 100% | 1 |" in page
+
+
+def test_image_read_benchmark_quick(tmp_path):
+    bench = _load("image_read")
+    assert bench.main(["--quick", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "image_read_quick.json").read_text())
+    assert result["n_files"] == 2100 and result["rate_vs_bare"] > 0
+    assert result["median"]["second_same_object"] < result["median"]["first"]
+    assert result["fit_peak_anonymous_bytes"] > 0

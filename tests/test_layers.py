@@ -17,6 +17,7 @@ LAYERS = {
     "_optional": 0,
     "_version": 0,
     "kernels": 1,
+    "images": 1,
     "nn": 2,
     "methods": 3,
     "pools": 4,

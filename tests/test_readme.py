@@ -51,6 +51,7 @@ def test_readme_command_line_examples_run(tmp_path):
     import pandas as pd
 
     blocks = [b for b in SHELL_BLOCKS if "svpkit select" in b or "svpkit query" in b]
+    blocks = [b for b in blocks if "svpkit select train/" not in b]  # the image block: below
     assert len(blocks) == 2
     for line in "\n".join(blocks).splitlines():
         if not line.strip():
@@ -75,3 +76,23 @@ def test_readme_command_line_examples_run(tmp_path):
     asked_next = set(pd.read_csv(tmp_path / "next.csv")["row"])
     assert len(asked) == len(asked_next) == 50 and not asked & asked_next
     assert min(asked | asked_next) >= 100  # only unlabeled rows are proposed
+
+
+def test_readme_image_folder_example_runs(tmp_path):
+    """The README's image-folder command, on a generated train/<class>/<image> folder."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from tests.images.helpers import make_folder
+
+    (block,) = [b for b in SHELL_BLOCKS if "svpkit select train/" in b]
+    make_folder(tmp_path / "train", n_per_class=10)
+    argv = block.strip().split()[1:]
+    command = [sys.executable, "-m", "svpkit.cli", *argv, "--quiet", "--proxy-epochs", "1"]
+    env = {**__import__("os").environ, "SVPKIT_CACHE_DIR": str(tmp_path / "cache")}
+    subprocess.run(command, cwd=tmp_path, check=True, capture_output=True, text=True, env=env)
+    manifest = pd.read_csv(tmp_path / "selection.csv")
+    assert len(manifest) == 30 and manifest["selected"].sum() == 15
+    assert manifest["path"].str.startswith("train/").all()  # as the user named the folder

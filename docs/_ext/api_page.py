@@ -19,6 +19,7 @@ PACKAGES = (
     "svpkit.nn",
     "svpkit.pools",
     "svpkit.kernels",
+    "svpkit.images",
     "svpkit.datasets",
     "svpkit.utils",
     "svpkit.cli",

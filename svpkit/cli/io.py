@@ -91,12 +91,24 @@ class PoolFile:
     path: Path
     X: Any
     labels: Any  # pandas Series (tables) or 1-D ndarray
-    kind: str  # "table", "text" or "array"
+    kind: str  # "table", "text", "array" or "images"
     columns: list[str] = field(default_factory=list)  # feature columns used, for the summary
 
     @property
     def n_rows(self) -> int:
         return len(self.labels)
+
+    def digest(self) -> str:
+        """What identifies the input: the file's SHA-256, or for images the fingerprint of
+        their files (paths, sizes, modification times)."""
+        if self.kind == "images":
+            return f"images:{self.X.fingerprint}"
+        return file_sha256(self.path)
+
+    @property
+    def paths(self) -> Any:
+        """The image files, one per row (None for other pools)."""
+        return self.X.paths if self.kind == "images" else None
 
 
 def _suffix(path: Path) -> str:
@@ -107,11 +119,13 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def check_input(path: str | os.PathLike) -> Path:
+def check_input(path: str | os.PathLike, *, folder_ok: bool = False) -> Path:
     path = Path(path)
     if not path.exists():
         raise UserError(f"no such file: {path}")
     if path.is_dir():
+        if folder_ok:
+            return path
         raise UserError(
             f"{path} is a directory; pass a file ({', '.join(TABLE_SUFFIXES + ARRAY_SUFFIXES)})"
         )
@@ -172,14 +186,50 @@ def _labels_file(spec: str, n_rows: int) -> np.ndarray:
     return labels
 
 
+def _image_options(image_size: Any, resize: bool, image_mode: str, verbose: bool) -> dict[str, Any]:
+    return {"size": image_size, "resize": resize, "mode": image_mode, "verbose": verbose}
+
+
+#: The API's names in ImageFolder's messages, as the command line's options.
+_IMAGE_FLAGS = (
+    ("resize=True", "--resize"),
+    ("size=(H, W)", "--image-size H,W"),
+    ("mode='RGB'", "--image-mode RGB"),
+)
+
+
+def _images(make: Callable[[], Any]) -> Any:
+    """An ImageFolder, its errors (no images, an unreadable file) as user errors."""
+    try:
+        images = make()
+        images.pixels()  # decode (or find the cache) now: a bad file is a user error
+    except ImportError as exc:
+        raise UserError(f"{exc}") from None
+    except (ValueError, FileNotFoundError) as exc:
+        message = str(exc)
+        for api, flag in _IMAGE_FLAGS:
+            message = message.replace(api, flag)
+        raise UserError(message) from None
+    return images
+
+
 def load_pool(
     path: str | os.PathLike,
-    labels: str,
+    labels: str | None,
     *,
     feature_columns: Sequence[str] | None = None,
     text_column: str | None = None,
+    image_column: str | None = None,
+    image_size: tuple[int, int] | None = None,
+    resize: bool = False,
+    image_mode: str = "auto",
+    verbose: bool = False,
 ) -> PoolFile:
     """Read a pool and its labels.
+
+    Image folders (``path/<class>/<image>``): the labels are the class folders (``labels``
+    must be None). Tables with ``image_column``: the images listed there (paths relative to
+    the table's folder), with the ``labels`` column.
 
     Tables (CSV, Parquet): ``labels`` names a column (or a labels file, if no such column);
     the features are ``text_column`` (a text pool), or ``feature_columns``, or every numeric
@@ -187,12 +237,39 @@ def load_pool(
     file, or ``.npz`` whose ``labels`` is one of its arrays (or a file) and whose rows are the
     array ``X`` (or its only other array).
     """
-    path = check_input(path)
+    path = check_input(path, folder_ok=True)
+    options = _image_options(image_size, resize, image_mode, verbose)
+    if path.is_dir():
+        if labels is not None or text_column is not None or feature_columns or image_column:
+            raise UserError(
+                f"{path} is a folder of images, labeled by its class folders (FOLDER/<class>/"
+                "<image>): drop --labels, --text-column, --feature-columns and --image-column"
+            )
+        from ..images import ImageFolder
+
+        images = _images(lambda: ImageFolder(path, **options))
+        return PoolFile(path, images, images.labels, "images")
+    if labels is None:
+        raise UserError(
+            "--labels is required for a file pool (only an image folder's class folders are "
+            "labels of their own)"
+        )
     suffix = _suffix(path)
+    if image_column is not None and suffix not in TABLE_SUFFIXES:
+        raise UserError("--image-column applies to CSV and Parquet pools")
     if suffix in TABLE_SUFFIXES:
         frame = read_table(path)
         if len(frame) == 0:
             raise UserError(f"{path} has no rows")
+        if image_column is not None:
+            from ..images import ImageFolder
+
+            files = _column(frame, image_column, path, "image").astype(str)
+            base = path.resolve().parent
+            files = [str(f if Path(f).is_absolute() else base / f) for f in files]
+            y = _column(frame, labels, path, "label")
+            images = _images(lambda: ImageFolder.from_paths(files, **options))
+            return PoolFile(path, images, y, "images", [image_column])
         if labels in frame.columns:
             y = frame[labels]
         elif Path(labels).suffix and Path(labels).exists():

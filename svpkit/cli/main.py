@@ -88,8 +88,11 @@ SELECT_EXAMPLES = """examples:
   svpkit select pool.npy --labels labels.npy --n-select 1000 --method kcenters --out sel.csv
   svpkit select images.npz --labels y --proxy cnn --image-shape 1,28,28 --fraction 0.5 --out s.csv
   svpkit select reviews.csv --labels sentiment --text-column text --fraction 0.5 --out s.csv
+  svpkit select train/ --fraction 0.5 --out selection.csv     (train/<class>/<image files>)
+  svpkit select files.csv --image-column path --labels label --fraction 0.5 --out s.csv
 
-The manifest has one row per pool row (row, selected, score, rank, and weight for k-centers);
+The manifest has one row per pool row (row, selected, score, rank, and weight for k-centers;
+path for image files, whose labels are their class folders);
 a JSON summary (method, proxy, seed, seconds per stage, versions, input hash) is written
 beside it. The same command with the same --random-state writes the same manifest."""
 
@@ -114,12 +117,16 @@ def _add_method_option(cmd: argparse.ArgumentParser, default: str) -> None:
 
 
 def _add_pool_options(cmd: argparse.ArgumentParser, *, balance: bool) -> None:
-    cmd.add_argument("pool", help="CSV, Parquet, .npy or .npz file; one row per sample")
+    cmd.add_argument(
+        "pool",
+        help="CSV, Parquet, .npy or .npz file (one row per sample), or a folder of images laid "
+        "out FOLDER/<class>/<image>",
+    )
     cmd.add_argument(
         "--labels",
-        required=True,
         metavar="COLUMN|FILE",
-        help="label column of a table, array name in an .npz, or a .npy / one-column CSV file",
+        help="label column of a table, array name in an .npz, or a .npy / one-column CSV file "
+        "(required except for an image folder, whose class folders are the labels)",
     )
     _add_method_option(cmd, DEFAULT_METHOD)
     cmd.add_argument(
@@ -130,6 +137,28 @@ def _add_pool_options(cmd: argparse.ArgumentParser, *, balance: bool) -> None:
     cmd.add_argument("--proxy-epochs", type=_count, help="training epochs of the proxy")
     cmd.add_argument(
         "--image-shape", type=_shape, metavar="C,H,W", help="for --proxy cnn/resnet on flat rows"
+    )
+    cmd.add_argument(
+        "--image-column",
+        metavar="COLUMN",
+        help="a table column of image file paths: the pool is those images",
+    )
+    cmd.add_argument(
+        "--image-size",
+        type=_size,
+        metavar="H,W",
+        help="image pools: pixels per image (default: the first image's size)",
+    )
+    cmd.add_argument(
+        "--resize",
+        action="store_true",
+        help="image pools: resize images of another size (default: such an image is an error)",
+    )
+    cmd.add_argument(
+        "--image-mode",
+        choices=("auto", "RGB", "L"),
+        default="auto",
+        help="image pools: RGB (3 channels) or L (grayscale); auto: as the first image",
     )
     cmd.add_argument(
         "--feature-columns",
@@ -173,6 +202,12 @@ def _shape(text: str):
     from .select import parse_shape  # imports numpy only
 
     return parse_shape(text)
+
+
+def _size(text: str):
+    from .select import parse_size
+
+    return parse_size(text)
 
 
 def build_parser() -> argparse.ArgumentParser:

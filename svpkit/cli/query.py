@@ -21,13 +21,11 @@ from .io import (
     UserError,
     check_input,
     check_writable,
-    file_sha256,
-    load_pool,
     read_table,
     selector_checks,
     split_labels,
 )
-from .select import proxy_from_options, write_csv, write_json
+from .select import load_pool_from_args, proxy_from_options, write_csv, write_json
 
 STATE_VERSION = 1
 
@@ -140,18 +138,13 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
     if args.merge is not None and args.state is None:
         raise UserError("--merge needs --state, the folder the answers are kept in")
     out = check_writable(args.out) if args.out is not None else None
-    pool = load_pool(
-        args.pool,
-        args.labels,
-        feature_columns=args.feature_columns,
-        text_column=args.text_column,
-    )
+    pool = load_pool_from_args(args, verbose)
     state = None
     if args.state is not None:
         folder = Path(args.state)
         if folder.exists() and not folder.is_dir():
             raise UserError(f"--state {folder} is a file; pass a folder")
-        state = QueryState(folder, file_sha256(pool.path), args.labels)
+        state = QueryState(folder, pool.digest(), args.labels)
 
     if args.merge is not None:
         answers = read_answers(args.merge, pool.n_rows)

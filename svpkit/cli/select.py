@@ -17,7 +17,6 @@ from .io import (
     PoolFile,
     UserError,
     check_writable,
-    file_sha256,
     load_pool,
     selector_checks,
     split_labels,
@@ -25,6 +24,32 @@ from .io import (
 )
 
 PROXIES = ("mlp", "cnn", "resnet", "text")
+
+
+def load_pool_from_args(args: argparse.Namespace, verbose: bool) -> PoolFile:
+    """The pool the command's options name (``select`` and ``query`` share them)."""
+    return load_pool(
+        args.pool,
+        args.labels,
+        feature_columns=args.feature_columns,
+        text_column=args.text_column,
+        image_column=args.image_column,
+        image_size=args.image_size,
+        resize=args.resize,
+        image_mode=args.image_mode,
+        verbose=verbose,
+    )
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """argparse type for ``--image-size H,W``."""
+    try:
+        size = tuple(int(p) for p in text.replace("x", ",").split(","))
+    except ValueError:
+        size = ()
+    if len(size) != 2 or min(size) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not H,W (e.g. 32,32)")
+    return size  # type: ignore[return-value]
 
 
 def parse_shape(text: str) -> tuple[int, int, int]:
@@ -49,6 +74,10 @@ def proxy_from_options(args: argparse.Namespace, pool: PoolFile) -> Any:
 
 def build_proxy(args: argparse.Namespace, pool: PoolFile) -> Any:
     """The proxy that ``--proxy`` (and the pool's kind) asks for, unfitted."""
+    if args.proxy is None and pool.kind == "images":  # the image pool's default, more epochs
+        from ..nn import make_image_proxy
+
+        return make_image_proxy(max_epochs=args.proxy_epochs)
     name = args.proxy or ("text" if pool.kind == "text" else "mlp")
     if (name == "text") != (pool.kind == "text"):
         raise UserError(
@@ -112,10 +141,10 @@ def summary_path(out: Path, given: str | None) -> Path:
     return Path(given) if given else out.with_suffix(".json")
 
 
-def manifest(selector: Any, n_rows: int) -> Any:
+def manifest(selector: Any, n_rows: int, paths: Any = None) -> Any:
     """One row per pool row: ``row, selected, score, rank`` (and ``weight`` where the method
-    weighs its picks). ``rank`` is 1 for the first pick; blank for rows the method did not
-    rank (k-centers ranks only its picks)."""
+    weighs its picks; ``path`` first for image files). ``rank`` is 1 for the first pick;
+    blank for rows the method did not rank (k-centers ranks only its picks)."""
     import pandas as pd
 
     rank = np.zeros(n_rows, dtype=np.int64)
@@ -130,6 +159,8 @@ def manifest(selector: Any, n_rows: int) -> Any:
             "rank": ranks,
         }
     )
+    if paths is not None:
+        table.insert(1, "path", paths)
     if selector.sample_weight_ is not None:
         weight = np.full(n_rows, np.nan)
         weight[selector.sample_indices_] = selector.sample_weight_
@@ -150,12 +181,7 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
     out = check_writable(args.out)
     summary_file = check_writable(summary_path(out, args.summary))
     start = time.perf_counter()
-    pool = load_pool(
-        args.pool,
-        args.labels,
-        feature_columns=args.feature_columns,
-        text_column=args.text_column,
-    )
+    pool = load_pool_from_args(args, verbose)
     y, unlabeled = split_labels(pool.labels, args.missing_label)
     if unlabeled.all():
         raise UserError(f"no labels: every value of {args.labels!r} is empty")
@@ -186,14 +212,14 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
         ).fit(pool.X, y)
 
     start = time.perf_counter()
-    write_csv(manifest(selector, pool.n_rows), out)
+    write_csv(manifest(selector, pool.n_rows, pool.paths), out)
     write_seconds = time.perf_counter() - start
     summary = {
         "command": "select",
         "argv": sys.argv[1:],
         "input": {
             "path": str(pool.path),
-            "sha256": file_sha256(pool.path),
+            "sha256" if pool.kind != "images" else "fingerprint": pool.digest(),
             "n_rows": pool.n_rows,
             "kind": pool.kind,
             "features": pool.columns or list(pool.X.shape[1:]),

@@ -282,6 +282,14 @@ class Regime:
         Labeled rows per labeled class (the selectors fill it; one entry per class in
         ``n_classes``). ``None`` when unknown: a rule that reads it must then decide without
         it (``auto`` in active learning then switches on labels per class alone).
+    validation_affordable : bool, default=True
+        Whether training extra models to validate a selection is cheap beside the target's
+        training. False for pools whose targets are expensive and whose proxies are not
+        negligible beside them (image folders): core-set ``auto`` then keeps class-balanced
+        random instead of spending about two more proxy trainings on validation, unless the
+        user asked for validation (``validate_with``).
+    validation_asked : bool, default=False
+        The user named models to validate with (auto's ``validate_with``).
 
     Examples
     --------
@@ -308,6 +316,8 @@ class Regime:
     n_select: int
     candidates_labeled: bool
     class_counts: tuple[int, ...] | None = None
+    validation_affordable: bool = True
+    validation_asked: bool = False
 
     @property
     def labels_per_class(self) -> float:

@@ -274,9 +274,23 @@ def active_choice(regime: Regime) -> str:
     return active_decision(regime)[0]
 
 
+#: Why core-set auto does not validate on a pool where validation is not affordable.
+UNAFFORDABLE_REASON = (
+    "validating a selection on this pool (an image folder) would cost about three proxy "
+    "trainings, about a third of the target's training when the proxy is ten times cheaper, "
+    "so class-balanced random, which costs nothing, is kept; pass validate_with to validate "
+    "anyway, or name a method"
+)
+
+
 def _resolve_auto(regime: Regime) -> str | tuple[str, str]:
-    # Core-set selection (every candidate labeled) validates methods with the proxy.
-    return "auto" if regime.candidates_labeled else active_decision(regime)
+    # Core-set selection (every candidate labeled) validates methods with the proxy, where
+    # validation is cheap beside the target (see Regime.validation_affordable).
+    if not regime.candidates_labeled:
+        return active_decision(regime)
+    if not regime.validation_affordable and not regime.validation_asked:
+        return "random", UNAFFORDABLE_REASON
+    return "auto"
 
 
 #: Every output some candidate reads (a test checks it covers them all). Stated, not computed

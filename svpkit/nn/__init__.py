@@ -18,6 +18,8 @@ _EXPORTS = {
     "SmallCNN": "modules",
     "ProxyNet": "net",
     "make_default_proxy": "net",
+    "make_image_proxy": "net",
+    "crop_flip": "augment",
     "make_proxy": "net",
     "predict_proba_and_embed": "net",
     "DynamicPruning": "pruning",
@@ -35,7 +37,9 @@ __all__ = [
     "ResNet",
     "ProxyNet",
     "make_default_proxy",
+    "make_image_proxy",
     "make_proxy",
+    "crop_flip",
     "predict_proba_and_embed",
     "ForgettingTracker",
     "DynamicsRecorder",
@@ -64,9 +68,16 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static tools see the real names
+    from .augment import crop_flip
     from .callbacks import DynamicsRecorder, EpochProgressBar, ForgettingTracker, PreciseBatchNorm
     from .modules import MLP, ResNet, SmallCNN
-    from .net import ProxyNet, make_default_proxy, make_proxy, predict_proba_and_embed
+    from .net import (
+        ProxyNet,
+        make_default_proxy,
+        make_image_proxy,
+        make_proxy,
+        predict_proba_and_embed,
+    )
     from .pruning import DynamicPruning, RandomSubsetEachEpoch
     from .rho_loss import RhoLossSelection
     from .text import TextBag, TextProxyNet, hash_ngrams, make_text_proxy

@@ -58,13 +58,14 @@ class DynamicsRecorder(Callback):
         return self
 
     def on_train_begin(self, net, X=None, y=None, **kwargs) -> None:
-        if not isinstance(X, dict) or SAMPLE_IDX_KEY not in X:
+        with_ids = getattr(X, "with_index", False)  # a Dataset whose items carry row ids
+        if not with_ids and (not isinstance(X, dict) or SAMPLE_IDX_KEY not in X):
             raise RuntimeError(
                 f"{type(self).__name__} needs row ids in the batches; use it with "
                 "svpkit.nn.ProxyNet, which adds them, or pass X as "
                 "{'X': X, 'sample_idx': np.arange(len(X))}."
             )
-        n_rows = len(X[SAMPLE_IDX_KEY])
+        n_rows = len(X) if with_ids else len(X[SAMPLE_IDX_KEY])
         n_epochs = int(net.max_epochs)
         directory = None
         if n_epochs * n_rows * BYTES_PER_ROW_EPOCH > self.max_memory_bytes:

@@ -16,26 +16,107 @@ from sklearn.utils import check_random_state
 from skorch import NeuralNetClassifier
 from skorch.dataset import Dataset
 from torch import nn
+from torch.utils.data import DataLoader
+from torch.utils.data import Dataset as TorchDataset
 
-from .._validation import is_text
+from .._validation import is_image_folder, is_text
 from ..utils import derive_seed, resolve_device, torch_seed_scope
+from .augment import resolve_augment
 from .callbacks import SAMPLE_IDX_KEY, DynamicsRecorder, PreciseBatchNorm
 from .modules import MLP
 
-__all__ = ["ProxyNet", "make_default_proxy", "make_proxy", "predict_proba_and_embed"]
+__all__ = [
+    "ProxyNet",
+    "make_default_proxy",
+    "make_image_proxy",
+    "make_proxy",
+    "predict_proba_and_embed",
+]
 
 
 def _to_float32(X: Any) -> Any:
-    """Cast what users pass (float64 arrays, DataFrames, int images) to float32 for torch."""
+    """Cast what users pass (float64 arrays, DataFrames, int arrays) to float32 for torch.
+
+    uint8 arrays and tensors are pixels: they stay uint8 (a quarter of the memory) and
+    :meth:`ProxyNet.infer` scales each batch to ``[0, 1]``. An
+    :class:`~svpkit.images.ImageFolder` becomes its uint8 pixels."""
     if isinstance(X, Mapping):
         return {k: (_to_float32(v) if k == "X" else v) for k, v in X.items()}
+    if is_image_folder(X):
+        return X.pixels()
     if isinstance(X, torch.Tensor):
+        if X.dtype == torch.uint8:
+            return X
         return X.float() if X.is_floating_point() or X.dtype != torch.float32 else X
     if hasattr(X, "to_numpy"):  # pandas
         return X.to_numpy(dtype=np.float32)
-    if isinstance(X, np.ndarray) and X.dtype != np.float32:
+    if isinstance(X, np.ndarray) and X.dtype not in (np.float32, np.uint8):
         return X.astype(np.float32)
     return X
+
+
+def as_float_batch(x: torch.Tensor) -> torch.Tensor:
+    """A batch as the module reads it: uint8 pixels scaled to ``[0, 1]`` float32 (the
+    convention of torchvision's ``ToTensor``), anything else unchanged."""
+    if isinstance(x, torch.Tensor) and x.dtype == torch.uint8:
+        return x.float().div_(255.0)
+    return x
+
+
+class _DatasetRows(TorchDataset):
+    """A map-style dataset's items as ``(x, encoded label)`` (``x`` a tensor, float32 unless
+    uint8 pixels), with the row id beside ``x`` when training dynamics are recorded: what
+    skorch's loops read, so a Dataset trains exactly as the same rows in an array would."""
+
+    def __init__(self, dataset: Any, y_enc: np.ndarray | None, with_index: bool) -> None:
+        self.dataset, self.y_enc, self.with_index = dataset, y_enc, with_index
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, i: int) -> tuple[Any, Any]:
+        x = _item_input(self.dataset[i])
+        y = 0 if self.y_enc is None else self.y_enc[i]
+        return ({"X": x, SAMPLE_IDX_KEY: i} if self.with_index else x), y
+
+
+def _item_input(item: Any) -> torch.Tensor:
+    """The input of one dataset item (``x`` or ``(x, y, ...)``) as a tensor."""
+    x = item[0] if isinstance(item, (tuple, list)) else item
+    x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)
+    if x.dtype == torch.uint8:
+        return x
+    return x.float() if x.dtype != torch.float32 else x
+
+
+def dataset_labels(dataset: Any) -> np.ndarray:
+    """The labels of a map-style dataset: its ``targets`` (or ``labels``) attribute where it
+    has one row per item, else the second element of every item (which reads every item)."""
+    for name in ("targets", "labels"):
+        values = getattr(dataset, name, None)
+        if values is not None and not callable(values) and len(values) == len(dataset):
+            return np.asarray(values)
+    labels = []
+    for i in range(len(dataset)):
+        item = dataset[i]
+        if not (isinstance(item, (tuple, list)) and len(item) >= 2):
+            raise ValueError(
+                "the dataset's items carry no label (an item is x, not (x, y)) and y is None; "
+                "pass the labels as y"
+            )
+        label = item[1]
+        labels.append(label.item() if isinstance(label, torch.Tensor) else label)
+    return np.asarray(labels)
+
+
+def is_map_dataset(X: Any) -> bool:
+    """Whether ``X`` is a map-style torch Dataset that is not an image folder (those are read
+    as their pixel arrays)."""
+    return isinstance(X, TorchDataset) and not is_image_folder(X) and hasattr(X, "__len__")
+
+
+def _dataset_shape(dataset: Any) -> tuple[int, ...]:
+    return (len(dataset), *tuple(_item_input(dataset[0]).shape))
 
 
 def _has_sparse(X: Mapping) -> bool:
@@ -62,7 +143,13 @@ class ProxyNet(NeuralNetClassifier):
     - the module returns ``(logits, embedding)``; the loss uses the logits
       (``CrossEntropyLoss``) and :func:`predict_proba_and_embed` reads both in one pass;
     - input is cast to float32 and labels of any type (strings included) are encoded, with
-      ``predict`` mapping back to the original labels;
+      ``predict`` mapping back to the original labels; uint8 input is pixels, kept uint8 and
+      scaled to ``[0, 1]`` batch by batch;
+    - ``X`` may be an :class:`~svpkit.images.ImageFolder` or any map-style
+      :class:`torch.utils.data.Dataset` (items ``x`` or ``(x, y)``; with ``y=None`` the labels
+      come from the dataset);
+    - ``augment="crop_flip"`` augments training batches (random crop with 4 pixels of padding
+      and horizontal flip, seeded by ``random_state``); off by default;
     - module size arguments left unset (``n_features``, ``in_channels``, ``n_classes``) are
       inferred from the data in ``fit``;
     - ``device="auto"`` picks CUDA when available, else CPU, resolved at fit time (an unfitted
@@ -84,6 +171,9 @@ class ProxyNet(NeuralNetClassifier):
     random_state : int, RandomState instance or None, default=None
         Seeds torch for the whole of ``fit`` (in a scope that restores the caller's global
         torch RNG afterwards). ``None`` uses torch's global RNG, as skorch does.
+    augment : None, "crop_flip" or callable, default=None
+        Augmentation of training batches of images (``(n, C, H, W)`` tensors, scaled to
+        ``[0, 1]``): see :func:`svpkit.nn.augment.crop_flip`. Never applied in inference.
     criterion, optimizer, lr, max_epochs, batch_size, train_split, verbose, device, **kwargs
         As in :class:`skorch.NeuralNetClassifier`, with the defaults listed above.
 
@@ -108,6 +198,7 @@ class ProxyNet(NeuralNetClassifier):
         verbose: int = 0,
         device: str = "auto",
         random_state: int | np.random.RandomState | None = None,
+        augment: Any = None,
         **kwargs: Any,
     ) -> None:
         # skorch's DataLoader does not shuffle unless told to; SGD (and forgetting counts,
@@ -125,6 +216,7 @@ class ProxyNet(NeuralNetClassifier):
             **kwargs,
         )
         self.random_state = random_state
+        self.augment = augment
 
     @property
     def _default_callbacks(self):
@@ -171,6 +263,8 @@ class ProxyNet(NeuralNetClassifier):
 
     def get_dataset(self, X: Any, y: Any = None):
         X = self.as_module_input(X)
+        if is_map_dataset(X) and not isinstance(X, _DatasetRows):
+            return _DatasetRows(X, None, False)  # inference on a user's Dataset
         if isinstance(X, Mapping) and self.dataset is Dataset and _has_sparse(X):
             return _SparseRowsDataset(X, y)  # row ids beside a sparse pool (forgetting)
         return super().get_dataset(X, y)
@@ -178,6 +272,10 @@ class ProxyNet(NeuralNetClassifier):
     def infer(self, x: Any, **fit_params: Any):
         if isinstance(x, Mapping) and SAMPLE_IDX_KEY in x:
             x = x["X"]  # row ids are for the DynamicsRecorder, not the module
+        x = as_float_batch(x)
+        augment = resolve_augment(self.augment)
+        if augment is not None and self.module_.training:
+            x = augment(x)
         return super().infer(x, **fit_params)
 
     def get_loss(self, y_pred: Any, y_true: Any, X: Any = None, training: bool = False):
@@ -193,7 +291,7 @@ class ProxyNet(NeuralNetClassifier):
         return False
 
     def _infer_module_dims(self, X: Any, n_classes: int) -> dict[str, int]:
-        shape = tuple(X.shape)
+        shape = _dataset_shape(X) if is_map_dataset(X) else tuple(X.shape)
         dims = {"n_classes": n_classes, "n_features": int(np.prod(shape[1:]))}
         image_shape = self.get_params_for("module").get("image_shape")
         if image_shape is not None:
@@ -212,16 +310,26 @@ class ProxyNet(NeuralNetClassifier):
                     params[name] = value
         return params
 
-    def fit(self, X: Any, y: Any, **fit_params: Any) -> ProxyNet:
-        """Fit on ``X`` (any float-convertible array) and labels ``y`` of any type."""
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> ProxyNet:
+        """Fit on ``X`` (any float-convertible array, an image folder or a map-style torch
+        Dataset) and labels ``y`` of any type (None: the labels an image folder or a dataset
+        carries)."""
+        resolve_augment(self.augment)  # a bad value fails before any training
         if y is None:
-            raise ValueError("ProxyNet.fit needs labels y.")
+            if is_image_folder(X) and X.labels is not None:
+                y = X.labels
+            elif is_map_dataset(X):
+                y = dataset_labels(X)
+            else:
+                raise ValueError("ProxyNet.fit needs labels y.")
         X = self.as_module_input(X)
         y = np.asarray(y)
         self.label_encoder_ = LabelEncoder().fit(y)
         y_enc = self.label_encoder_.transform(y).astype(np.int64)
         self.module_dims_ = self._infer_module_dims(X, len(self.label_encoder_.classes_))
-        if self._tracks_forgetting():
+        if is_map_dataset(X):  # labels travel inside the dataset (skorch wants y=None there)
+            X, y_enc = _DatasetRows(X, y_enc, self._tracks_forgetting()), None
+        elif self._tracks_forgetting():
             X = {"X": X, SAMPLE_IDX_KEY: np.arange(len(y_enc))}
         if self.random_state is None:
             return super().fit(X, y_enc, **fit_params)
@@ -294,6 +402,43 @@ def make_default_proxy(**params: Any) -> ProxyNet:
     return proxy
 
 
+def make_image_proxy(**params: Any) -> ProxyNet:
+    """The default proxy for image pools: a small CNN trained for a few epochs.
+
+    :class:`~svpkit.nn.SmallCNN` of width 16 (three 3x3 convolution blocks, about 25,000
+    weights), Adam at ``lr=1e-3``, batches of 128, 5 epochs, no augmentation (it would change
+    the training dynamics that core-set methods read). On 32x32 RGB images it trains at about
+    2,400 images a second on two CPU cores, several times cheaper per image than a CIFAR
+    ResNet20 (the SVP recipe: a smaller net, fewer epochs).
+
+    Parameters
+    ----------
+    **params
+        Overrides (``max_epochs``, ``lr``, ``batch_size``, ``module__width``, ...).
+
+    Returns
+    -------
+    proxy : ProxyNet
+
+    Examples
+    --------
+    >>> from svpkit.nn import make_image_proxy
+    >>> proxy = make_image_proxy(max_epochs=2)
+    >>> proxy.module.__name__, proxy.module__width, proxy.max_epochs
+    ('SmallCNN', 16, 2)
+    """
+    from .modules import SmallCNN
+
+    defaults: dict[str, Any] = {
+        "max_epochs": 5,
+        "lr": 1e-3,
+        "batch_size": 128,
+        "module__width": 16,
+    }
+    defaults.update(params)
+    return ProxyNet(SmallCNN, **defaults)
+
+
 def make_proxy(target: Any, **params: Any) -> Any:
     """Derive a proxy from a target: ``clone(target).set_params(**params)``.
 
@@ -357,13 +502,28 @@ def _inference_batches(net: NeuralNetClassifier, X: Any, progress: Any = None):
         X = np.array(list(X), dtype=object)  # sliced below, hashed batch by batch
     sparse = scipy.sparse.issparse(X)
     if not (isinstance(X, np.ndarray) or sparse):
-        X = module_input(X)  # e.g. a DataFrame becomes an array
+        X = module_input(X)  # e.g. a DataFrame becomes an array, an image folder its pixels
+    n = X.shape[0] if hasattr(X, "shape") else len(X)
+    loader_params = net.get_params_for("iterator_valid")
+    batch = loader_params.get("batch_size", net.batch_size)
+    batch = n if batch in (None, -1) else max(int(batch), 1024)
+    if is_map_dataset(X):
+        # A Dataset is read through a DataLoader (its workers decode in parallel), in the
+        # batches an array of the same rows would be sliced into, so both give equal outputs.
+        workers = int(loader_params.get("num_workers", 0))
+        loader = DataLoader(
+            _DatasetRows(X, None, False), batch_size=batch, shuffle=False, num_workers=workers
+        )
+        net.module_.eval()
+        with torch.no_grad():
+            for x, _ in loader:
+                yield net.infer(x.to(net.device))
+                if progress is not None:
+                    progress(len(x))
+        return
     if not (isinstance(X, np.ndarray) or sparse):
         yield from net.forward_iter(X, training=False)
         return
-    n = X.shape[0]
-    batch = net.get_params_for("iterator_valid").get("batch_size", net.batch_size)
-    batch = n if batch in (None, -1) else max(int(batch), 1024)
     net.module_.eval()
     with torch.no_grad():
         for start in range(0, n, batch):

@@ -3,7 +3,10 @@
 - :class:`~svpkit.pools.memory.InMemoryPool`: numpy arrays and memory maps, in this process;
 - :class:`~svpkit.pools.sparse.SparsePool`: scipy sparse matrices (text features);
 - :class:`~svpkit.pools.text.TextPool`: lists, arrays or Series of strings;
-- :class:`~svpkit.pools.dask.DaskPool`: ``dask.array`` pools, blockwise on the workers.
+- :class:`~svpkit.pools.dask.DaskPool`: ``dask.array`` pools, blockwise on the workers;
+- :class:`~svpkit.pools.images.ImagePool`: :class:`~svpkit.images.ImageFolder` (image files,
+  decoded once into a uint8 cache);
+- :class:`~svpkit.pools.images.DatasetPool`: map-style ``torch.utils.data.Dataset``.
 
 :func:`make_pool` picks the strategy from the input's type; selectors never name one.
 """
@@ -17,6 +20,7 @@ import numpy as np
 from .. import _validation as v
 from .base import Pool, Readout
 from .dask import DaskPool, is_dask_array
+from .images import DatasetPool, ImagePool, is_image_folder, is_torch_dataset
 from .memory import InMemoryPool
 from .sparse import SparsePool, is_sparse
 from .text import TextPool, is_text
@@ -28,6 +32,8 @@ __all__ = [
     "SparsePool",
     "TextPool",
     "DaskPool",
+    "ImagePool",
+    "DatasetPool",
     "make_pool",
     "rows_in_memory",
 ]
@@ -39,7 +45,8 @@ def make_pool(X: Any, estimator: Any, *, reset: bool, scratch_dir: str | None = 
 
     Parameters
     ----------
-    X : array-like, scipy sparse matrix, sequence of str or dask.array.Array
+    X : array-like, scipy sparse matrix, sequence of str, dask.array.Array, ImageFolder or
+        torch Dataset
         The pool.
     estimator : estimator
         The selector, which receives ``n_features_in_``.
@@ -51,7 +58,8 @@ def make_pool(X: Any, estimator: Any, *, reset: bool, scratch_dir: str | None = 
     Returns
     -------
     pool : Pool
-        :class:`DaskPool`, :class:`SparsePool`, :class:`TextPool` or :class:`InMemoryPool`.
+        :class:`DaskPool`, :class:`SparsePool`, :class:`TextPool`, :class:`ImagePool`,
+        :class:`DatasetPool` or :class:`InMemoryPool`.
 
     Examples
     --------
@@ -71,6 +79,10 @@ def make_pool(X: Any, estimator: Any, *, reset: bool, scratch_dir: str | None = 
     """
     if is_dask_array(X):
         pool: Pool = DaskPool(X, estimator)
+    elif is_image_folder(X):
+        pool = ImagePool(X, estimator, reset=reset)
+    elif is_torch_dataset(X):
+        pool = DatasetPool(X, estimator, reset=reset)
     elif is_sparse(X):
         pool = SparsePool(X, estimator, reset=reset)
     elif is_text(X):

@@ -96,6 +96,9 @@ class Pool(ABC):
     scratch_dir: str | None = None
     #: Identifies the pool's content, so ``transform`` can recognise the pool seen in ``fit``.
     fingerprint: tuple
+    #: Whether training extra models to validate a selection is cheap beside the target's
+    #: training (:attr:`svpkit.methods.Regime.validation_affordable`).
+    validation_affordable: bool = True
 
     @abstractmethod
     def proxy_outputs(

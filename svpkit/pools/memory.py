@@ -155,9 +155,9 @@ class InMemoryPool(Pool):
         )
 
     def fit_correct(self, model, y_enc, train_rows, test_rows, seed) -> np.ndarray:
-        model_ = train_proxy(model, self.X[train_rows], y_enc[train_rows], seed)
+        model_ = train_proxy(model, v.take_rows(self.X, train_rows), y_enc[train_rows], seed)
         # Read probabilities the way selection does (no DataLoader draws from torch's RNG).
-        proba = read_outputs(model_, self.X[test_rows], frozenset({"proba"})).proba
+        proba = read_outputs(model_, v.take_rows(self.X, test_rows), frozenset({"proba"})).proba
         predicted = np.asarray(model_.classes_)[np.asarray(proba).argmax(axis=1)]
         return predicted == y_enc[test_rows]
 

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse
 from sklearn.base import clone
 
+from .._validation import take_rows
 from ..methods import TRAINING_OUTPUTS, PoolOutputs, methods_not_reading
 from ..nn.kinds import is_proxy_net, is_torch_proxy
 from ..utils import fit_seeded
@@ -69,6 +70,11 @@ def output_array(
     except OSError:  # e.g. Windows, where an open file cannot be removed
         weakref.finalize(array, _remove, path)
     return array
+
+
+def _n_rows(X: Any) -> int:
+    """Rows of an array, sparse matrix or torch Dataset (sparse matrices have no len)."""
+    return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
 def check_proxy(proxy: Any, needs: frozenset, method: str) -> None:
@@ -196,7 +202,7 @@ def train_and_read(
     start = time.perf_counter()
     proxy_ = train_proxy(
         proxy,
-        X[train_rows],
+        take_rows(X, train_rows),  # a torch Dataset's rows are a Subset
         y_enc[train_rows],
         seed,
         track_dynamics=track_dynamics,
@@ -218,7 +224,7 @@ def train_and_read(
         dynamics = dict(proxy_.callbacks_)[_DYNAMICS_CB].dynamics_
         dynamics.rows = np.asarray(train_rows, dtype=np.int64)
         outputs.dynamics = dynamics
-        outputs.forgetting = np.full(X.shape[0], np.nan)
+        outputs.forgetting = np.full(_n_rows(X), np.nan)
         outputs.forgetting[train_rows] = forgetting_from_dynamics(dynamics)
     seconds = {"proxy_fit": fitted - start, "score": time.perf_counter() - fitted}
     return proxy_, outputs, seconds
@@ -258,7 +264,7 @@ def read_outputs(
 
         # probabilities come with the same pass (kept only when a method reads them)
         with tqdm(
-            total=X.shape[0], desc="proxy inference", unit="row", leave=False, disable=not verbose
+            total=_n_rows(X), desc="proxy inference", unit="row", leave=False, disable=not verbose
         ) as bar:
             outputs.proba, outputs.embedding, outputs.row_scores = predict_outputs(
                 proxy_,

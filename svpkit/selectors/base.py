@@ -286,16 +286,18 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     # -- fitting -----------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any) -> BaseSelector:
+    def fit(self, X: Any, y: Any = None) -> BaseSelector:
         """Train a clone of the proxy, score and rank the candidate rows, keep a prefix.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, C, H, W)
-            The pool: numpy, pandas, ``np.memmap`` or ``dask.array``.
-        y : array-like of shape (n_samples,)
+            The pool: numpy, pandas, ``np.memmap``, ``dask.array``, a list of texts, an
+            :class:`~svpkit.images.ImageFolder` or a map-style ``torch.utils.data.Dataset``.
+        y : array-like of shape (n_samples,), default=None
             Labels (any type). For :class:`ProxySelector`, ``missing_label`` (default ``-1``)
-            marks unlabeled rows.
+            marks unlabeled rows. None only for an image folder or a Dataset that carries its
+            labels.
 
         Returns
         -------
@@ -394,6 +396,8 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             n_select,
             labels_known,
             class_counts=tuple(int(c) for c in counts),
+            validation_affordable=pool.validation_affordable,
+            validation_asked=extras.get("validate_with") is not None,
         )
         method, reason = resolve_with_reason(named, regime)
         read = dict(class_balance=self.class_balance, labels_known=labels_known, sampler=sampler)
@@ -661,7 +665,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         share = v.share_of(self.fraction, self.n_select)
         return share is None or share < 1
 
-    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+    def fit_resample(self, X: Any, y: Any = None) -> tuple[Any, Any]:
         """Fit, then return ``(X[sample_indices_], y[sample_indices_])`` in the input types.
 
         Parameters
@@ -674,6 +678,8 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X_selected, y_selected
         """
         idx = self.fit(X, y).sample_indices_
+        if y is None:  # an image folder or Dataset that carries its labels
+            y = make_pool(X, self, reset=False).labels(None)
         return v.take_rows(X, idx), v.take_rows(y, idx)
 
     def get_support(self, indices: bool = False) -> np.ndarray:
