@@ -41,7 +41,11 @@ class CoresetSelector(BaseSelector):
         majority guess to perfect does not vote). ``method_reason_`` says why; the selection
         is exactly what naming the choice selects. Validation costs at most
         :data:`svpkit.methods.auto.AUTO_BUDGET` proxy trainings' worth of gradient steps,
-        reported as ``fit_seconds_["auto_validation"]``; name a method to skip it.
+        reported as ``fit_seconds_["auto_validation"]``; name a method to skip it. On an
+        :class:`svpkit.ImageFolder` it does not validate unless ``validate_with`` is given
+        (the proxy is already about a tenth of the target there; see
+        :attr:`svpkit.methods.Regime.validation_affordable`): class-balanced random, at no
+        cost.
     fraction : float in (0, 1], default=None
         Share of rows to keep, rounded up (``1`` and ``1.0`` both mean all). ``None`` means 0.5
         unless ``n_select`` is set. An int > 1 is an error: a count goes in ``n_select``.

@@ -96,3 +96,26 @@ def test_uint8_pixels_are_scaled_to_unit_range():
     floats = pixels.astype(np.float32) / np.float32(255)
     as_float = ProxyNet(SmallCNN, module__width=2, max_epochs=2, random_state=1).fit(floats, y)
     np.testing.assert_array_equal(as_uint8.predict_proba(pixels), as_float.predict_proba(floats))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_uint8_pixels_and_augmentation_on_the_gpu():
+    """Batches move to the GPU as uint8 (a quarter of the transfer) and are scaled and
+    augmented there, with the same seeded draws as on the CPU."""
+    images = torch.rand(8, 3, 6, 6) + 1
+    torch.manual_seed(0)
+    on_cpu = crop_flip(images, 2)
+    torch.manual_seed(0)
+    torch.cuda.manual_seed(0)
+    on_gpu = crop_flip(images.cuda(), 2)
+    assert on_gpu.device.type == "cuda" and on_gpu.shape == on_cpu.shape
+    pixels = np.random.RandomState(0).randint(0, 256, (32, 3, 6, 6)).astype(np.uint8)
+    net = ProxyNet(
+        SmallCNN,
+        module__width=2,
+        max_epochs=1,
+        device="cuda",
+        augment="crop_flip",
+        random_state=0,
+    ).fit(pixels, np.arange(32) % 2)
+    assert net.predict_proba(pixels).shape == (32, 2)

@@ -158,3 +158,25 @@ def test_fit_never_holds_the_pool_as_float32(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < float32_pool / 2, f"peak {peak} bytes, float32 pool {float32_pool}"
+
+
+def test_auto_on_an_image_folder_keeps_balanced_random_without_training(folder):
+    """Validation is not affordable on image folders: the default costs nothing there, says
+    why, and selects exactly what class-balanced random selects."""
+    default = CoresetSelector(fraction=0.5, random_state=4).fit(folder)
+    assert default.method_ == "random" and default.proxy_ is None
+    assert "image folder" in default.method_reason_ and "validate_with" in default.method_reason_
+    assert default.fit_seconds_["proxy_fit"] == 0.0
+    balanced = CoresetSelector(method="random", fraction=0.5, random_state=4).fit(folder)
+    np.testing.assert_array_equal(default.sample_indices_, balanced.sample_indices_)
+    counts = np.bincount(folder.targets[default.sample_indices_])
+    assert counts.tolist() == [10, 10, 10]
+    # asked to validate, it validates (and trains the proxy)
+    asked = CoresetSelector(_cnn(), fraction=0.5, random_state=4, validate_with=["proxy"]).fit(
+        folder
+    )
+    assert asked.proxy_ is not None and asked.fit_seconds_["auto_validation"] > 0
+    # the same pixels as an array: validation is affordable, auto validates
+    X = folder.pixels().astype(np.float32) / np.float32(255)
+    array = CoresetSelector(_cnn(), fraction=0.5, random_state=4).fit(X, folder.labels)
+    assert array.fit_seconds_["auto_validation"] > 0
