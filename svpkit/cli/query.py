@@ -108,10 +108,14 @@ def _effective_labels(raw: Any, missing_label: str | None, answers: dict[int, An
     return split_labels(values, missing_label)
 
 
-def _write_round(out: Path, rows: list[int], scores: list[float]) -> None:
+def _write_round(out: Path, rows: list[int], scores: list[float], paths: Any = None) -> None:
+    """The rows to label, best first; with the image files to show (``paths``), a ``path``
+    column, so an annotator opens the files without looking the rows up."""
     import pandas as pd
 
     frame = pd.DataFrame({"row": rows, "score": scores, "rank": np.arange(1, len(rows) + 1)})
+    if paths is not None:
+        frame.insert(1, "path", np.asarray(paths)[np.asarray(rows, dtype=np.int64)])
     write_csv(frame, out)
 
 
@@ -166,7 +170,7 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
     if pending is not None:
         todo = [i for i, r in enumerate(pending["rows"]) if r not in state.answers]
         rows = [pending["rows"][i] for i in todo]
-        _write_round(out, rows, [pending["scores"][i] for i in todo])
+        _write_round(out, rows, [pending["scores"][i] for i in todo], pool.paths)
         if not args.quiet:
             print(
                 f"round {pending['round']} is still open: {len(rows)} rows await answers; "
@@ -204,7 +208,7 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
     chosen = set(selector.sample_indices_.tolist())
     order = [int(r) for r in selector.ranking_ if int(r) in chosen]  # best first
     scores = [float(s) for s in selector.scores_[order]]
-    _write_round(out, order, scores)
+    _write_round(out, order, scores, pool.paths)
     if state is not None:
         state.rounds.append(
             {

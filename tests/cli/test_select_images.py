@@ -90,3 +90,18 @@ def test_image_errors_are_one_line(images, capsys):
     make_folder(gray, n_per_class=2, channels=1)
     Image.new("RGB", (8, 8), (255, 0, 0)).save(gray / "cat" / "red.png")
     _fails(["select", str(gray), *out], capsys, "--image-mode RGB")
+
+
+def test_query_lists_the_image_files_to_label(images):
+    files = sorted(str(p.relative_to(images)) for p in (images / "train").rglob("*.png"))
+    kinds = [f.split("/")[1] for f in files]
+    known = [k if i % 3 == 0 else "" for i, k in enumerate(kinds)]  # a third labeled
+    pd.DataFrame({"file": files, "kind": known}).to_csv(images / "pool.csv", index=False)
+    out = images / "to_label.csv"
+    argv = ["query", str(images / "pool.csv"), "--image-column", "file", "--labels", "kind"]
+    argv += ["--budget", "5", "--method", "margin", "--out", str(out), *FAST]
+    assert main(argv) == 0
+    asked = pd.read_csv(out)
+    assert list(asked.columns) == ["row", "path", "score", "rank"] and len(asked) == 5
+    for row, path in zip(asked["row"], asked["path"], strict=True):
+        assert path == str(images / files[row]) and known[row] == ""
