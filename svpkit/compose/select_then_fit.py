@@ -21,6 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import take_rows
+from ..pools import carried_labels
 from ..pools.base import check_pool_array
 from ..utils import derive_seed, fit_seeded
 
@@ -139,14 +140,15 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return derive_seed(check_random_state(seed_source))
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any, **fit_params: Any) -> SelectThenFit:
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> SelectThenFit:
         """Select rows of ``X`` with a clone of the selector, fit the estimator on them.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
-        y : array-like of shape (n_samples,)
-            Fully labeled.
+        y : array-like of shape (n_samples,), default=None
+            Fully labeled. None only for a pool that carries its labels (an
+            :class:`~svpkit.images.ImageFolder`, a torch Dataset of ``(x, y)`` items).
         **fit_params
             Metadata for the estimator's ``fit`` (and, with metadata routing, the selector's).
             A value with one entry per row of ``X`` (an array-like or sparse matrix whose first
@@ -168,6 +170,8 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self
         """
         validate_data(self, X, reset=True, skip_check_array=True)
+        if y is None:
+            y = carried_labels(X)
         if y is None:
             raise ValueError(
                 "SelectThenFit requires y to be passed, but the target y is None: pass a label "

@@ -35,6 +35,7 @@ __all__ = [
     "ImagePool",
     "DatasetPool",
     "make_pool",
+    "carried_labels",
     "rows_in_memory",
 ]
 
@@ -91,6 +92,26 @@ def make_pool(X: Any, estimator: Any, *, reset: bool, scratch_dir: str | None = 
         pool = InMemoryPool(X, estimator, reset=reset)
     pool.scratch_dir = scratch_dir
     return pool
+
+
+def carried_labels(X: Any) -> np.ndarray | None:
+    """The labels a pool carries itself (an image folder's class folders, a torch Dataset's
+    targets or items), or None for pools that carry none (arrays, texts, sparse matrices).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.pools import carried_labels
+    >>> carried_labels(np.zeros((3, 2))) is None
+    True
+    """
+    if is_image_folder(X):
+        return X.labels
+    if is_torch_dataset(X):
+        from ..nn.net import dataset_labels
+
+        return dataset_labels(X)
+    return None
 
 
 def rows_in_memory(X: Any, rows: np.ndarray) -> Any:

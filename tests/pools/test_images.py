@@ -125,8 +125,9 @@ def test_select_then_fit_and_the_loop_on_an_image_folder(folder):
     model = SelectThenFit(
         CoresetSelector(_cnn(), method="least_confidence", fraction=0.5, random_state=0),
         _cnn(random_state=0),
-    ).fit(folder, folder.labels)
+    ).fit(folder)  # the folder carries its labels
     assert model.predict(folder).shape == (60,)
+    assert list(model.classes_) == folder.classes
     assert set(model.predict(folder)) <= set(folder.classes)
     loop = ActiveLearningLoop(
         ProxySelector(_cnn(), method="margin", random_state=0),
