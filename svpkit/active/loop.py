@@ -295,15 +295,21 @@ class ActiveLearningLoop(BaseEstimator):
         return selector.set_params(fraction=None, n_select=n_new, random_state=seed)
 
     def _fingerprint(self, X: Any, sizes: list[int]) -> dict[str, Any]:
-        X_arr = np.asarray(X)
         params = {
             k: v
             for k, v in self.get_params(deep=True).items()
             if k not in ("verbose", "checkpoint_dir")
         }
+        if v.is_torch_dataset(X) and not v.is_image_folder(X):  # read item by item
+            from ..pools.images import dataset_fingerprint
+
+            shape, content = [len(X)], dataset_fingerprint(X)
+        else:
+            X_arr = np.asarray(X)
+            shape, content = list(X_arr.shape), v.array_fingerprint(X_arr)
         return {
-            "pool_shape": list(X_arr.shape),
-            "pool_hash": joblib.hash(v.array_fingerprint(X_arr)),
+            "pool_shape": shape,
+            "pool_hash": joblib.hash(content),
             "loop_params": _params_fingerprint(params),
             "schedule": sizes,
         }

@@ -102,7 +102,8 @@ class PoolFile:
         """What identifies the input: the file's SHA-256, or for images the fingerprint of
         their files (paths, sizes, modification times)."""
         if self.kind == "images":
-            return f"images:{self.X.fingerprint}"
+            listed = "" if self.path.is_dir() else f":table:{file_sha256(self.path)}"
+            return f"images:{self.X.fingerprint}{listed}"  # the table holds the labels too
         return file_sha256(self.path)
 
     @property

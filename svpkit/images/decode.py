@@ -37,6 +37,10 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".
 
 #: Pillow modes that are one channel of intensity (decoded as ``"L"``).
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F", "P;L")
+#: 16-bit modes: read as their top 8 bits (Pillow's convert("L") would clip them at 255).
+WIDE_MODES = ("I;16", "I;16B", "I;16L")
+#: 32-bit modes, whose range svpkit cannot know: refused rather than clipped.
+UNSCALED_MODES = ("I", "F")
 
 #: Files per decoding task: large enough that a task's overhead (a process hand-off, opening
 #: the cache) is small beside decoding it, small enough to spread over the cores.
@@ -110,6 +114,21 @@ def probe_image(path: str) -> tuple[tuple[int, int], str]:
     return (height, width), mode
 
 
+def _gray_pixels(image: Any, path: str) -> Any:
+    """A grayscale image as 8 bits: 16-bit ones by their top byte (not clipped at 255)."""
+    from PIL import Image
+
+    if image.mode in WIDE_MODES:
+        wide = np.asarray(image, dtype=np.uint16)
+        return Image.fromarray((wide >> 8).astype(np.uint8))
+    if image.mode in UNSCALED_MODES:
+        raise ValueError(
+            f"image {path} has 32-bit pixels (mode {image.mode}), whose range svpkit cannot "
+            "know; convert it to 8 or 16 bits per pixel first"
+        )
+    return image
+
+
 def _decode_chunk(
     cache_path: str,
     shape: tuple[int, ...],
@@ -118,6 +137,7 @@ def _decode_chunk(
     size: tuple[int, int],
     mode: str,
     resize: bool,
+    strict_gray: bool = True,
 ) -> int:
     """Decode ``paths`` into rows ``start:`` of the cache being written (a worker's task)."""
     from PIL import Image
@@ -127,11 +147,13 @@ def _decode_chunk(
     for offset, path in enumerate(paths):
         try:
             with Image.open(path) as image:
-                if mode == "L" and image.mode not in GRAY_MODES:
+                if strict_gray and mode == "L" and image.mode not in GRAY_MODES:
                     raise ValueError(
                         f"image {path} is in colour ({image.mode}) but the pool is grayscale "
-                        "(its first image is); pass mode='RGB' to read every image in colour"
+                        "(its first image is); pass mode='RGB' to read every image in colour, "
+                        "or mode='L' to convert every image to grayscale"
                     )
+                image = _gray_pixels(image, path)
                 if image.size != (width, height):
                     if not resize:
                         raise ValueError(
@@ -191,6 +213,7 @@ def decode_to_cache(
     *,
     n_jobs: int | None = None,
     verbose: bool = False,
+    strict_gray: bool = True,
 ) -> np.ndarray:
     """Decode every file into ``cache_file`` (unless it exists) and memory-map it
     copy-on-write (writes stay in this process; the file never changes).
@@ -224,7 +247,15 @@ def decode_to_cache(
                     total=len(paths), desc="decoding images", unit="img", disable=not verbose
                 ) as bar,
             ):
-                work = partial(_decode_chunk, tmp, shape, size=size, mode=mode, resize=resize)
+                work = partial(
+                    _decode_chunk,
+                    tmp,
+                    shape,
+                    size=size,
+                    mode=mode,
+                    resize=resize,
+                    strict_gray=strict_gray,
+                )
                 for done in pool.map(work, starts, chunks):
                     bar.update(done)
             os.replace(tmp, cache_file)  # complete: now it may be found

@@ -100,9 +100,10 @@ class ImageFolder(Dataset):
     size : (int, int), default=None
         ``(height, width)`` of the pixels. None: the first image's size.
     mode : {"auto", "RGB", "L"}, default="auto"
-        ``"L"`` gives one grayscale channel, ``"RGB"`` three. ``"auto"``: grayscale when the
-        first image is, else RGB (grayscale images in an RGB pool are converted; a colour image
-        in a grayscale pool is an error, not silently converted).
+        ``"L"`` gives one grayscale channel (colour images are converted), ``"RGB"`` three.
+        ``"auto"``: grayscale when the first image is, else RGB (grayscale images in an RGB
+        pool are converted; a colour image in a pool found grayscale is an error, not silently
+        converted). 16-bit grayscale is read by its top 8 bits; 32-bit images are refused.
     resize : bool, default=False
         Resize images of another size to ``size`` (bilinear). False: such an image is an
         error naming the file.
@@ -180,7 +181,9 @@ class ImageFolder(Dataset):
         ----------
         paths : sequence of str or path
         labels : sequence, default=None
-            Labels of any type (class names are their sorted unique values as strings).
+            Labels of one type (``classes`` are their sorted unique values, in that type).
+            A missing label (None, NaN, empty) is an error: give unlabeled images
+            ``labels=None`` and their labels to the selector as ``y``.
         **options
             ``size``, ``mode``, ``resize``, ``cache_dir``, ``n_jobs``, ``verbose`` as in
             :class:`ImageFolder`.
@@ -201,20 +204,31 @@ class ImageFolder(Dataset):
         >>> images = ImageFolder.from_paths(files, ["b", "a", "b", "a"], cache_dir=folder)
         >>> images.classes, images.targets.tolist(), images.shape
         (['a', 'b'], [1, 0, 1, 0], (4, 1, 5, 5))
+        >>> ImageFolder.from_paths(files, [10, 2, 10, 2], cache_dir=folder).labels.tolist()
+        [10, 2, 10, 2]
         """
-        paths = [os.fspath(p) for p in paths]
+        # Absolute paths: the cache key must not depend on the working directory.
+        paths = [os.path.abspath(os.fspath(p)) for p in paths]
         if not paths:
             raise ValueError("from_paths needs at least one image path")
-        classes: list[str] = []
-        label_names: list[str] | None = None
+        classes: list = []
+        values = None
         if labels is not None:
-            labels = list(labels)
-            if len(labels) != len(paths):
-                raise ValueError(f"{len(labels)} labels for {len(paths)} image paths")
-            label_names = [str(label) for label in labels]
-            classes = sorted(set(label_names))
+            given = list(labels)
+            if len(given) != len(paths):
+                raise ValueError(f"{len(given)} labels for {len(paths)} image paths")
+            missing = _missing(given)  # before numpy turns a NaN beside strings into "nan"
+            if missing.any():
+                first = int(np.flatnonzero(missing)[0])
+                raise ValueError(
+                    f"{int(missing.sum())} of {len(paths)} images have no label (first: "
+                    f"{paths[first]}); pass labels=None (label_column=None) and give y to the "
+                    "selector, with a missing_label for the unlabeled rows"
+                )
+            values = np.asarray(given)
+            classes = np.unique(values).tolist()  # sorted in their own type (2 before 10)
         self = cls.__new__(cls)
-        self._setup(paths, label_names, classes, **options)
+        self._setup(paths, values, classes, **options)
         self.root = None
         self.skipped = []
         return self
@@ -263,8 +277,8 @@ class ImageFolder(Dataset):
     def _setup(
         self,
         paths: Sequence[str],
-        labels: Sequence[str] | None,
-        classes: list[str],
+        labels: Sequence[Any] | None,
+        classes: list,
         size: tuple[int, int] | None = None,
         mode: str = "auto",
         resize: bool = False,
@@ -289,6 +303,7 @@ class ImageFolder(Dataset):
         first_size, first_mode = probe_image(self.paths[0])
         self.size = size if size is not None else first_size
         self.mode = first_mode if mode == "auto" else mode
+        self.requested_mode = mode
         self.resize = bool(resize)
         self.cache_dir = None if cache_dir is None else str(cache_dir)
         self.n_jobs = n_jobs
@@ -307,7 +322,8 @@ class ImageFolder(Dataset):
         if self._parent is not None:
             return f"{self._parent.fingerprint}:{_rows_hash(self._rows)}"
         if self._fingerprint is None:
-            options = ("svpkit-images-v1", self.size, self.mode, self.resize)
+            strict = getattr(self, "requested_mode", "auto") == "auto"
+            options = ("svpkit-images-v2", self.size, self.mode, self.resize, strict)
             self._fingerprint = file_fingerprint(self.paths.tolist(), options, self._stats)
         return self._fingerprint
 
@@ -340,6 +356,9 @@ class ImageFolder(Dataset):
                 self.cache_file(),
                 n_jobs=self.n_jobs,
                 verbose=self.verbose,
+                # A colour image in a pool read as grayscale because its first image is
+                # gray is an error; a grayscale pool the user asked for converts it.
+                strict_gray=getattr(self, "requested_mode", "auto") == "auto",
             )
         return self._pixels
 
@@ -368,7 +387,11 @@ class ImageFolder(Dataset):
         """
         rows = np.asarray(rows)
         if rows.dtype == bool:
+            if len(rows) != len(self):
+                raise IndexError(f"a mask of {len(rows)} entries for {len(self)} images")
             rows = np.flatnonzero(rows)
+        if rows.size and rows.dtype.kind not in "iu":
+            raise IndexError(f"rows must be integers or a boolean mask; got {rows.dtype}")
         rows = rows.astype(np.int64, copy=False)
         if rows.size and (rows.min() < -len(self) or rows.max() >= len(self)):
             raise IndexError(f"rows out of range for {len(self)} images")
@@ -387,10 +410,12 @@ class ImageFolder(Dataset):
 
     @property
     def labels(self) -> np.ndarray | None:
-        """Class name per row (object array), or None for unlabeled images."""
+        """Label per row (the class folder's name, or the label given to :meth:`from_paths`
+        in its own type), or None for unlabeled images."""
         if self.targets is None:
             return None
-        return np.asarray(self.classes, dtype=object)[self.targets]
+        dtype = object if all(isinstance(c, str) for c in self.classes) else None
+        return np.asarray(self.classes, dtype=dtype)[self.targets]
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -431,6 +456,14 @@ class ImageFolder(Dataset):
             f"ImageFolder({where!r}, n={len(self)}, classes={len(self.classes)}, "
             f"size={self.size}, mode={self.mode!r})"
         )
+
+
+def _missing(values: list) -> np.ndarray:
+    """None, NaN or empty-string labels."""
+    out = np.zeros(len(values), dtype=bool)
+    for i, value in enumerate(values):
+        out[i] = value is None or value == "" or (isinstance(value, float) and value != value)
+    return out
 
 
 def _rows_hash(rows: np.ndarray | None) -> str:

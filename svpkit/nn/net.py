@@ -81,8 +81,12 @@ class _DatasetRows(TorchDataset):
 
 
 def _item_input(item: Any) -> torch.Tensor:
-    """The input of one dataset item (``x`` or ``(x, y, ...)``) as a tensor."""
+    """The input of one dataset item (``x`` or ``(x, y, ...)``) as a tensor; a PIL image
+    (a torchvision-style dataset without a transform) as uint8 ``C x H x W``."""
     x = item[0] if isinstance(item, (tuple, list)) else item
+    if type(x).__module__.startswith("PIL."):
+        pixels = np.array(x)  # a copy: Pillow's buffer is read-only
+        x = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
     x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)
     if x.dtype == torch.uint8:
         return x

@@ -18,7 +18,43 @@ from .._validation import check_labels_per_row, is_image_folder, is_torch_datase
 from ..nn.kinds import is_torch_proxy
 from .memory import InMemoryPool
 
-__all__ = ["ImagePool", "DatasetPool", "is_image_folder", "is_torch_dataset"]
+__all__ = [
+    "ImagePool",
+    "DatasetPool",
+    "dataset_fingerprint",
+    "is_image_folder",
+    "is_torch_dataset",
+]
+
+
+#: Items of a torch Dataset read to recognise it (evenly spaced, the first and last included).
+FINGERPRINT_ITEMS = 8
+
+
+def dataset_fingerprint(X: Any) -> tuple:
+    """What identifies a torch Dataset's content without reading it all: its type, length
+    and a hash of a few items spread over it (an object's id could be reused by another
+    dataset once the first is freed).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch.utils.data import TensorDataset
+    >>> from svpkit.pools.images import dataset_fingerprint
+    >>> a = TensorDataset(torch.zeros(5, 2))
+    >>> dataset_fingerprint(a) == dataset_fingerprint(TensorDataset(torch.zeros(5, 2)))
+    True
+    >>> dataset_fingerprint(a) == dataset_fingerprint(TensorDataset(torch.ones(5, 2)))
+    False
+    """
+    import joblib
+
+    from ..nn.net import _item_input
+
+    n = len(X)
+    rows = np.unique(np.linspace(0, n - 1, min(n, FINGERPRINT_ITEMS)).astype(np.int64))
+    items = [_item_input(X[int(i)]).numpy() for i in rows]
+    return ("dataset", type(X).__qualname__, n, joblib.hash(items))
 
 
 def _feature_count(estimator: Any, n_features: int, reset: bool) -> None:
@@ -122,8 +158,7 @@ class DatasetPool(InMemoryPool):
         self.shape = _dataset_shape(X)
         _feature_count(estimator, int(np.prod(self.shape[1:])), reset)
         self.n_rows = len(X)
-        # Items cannot be hashed without reading them all: the object stands for its content.
-        self.fingerprint = ("dataset", type(X).__qualname__, id(X), self.n_rows)
+        self.fingerprint = dataset_fingerprint(X)
 
     def labels(self, y: Any) -> np.ndarray:
         """``y``, or the dataset's own labels when ``y`` is None."""

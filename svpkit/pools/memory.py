@@ -46,6 +46,7 @@ class InMemoryPool(Pool):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features) or (n_samples, C, H, W)
+        Held as float32, except uint8 (pixels), which stays uint8.
     estimator : estimator
         Receives ``n_features_in_`` (scikit-learn's ``validate_data`` convention).
     reset : bool
@@ -72,11 +73,14 @@ class InMemoryPool(Pool):
 
     def __init__(self, X: Any, estimator: Any, *, reset: bool) -> None:
         check_pool_array(X)
+        # uint8 stays uint8: it is pixels, which torch proxies scale to [0, 1] batch by batch
+        # (ProxyNet.infer), as they do for an image folder or the fitted proxy's own predict;
+        # everything else becomes float32.
         self.X = validate_data(
             estimator,
             X,
             reset=reset,
-            dtype=np.float32,
+            dtype=[np.float32, np.uint8],
             order="C",
             allow_nd=True,
             ensure_all_finite=False,

@@ -282,6 +282,8 @@ def read_outputs(
     if want_embedding and outputs.embedding is None:
         if scipy.sparse.issparse(X):
             raise ValueError(sparse_embedding_message(proxy_))
-        # no learned embedding: the input features (an empty block keeps its width)
-        outputs.embedding = X.reshape(X.shape[0], int(np.prod(X.shape[1:])))
+        # no learned embedding: the input features (an empty block keeps its width), as
+        # float32 (pixels are uint8; FAISS and the distance kernels read float32)
+        flat = X.reshape(X.shape[0], int(np.prod(X.shape[1:])))
+        outputs.embedding = flat if flat.dtype == np.float32 else flat.astype(np.float32)
     return outputs

@@ -634,7 +634,16 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             outputs, candidates, empty, y_unknown, self.classes_, n_select, rng, sampler
         )
         ctx = replace(ctx, class_balance=bool(class_balance))
-        _, selected = run_method(method, ctx)
+        try:
+            _, selected = run_method(method, ctx)
+        except ValueError as error:
+            if self.method == self.method_:
+                raise
+            # The user named a method that chose another (auto): say which one could not run.
+            raise ValueError(
+                f"method={self.method!r} chose {self.method_!r} in fit (method_reason_ says "
+                f"why); on this new pool: {error}"
+            ) from error
         return np.sort(selected)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:

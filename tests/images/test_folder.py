@@ -194,7 +194,7 @@ def test_from_paths_and_from_csv(tmp_path, cache):
     paths = sorted(written)
     labels = [3, 1, 3, 1, 2, 2]
     images = ImageFolder.from_paths(paths, labels, cache_dir=cache, n_jobs=1)
-    assert images.classes == ["1", "2", "3"] and images.labels.tolist() == [str(v) for v in labels]
+    assert images.classes == [1, 2, 3] and images.labels.tolist() == labels
     np.testing.assert_array_equal(images.pixels()[4], as_chw(written[paths[4]]))
     csv = tmp_path / "pool" / "list.csv"
     relative = [os.path.relpath(p, csv.parent) for p in paths]
@@ -283,3 +283,59 @@ def test_a_killed_decode_leaves_no_finished_cache(tmp_path, cache):
     assert not list(cache.glob("images-*[0-9a-f].npy")), "only the partial file may remain"
     images = ImageFolder(tmp_path / "pool", cache_dir=cache, n_jobs=1)
     assert images.pixels().shape == (12, 3, 8, 8) and images.pixels().any()
+
+
+def test_sixteen_bit_grayscale_keeps_its_range_and_32_bit_is_refused(tmp_path, cache):
+    root = tmp_path / "pool" / "a"
+    root.mkdir(parents=True)
+    wide = np.array([[0, 1000], [30000, 65535]], dtype=np.uint16)
+    Image.fromarray(wide).save(root / "wide.png")
+    images = ImageFolder(tmp_path / "pool", cache_dir=cache, n_jobs=1)
+    np.testing.assert_array_equal(images.pixels()[0, 0], wide >> 8)  # not clipped at 255
+    Image.fromarray(np.array([[0.5, 2.0]], dtype=np.float32)).save(root.parent / "a" / "f.tif")
+    with pytest.raises(ValueError, match=r"f\.tif has 32-bit pixels"):
+        ImageFolder(tmp_path / "pool", resize=True, cache_dir=cache, n_jobs=1).pixels()
+
+
+def test_labels_keep_their_type_and_order_and_missing_ones_are_refused(tmp_path, cache):
+    written = make_folder(tmp_path / "pool", n_per_class=2)
+    paths = sorted(written)
+    images = ImageFolder.from_paths(paths, [10, 2, 10, 2, 5, 5], cache_dir=cache)
+    assert images.classes == [2, 5, 10]  # numeric order, not "10" < "2"
+    assert images.labels.tolist() == [10, 2, 10, 2, 5, 5] and images.targets.tolist()[:2] == [2, 0]
+    with pytest.raises(ValueError, match=r"1 of 6 images have no label .*labels=None"):
+        ImageFolder.from_paths(paths, ["a", "b", None, "a", "b", "a"], cache_dir=cache)
+    csv = tmp_path / "list.csv"
+    csv.write_text(
+        "path,label\n" + "".join(f"{p},{'' if i == 3 else 'x'}\n" for i, p in enumerate(paths))
+    )
+    with pytest.raises(ValueError, match="have no label"):
+        ImageFolder.from_csv(csv, cache_dir=cache)
+
+
+def test_an_explicit_grayscale_mode_converts_colour(tmp_path, cache):
+    written = make_folder(tmp_path / "pool", n_per_class=2)
+    gray = ImageFolder(tmp_path / "pool", mode="L", cache_dir=cache, n_jobs=1)
+    assert gray.shape == (6, 1, 8, 8)
+    with Image.open(gray.paths[0]) as image:
+        np.testing.assert_array_equal(gray.pixels()[0, 0], np.asarray(image.convert("L")))
+    assert written  # the colour files were read, not refused
+
+
+def test_rows_must_be_integers_or_a_full_mask(tmp_path, cache):
+    make_folder(tmp_path / "pool", n_per_class=2)
+    images = ImageFolder(tmp_path / "pool", cache_dir=cache, n_jobs=1)
+    with pytest.raises(IndexError, match="integers or a boolean mask"):
+        images.take([0.9, 2.5])
+    with pytest.raises(IndexError, match="a mask of 2 entries for 6 images"):
+        images.take([True, False])
+
+
+def test_relative_paths_share_the_cache_of_absolute_ones(tmp_path, cache, monkeypatch):
+    written = make_folder(tmp_path / "pool", n_per_class=2)
+    absolute = ImageFolder.from_paths(sorted(written), cache_dir=cache)
+    monkeypatch.chdir(tmp_path)
+    relative = ImageFolder.from_paths(
+        [os.path.relpath(p, tmp_path) for p in sorted(written)], cache_dir=cache
+    )
+    assert relative.fingerprint == absolute.fingerprint

@@ -181,3 +181,77 @@ def test_auto_on_an_image_folder_keeps_balanced_random_without_training(folder):
     X = folder.pixels().astype(np.float32) / np.float32(255)
     array = CoresetSelector(_cnn(), fraction=0.5, random_state=4).fit(X, folder.labels)
     assert array.fit_seconds_["auto_validation"] > 0
+
+
+def test_uint8_array_pool_is_scaled_like_its_proxy_reads_it():
+    """A uint8 array stays uint8 in the pool, so the fitted proxy_ reads it as it was trained
+    (batches scaled to [0, 1] in both), and it selects as the same pixels / 255."""
+    from svpkit.nn import make_default_proxy
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, (300, 8)).astype(np.uint8)
+    y = (X[:, 0] > 128).astype(int)
+    kwargs = dict(method="least_confidence", fraction=0.5, random_state=0)
+    as_uint8 = CoresetSelector(make_default_proxy(max_epochs=15), **kwargs).fit(X, y)
+    floats = X.astype(np.float32) / np.float32(255)
+    as_float = CoresetSelector(make_default_proxy(max_epochs=15), **kwargs).fit(floats, y)
+    np.testing.assert_array_equal(as_uint8.sample_indices_, as_float.sample_indices_)
+    assert (as_uint8.proxy_.predict(X) == y).mean() > 0.85
+
+
+class PILItems(Dataset):
+    """A torchvision-style dataset without a transform: (PIL image, label) items."""
+
+    def __init__(self, pixels, labels):
+        self.pixels, self.targets = pixels, labels
+
+    def __len__(self):
+        return len(self.pixels)
+
+    def __getitem__(self, i):
+        from PIL import Image
+
+        return Image.fromarray(self.pixels[i].transpose(1, 2, 0)), int(self.targets[i])
+
+
+def test_pil_image_items_are_read_channels_first(folder):
+    pixels = np.asarray(folder.pixels())
+    dataset = CoresetSelector(_cnn(), method="least_confidence", fraction=0.3, random_state=0)
+    dataset.fit(PILItems(pixels, folder.targets))
+    array = CoresetSelector(_cnn(), method="least_confidence", fraction=0.3, random_state=0)
+    array.fit(pixels, folder.targets)
+    np.testing.assert_array_equal(dataset.sample_indices_, array.sample_indices_)
+    assert dataset.proxy_.module_dims_["in_channels"] == 3
+
+
+def test_a_dataset_is_recognised_by_content_not_identity():
+    X = torch.rand(30, 4)
+    y = torch.arange(30) % 2
+    selector = CoresetSelector(method="least_confidence", fraction=0.3, random_state=0)
+    selector.fit(TensorDataset(X, y))
+    same = selector.transform(TensorDataset(X.clone(), y.clone()))  # equal content
+    assert same.indices == selector.sample_indices_.tolist()
+    other = TensorDataset(torch.rand(30, 4), y)
+    assert len(selector.transform(other)) == 9  # scored as a new pool, not the fitted rows
+
+
+def test_the_loop_runs_on_a_torch_dataset():
+    X = torch.rand(80, 4)
+    y = (X[:, 0] > 0.5).long()
+    loop = ActiveLearningLoop(
+        ProxySelector(method="margin", random_state=0),
+        initial_size=10,
+        round_sizes=[10],
+        random_state=0,
+    )
+    loop.run(TensorDataset(X, y), y.numpy())
+    assert len(loop.labeled_indices_) == 20
+
+
+def test_new_folder_with_the_image_default_says_what_to_do(folder, tmp_path):
+    selector = CoresetSelector(fraction=0.5, random_state=0).fit(folder)
+    new = ImageFolder.from_paths(folder.paths[:6], cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="method='auto' chose 'random' in fit.*no proxy"):
+        selector.transform(new)
+    uniform = CoresetSelector(fraction=0.5, random_state=0, class_balance=False).fit(folder)
+    assert len(uniform.transform(new)) == 3
