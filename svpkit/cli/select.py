@@ -41,26 +41,25 @@ def load_pool_from_args(args: argparse.Namespace, verbose: bool) -> PoolFile:
     )
 
 
+def _parse_ints(text: str, count: int, example: str) -> tuple[int, ...]:
+    """``count`` positive ints written ``a,b`` or ``axb``, or an argparse error."""
+    try:
+        values = tuple(int(p) for p in text.replace("x", ",").split(","))
+    except ValueError:
+        values = ()
+    if len(values) != count or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {example}")
+    return values
+
+
 def parse_size(text: str) -> tuple[int, int]:
     """argparse type for ``--image-size H,W``."""
-    try:
-        size = tuple(int(p) for p in text.replace("x", ",").split(","))
-    except ValueError:
-        size = ()
-    if len(size) != 2 or min(size) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not H,W (e.g. 32,32)")
-    return size  # type: ignore[return-value]
+    return _parse_ints(text, 2, "H,W (e.g. 32,32)")  # type: ignore[return-value]
 
 
 def parse_shape(text: str) -> tuple[int, int, int]:
     """argparse type for ``--image-shape C,H,W``."""
-    try:
-        shape = tuple(int(p) for p in text.replace("x", ",").split(","))
-    except ValueError:
-        shape = ()
-    if len(shape) != 3 or min(shape) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not C,H,W (e.g. 1,28,28)")
-    return shape  # type: ignore[return-value]
+    return _parse_ints(text, 3, "C,H,W (e.g. 1,28,28)")  # type: ignore[return-value]
 
 
 def proxy_from_options(args: argparse.Namespace, pool: PoolFile) -> Any:

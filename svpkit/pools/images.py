@@ -123,9 +123,6 @@ class ImagePool(InMemoryPool):
 
         return make_image_proxy()
 
-    def take(self, X: Any, rows: np.ndarray) -> Any:
-        return X.take(rows)
-
 
 class DatasetPool(InMemoryPool):
     """A pool that is a map-style ``torch.utils.data.Dataset`` (items ``x`` or ``(x, y)``).
