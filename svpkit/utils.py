@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -147,8 +148,9 @@ def atomic_write(
 
     ``write(fh)`` fills a temporary file in the same folder (named ``.<name>.<random>.tmp``),
     which is flushed to disk and renamed over ``target``; the folder is then flushed too, where
-    the platform allows, so the rename itself survives a power loss. The file gets the mode the
-    umask gives, as a plain ``open`` would (``tempfile.mkstemp`` would leave it ``0600``).
+    the platform allows, so the rename itself survives a power loss. A new file gets the mode
+    the umask gives, as a plain ``open`` would (``tempfile.mkstemp`` would leave it ``0600``);
+    a replaced file keeps its mode, as writing into it would.
 
     Parameters
     ----------
@@ -179,6 +181,7 @@ def atomic_write(
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        _keep_mode(target, tmp)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -203,6 +206,16 @@ def _create_beside(target: Path) -> tuple[int, str]:
             return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:  # pragma: no cover - a 48-bit name collision
             continue
+
+
+def _keep_mode(target: Path, tmp: str) -> None:
+    """Give the temporary file the mode of the file it replaces (if any): a user who made an
+    output group-readable, or read-only to others, keeps that across a rewrite."""
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        return
+    os.chmod(tmp, mode)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -62,3 +62,15 @@ def test_replaces_the_file_and_flushes_the_folder(tmp_path, monkeypatch):
     assert target.read_bytes() == b"a,b\r\n1,2\n"  # text mode, no newline translation
     assert len(synced) == (2 if sys.platform != "win32" else 1)  # the file, then its folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+@pytest.mark.parametrize("mode", [0o640, 0o600, 0o664])
+def test_a_replaced_file_keeps_its_mode(tmp_path, umask, mode):
+    umask(0o022)  # would give 0644 to a new file
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    target.chmod(mode)
+    atomic_write(target, lambda fh: fh.write("new"), text=True)
+    assert target.read_text() == "new"
+    assert stat.S_IMODE(target.stat().st_mode) == mode

@@ -15,6 +15,9 @@ import argparse
 import json
 import re
 import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .._defaults import DEFAULT_METHOD
 from .._version import __version__
@@ -50,6 +53,17 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text} is not a count >= 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """argparse type for ``--wait``: seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds >= 0")
     return value
 
 
@@ -268,6 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--state", metavar="DIR", help="folder that keeps rounds and answers")
     query.add_argument("--merge", metavar="ANSWERS.csv", help="answers to add (row, label)")
     query.add_argument(
+        "--wait",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another process using the --state folder (default: 0, stop)",
+    )
+    query.add_argument(
         "--candidates",
         choices=("all", "knn"),
         default="all",
@@ -332,6 +353,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func="demo", verbose=False)
     return parser
+
+
+@contextmanager
+def _warnings_as_lines(prog: str, keep: bool) -> Iterator[None]:
+    """Print each warning as one line (``svpkit select: warning: ...``) instead of Python's
+    file, line and source (``keep``: Python's form, for a bug report with --verbose)."""
+    if keep:
+        yield
+        return
+    with warnings.catch_warnings():
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            print(f"{prog}: warning: {_one_line(message)}", file=sys.stderr)
+
+        warnings.showwarning = show
+        yield
 
 
 def _command(name: str):
@@ -399,10 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from .methods import METHOD_COMMANDS, check_method, load_plugins
 
-        load_plugins(args.plugin)
-        if args.command in METHOD_COMMANDS:
-            check_method(args.command, args.method)
-        return _command(args.func)(args, verbose)
+        with _warnings_as_lines(prog, keep=bool(args.verbose)):
+            load_plugins(args.plugin)
+            if args.command in METHOD_COMMANDS:
+                check_method(args.command, args.method)
+            return _command(args.func)(args, verbose)
     except KeyboardInterrupt:
         parser.exit(130, f"{prog}: interrupted\n")
     except Exception as exc:

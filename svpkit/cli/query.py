@@ -1,16 +1,14 @@
 """``svpkit query``: the next rows to label, one round per call, resumable through a state folder.
 
-The state folder holds ``state.json`` (the pool file's hash, and each round's rows and scores)
-and ``answers.csv`` (every label merged so far, ``row,label``). Both are rewritten atomically,
-so a crash leaves the previous state. A round stays open until all its rows are answered; a
-query while one is open writes the same rows again instead of choosing new ones (the run that
-crashed, resumed).
+The state folder (:mod:`svpkit.cli.state`) holds every round's rows and scores and every answer
+merged so far, in one file replaced atomically, under a lock held from load to save. A round
+stays open until all its rows are answered; a query while one is open writes the same rows
+again instead of choosing new ones (the run that crashed, resumed).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -25,65 +23,17 @@ from .io import (
     selector_checks,
     split_labels,
 )
-from .select import load_pool_from_args, proxy_from_options, write_csv, write_json
-
-STATE_VERSION = 1
-
-
-class QueryState:
-    """The rounds asked so far and the oracle's answers, kept in a folder."""
-
-    def __init__(self, folder: Path, pool_sha256: str, labels: str) -> None:
-        self.folder = folder
-        self.file = folder / "state.json"
-        self.answers_file = folder / "answers.csv"
-        self.data: dict[str, Any] = {
-            "version": STATE_VERSION,
-            "pool_sha256": pool_sha256,
-            "labels": labels,
-            "rounds": [],
-        }
-        self.answers: dict[int, Any] = {}
-        if self.file.exists():
-            self._load(pool_sha256)
-
-    def _load(self, pool_sha256: str) -> None:
-        try:
-            data = json.loads(self.file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise UserError(f"cannot read the state in {self.folder}: {exc}") from None
-        if data.get("pool_sha256") != pool_sha256:
-            raise UserError(
-                f"the state in {self.folder} belongs to another pool file (its hash differs); "
-                "use a new --state folder for this pool"
-            )
-        self.data = data
-        if self.answers_file.exists():
-            frame = read_table(self.answers_file)
-            self.answers = dict(zip(frame["row"].astype(int), frame["label"], strict=True))
-
-    @property
-    def rounds(self) -> list[dict]:
-        return self.data["rounds"]
-
-    def open_round(self) -> dict | None:
-        """The last round if some of its rows have no answer yet."""
-        if self.rounds and any(r not in self.answers for r in self.rounds[-1]["rows"]):
-            return self.rounds[-1]
-        return None
-
-    def save(self) -> None:
-        import pandas as pd
-
-        self.folder.mkdir(parents=True, exist_ok=True)
-        rows = sorted(self.answers)
-        frame = pd.DataFrame({"row": rows, "label": [self.answers[r] for r in rows]})
-        write_csv(frame, self.answers_file)
-        write_json(self.data, self.file)
+from .paths import check_outputs
+from .select import labels_input, load_pool_from_args, proxy_from_options, write_csv
+from .state import StateFolder
 
 
-def read_answers(path: str, n_rows: int) -> dict[int, Any]:
-    """The oracle's answers: a CSV with columns ``row`` and ``label``."""
+def read_answers(path: str, n_rows: int, missing_label: str | None = None) -> dict[int, Any]:
+    """The oracle's answers: a CSV with columns ``row`` and ``label``, one answer per row.
+
+    Refused with the row named: a row outside the pool or not a whole number, an empty label
+    or one equal to the missing-label marker (it would be stored and the row asked again), and
+    a row answered twice (which answer counts would be a guess)."""
     file = check_input(path)
     frame = read_table(file)
     missing = [c for c in ("row", "label") if c not in frame.columns]
@@ -92,10 +42,21 @@ def read_answers(path: str, n_rows: int) -> dict[int, Any]:
     rows = frame["row"].to_numpy()
     if not np.issubdtype(rows.dtype, np.integer) or (rows < 0).any() or (rows >= n_rows).any():
         raise UserError(f"answers file {file}: row must be whole numbers in 0..{n_rows - 1}")
-    labels, unanswered = split_labels(frame["label"])
+    values, counts = np.unique(rows, return_counts=True)
+    if (counts > 1).any():
+        twice = values[counts > 1]
+        raise UserError(
+            f"answers file {file}: row {int(twice[0])} is answered {int(counts[counts > 1][0])} "
+            f"times ({len(twice)} such rows); give each row one answer"
+        )
+    labels, unanswered = split_labels(frame["label"], missing_label)
     if unanswered.any():
         first = int(rows[np.flatnonzero(unanswered)[0]])
-        raise UserError(f"answers file {file}: row {first} has an empty label")
+        marker = "" if missing_label is None else f" or the missing-label marker {missing_label!r}"
+        raise UserError(
+            f"answers file {file}: row {first} has an empty label{marker} "
+            f"({int(unanswered.sum())} such rows); leave unanswered rows out of the file"
+        )
     return dict(zip(rows.astype(int).tolist(), labels, strict=True))
 
 
@@ -142,30 +103,52 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
     if args.merge is not None and args.state is None:
         raise UserError("--merge needs --state, the folder the answers are kept in")
     out = check_writable(args.out) if args.out is not None else None
+    check_outputs(
+        {"--out": out},
+        {
+            "the pool": Path(args.pool),
+            "the labels file": labels_input(args),
+            "the answers file (--merge)": Path(args.merge) if args.merge else None,
+        },
+        state=Path(args.state) if args.state else None,
+    )
     pool = load_pool_from_args(args, verbose)
-    state = None
-    if args.state is not None:
-        folder = Path(args.state)
-        if folder.exists() and not folder.is_dir():
-            raise UserError(f"--state {folder} is a file; pass a folder")
-        state = QueryState(folder, pool.digest(), args.labels)
+    if args.state is None:
+        return _query(args, pool, out, None, verbose)
+    with StateFolder.locked(
+        args.state,
+        pool_digest=pool.digest(),
+        labels=args.labels,
+        n_rows=pool.n_rows,
+        wait=args.wait,
+    ) as state:
+        if args.merge is not None:
+            _merge(args, pool, state)
+        if args.budget is None:
+            return 0
+        return _query(args, pool, out, state, verbose)
 
-    if args.merge is not None:
-        answers = read_answers(args.merge, pool.n_rows)
-        _, in_pool_unlabeled = split_labels(pool.labels, args.missing_label)
-        already = [r for r in answers if not in_pool_unlabeled[r]]
-        if already:
-            raise UserError(
-                f"answers file {args.merge}: row {already[0]} is already labeled in the pool "
-                f"({len(already)} such rows); answer only unlabeled rows"
-            )
-        state.answers.update(answers)
-        state.save()
-        if not args.quiet:
-            print(f"merged {len(answers)} answers ({len(state.answers)} in {state.folder})")
-    if args.budget is None:
-        return 0
 
+def _merge(args: argparse.Namespace, pool: Any, state: StateFolder) -> None:
+    answers = read_answers(args.merge, pool.n_rows, args.missing_label)
+    _, in_pool_unlabeled = split_labels(pool.labels, args.missing_label)
+    already = [r for r in answers if not in_pool_unlabeled[r]]
+    if already:
+        raise UserError(
+            f"answers file {args.merge}: row {already[0]} is already labeled in the pool "
+            f"({len(already)} such rows); answer only unlabeled rows"
+        )
+    new, held = state.merge(answers, args.merge)
+    state.save()
+    if not args.quiet:
+        again = f", {held} already held" if held else ""
+        noun = "answer" if new == 1 else "answers"
+        print(f"merged {new} new {noun}{again} ({len(state.answers)} in {state.folder})")
+
+
+def _query(
+    args: argparse.Namespace, pool: Any, out: Path, state: StateFolder | None, verbose: bool
+) -> int:
     pending = state.open_round() if state is not None else None
     if pending is not None:
         todo = [i for i, r in enumerate(pending["rows"]) if r not in state.answers]
@@ -208,11 +191,9 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
     chosen = set(selector.sample_indices_.tolist())
     order = [int(r) for r in selector.ranking_ if int(r) in chosen]  # best first
     scores = [float(s) for s in selector.scores_[order]]
-    _write_round(out, order, scores, pool.paths)
-    if state is not None:
-        state.rounds.append(
+    if state is not None:  # recorded first: a crash after it writes the same rows again
+        state.add_round(
             {
-                "round": len(state.rounds) + 1,
                 "rows": order,
                 "scores": scores,
                 "method": selector.method_,
@@ -222,6 +203,7 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
             }
         )
         state.save()
+    _write_round(out, order, scores, pool.paths)
     if not args.quiet:
         print(
             f"{len(order)} rows to label ({selector.method_}, {int((~unlabeled).sum())} labeled, "

@@ -22,6 +22,7 @@ from .io import (
     split_labels,
     write_atomic,
 )
+from .paths import check_outputs
 
 PROXIES = ("mlp", "cnn", "resnet", "text")
 
@@ -39,6 +40,15 @@ def load_pool_from_args(args: argparse.Namespace, verbose: bool) -> PoolFile:
         image_mode=args.image_mode,
         verbose=verbose,
     )
+
+
+def labels_input(args: argparse.Namespace) -> Path | None:
+    """The labels file ``--labels`` names, if it names a file rather than a column (an input
+    no output may replace)."""
+    labels = getattr(args, "labels", None)
+    if labels and Path(labels).suffix and Path(labels).is_file():
+        return Path(labels)
+    return None
 
 
 def _parse_ints(text: str, count: int, example: str) -> tuple[int, ...]:
@@ -179,6 +189,17 @@ def write_json(data: dict, path: Path) -> None:
 def run_select(args: argparse.Namespace, verbose: bool) -> int:
     out = check_writable(args.out)
     summary_file = check_writable(summary_path(out, args.summary))
+    check_outputs(
+        {
+            "--out": out,
+            (
+                "--summary"
+                if args.summary
+                else "the summary (--out's name with .json; set it with --summary)"
+            ): summary_file,
+        },
+        {"the pool": Path(args.pool), "the labels file": labels_input(args)},
+    )
     start = time.perf_counter()
     pool = load_pool_from_args(args, verbose)
     y, unlabeled = split_labels(pool.labels, args.missing_label)
