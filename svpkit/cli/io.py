@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._validation import NO_MARKER, check_label_values
 from ..utils import atomic_write
 
 TABLE_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".parquet", ".pq")
@@ -93,6 +96,9 @@ class PoolFile:
     labels: Any  # pandas Series (tables) or 1-D ndarray
     kind: str  # "table", "text", "array" or "images"
     columns: list[str] = field(default_factory=list)  # feature columns used, for the summary
+    #: The table's columns that are neither features nor the labels, each with the reason
+    #: (``{"note": "text, not numbers"}``): for the summary and ``--verbose``.
+    ignored: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -137,11 +143,20 @@ def check_input(path: str | os.PathLike, *, folder_ok: bool = False) -> Path:
     return path
 
 
-def read_table(path: Path) -> Any:
-    """A CSV or Parquet file as a DataFrame."""
+def read_table(path: Path, *, text_columns: Sequence[str] | str = ()) -> Any:
+    """A CSV or Parquet file as a DataFrame.
+
+    ``text_columns`` (a CSV's columns, or ``"all"``) are read as text, so that pandas never
+    turns their cells into floats (which merges integers above 2**53): blank cells stay NaN.
+    Parquet columns keep the types the file stores.
+    """
     import pandas as pd
 
     suffix = _suffix(path)
+    if text_columns == "all":
+        dtype: Any = str
+    else:
+        dtype = {name: str for name in text_columns} or None
     try:
         if suffix in (".parquet", ".pq"):
             try:
@@ -151,7 +166,7 @@ def read_table(path: Path) -> Any:
                     "reading Parquet needs pyarrow: pip install pyarrow (or the 'parquet' extra)"
                 ) from None
             return pd.read_parquet(path)
-        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", dtype=dtype)
     except UserError:
         raise
     except (ValueError, OSError, pd.errors.ParserError) as exc:
@@ -172,7 +187,7 @@ def _labels_file(spec: str, n_rows: int) -> np.ndarray:
     if _suffix(path) == ".npy":
         labels = np.load(path, allow_pickle=False)
     elif _suffix(path) in TABLE_SUFFIXES:
-        frame = read_table(path)
+        frame = read_table(path, text_columns="all")  # labels as written, parsed later
         if frame.shape[1] == 1:
             labels = frame.iloc[:, 0].to_numpy()
         else:
@@ -214,6 +229,125 @@ def _images(make: Callable[[], Any]) -> Any:
     return images
 
 
+#: A column that is not numeric is refused as a feature, rather than ignored, when at least this
+#: share of its non-empty cells are numbers: it is a numeric column with a few broken cells
+#: ("0,5", "n/a"), which would otherwise vanish from the features without a word.
+MOSTLY_NUMERIC = 0.5
+
+#: How many broken cells a message shows.
+_SHOWN_CELLS = 5
+
+#: pandas' name for a column without a header, as ``DataFrame.to_csv`` writes the index.
+_UNNAMED = re.compile(r"Unnamed: \d+")
+
+
+def _others(frame: Any, used: set, reason: str) -> dict[str, str]:
+    """The columns of ``frame`` not in ``used``, each with ``reason``."""
+    return {str(c): reason for c in frame.columns if c not in used}
+
+
+def _numeric_cells(column: Any) -> tuple[int, int, list[tuple[int, Any]]]:
+    """``(non-empty cells, of which numbers, [(row, cell), ...] of the others)`` of a column
+    that pandas did not read as numbers (the rows are 0-based, as in the manifest)."""
+    import pandas as pd
+
+    text = column.astype(object)
+    filled = text.notna().to_numpy() & (text.astype(str).str.strip() != "").to_numpy()
+    numbers = pd.to_numeric(text.where(filled), errors="coerce").notna().to_numpy()
+    broken = np.flatnonzero(filled & ~numbers)
+    cells = [(int(r), text.iloc[r]) for r in broken[:_SHOWN_CELLS]]
+    return int(filled.sum()), int((filled & numbers).sum()), cells
+
+
+def _broken_cells_message(name: Any, column: Any, path: Path, fix: str) -> str | None:
+    """Why a column that is numeric except for a few cells cannot be a feature (None when
+    it is not such a column)."""
+    n_filled, n_numbers, cells = _numeric_cells(column)
+    if n_numbers == 0 or n_numbers < MOSTLY_NUMERIC * n_filled:
+        return None
+    n_broken = n_filled - n_numbers
+    shown = ", ".join(f"row {row}: {cell!r}" for row, cell in cells)
+    more = ", ..." if n_broken > len(cells) else ""
+    return (
+        f"column {str(name)!r} of {path} holds numbers except in {n_broken} of {n_filled} "
+        f"cells ({shown}{more}): fix those cells, or {fix}"
+    )
+
+
+def _is_index_column(name: Any, column: Any) -> bool:
+    """A pandas index written to the file (``to_csv`` without ``index=False``): a column named
+    like ``Unnamed: 0`` holding distinct increasing integers (``0, 1, 2, ...``)."""
+    from pandas.api.types import is_integer_dtype
+
+    return (
+        bool(_UNNAMED.fullmatch(str(name)))
+        and is_integer_dtype(column.dtype)
+        and column.is_monotonic_increasing
+        and column.is_unique
+    )
+
+
+def _auto_features(frame: Any, label_column: str | None, path: Path) -> tuple[Any, dict]:
+    """The features when ``--feature-columns`` is not given: every numeric column except the
+    labels and a pandas index column. A column that is numeric except for a few cells (see
+    :data:`MOSTLY_NUMERIC`) is refused; text and true/false columns are ignored, with the
+    reason."""
+    chosen, ignored = [], {}
+    for name in frame.columns:
+        if name == label_column:
+            continue
+        column = frame[name]
+        if column.dtype.kind == "b":
+            ignored[str(name)] = "true/false, not numbers (name it in --feature-columns to use it)"
+        elif column.dtype.kind in "iuf":
+            if _is_index_column(name, column):
+                ignored[str(name)] = (
+                    "an index column written by pandas (0, 1, 2, ...; name it in "
+                    "--feature-columns to use it)"
+                )
+            else:
+                chosen.append(name)
+        else:
+            fix = "choose the features with --feature-columns"
+            message = _broken_cells_message(name, column, path, fix)
+            if message is not None:
+                raise UserError(message)
+            ignored[str(name)] = "text, not numbers"
+    if not chosen:
+        why = "; ".join(f"{c}: {r}" for c, r in ignored.items())
+        raise UserError(
+            f"{path} has no numeric feature columns besides {label_column!r}"
+            + (f" (ignored {why})" if why else "")
+            + "; name them with --feature-columns, or pass --text-column for text"
+        )
+    return frame[chosen], ignored
+
+
+def _named_features(
+    frame: Any, names: list[str], label_column: str | None, path: Path
+) -> tuple[Any, dict]:
+    """The ``--feature-columns``: they exist, are numeric, and are not the labels."""
+    if label_column is not None and label_column in names:
+        raise UserError(
+            f"--feature-columns names the label column {label_column!r}: a model that sees the "
+            "labels as a feature ranks nothing; drop it from --feature-columns"
+        )
+    for name in names:
+        _column(frame, name, path, "feature")
+    features = frame[names]
+    bad = [c for c in features.columns if features[c].dtype.kind not in "biuf"]
+    for name in bad:
+        fix = "drop it from --feature-columns"
+        message = _broken_cells_message(name, features[name], path, fix)
+        if message is not None:
+            raise UserError(message)
+    if bad:
+        raise UserError(
+            f"feature columns {bad} in {path} are not numeric; for a text column pass --text-column"
+        )
+    return features, _others(frame, {label_column, *names}, "not in --feature-columns")
+
+
 def load_pool(
     path: str | os.PathLike,
     labels: str | None,
@@ -233,8 +367,12 @@ def load_pool(
     the table's folder), with the ``labels`` column.
 
     Tables (CSV, Parquet): ``labels`` names a column (or a labels file, if no such column);
-    the features are ``text_column`` (a text pool), or ``feature_columns``, or every numeric
-    column except the labels. Arrays: ``.npy`` (memory-mapped, never read whole) with a labels
+    the features are ``text_column`` (a text pool), or ``feature_columns`` (never the labels),
+    or every numeric column except the labels and a pandas index column (``Unnamed: 0``
+    holding 0, 1, 2, ...). Then a column that is numeric except for a few cells (at least
+    :data:`MOSTLY_NUMERIC` of its non-empty cells are numbers) is refused with its broken
+    cells named; text columns are ignored. ``PoolFile.ignored`` says which columns were left
+    out and why. Arrays: ``.npy`` (memory-mapped, never read whole) with a labels
     file, or ``.npz`` whose ``labels`` is one of its arrays (or a file) and whose rows are the
     array ``X`` (or its only other array).
     """
@@ -259,7 +397,8 @@ def load_pool(
     if image_column is not None and suffix not in TABLE_SUFFIXES:
         raise UserError("--image-column applies to CSV and Parquet pools")
     if suffix in TABLE_SUFFIXES:
-        frame = read_table(path)
+        # The labels as written (split_labels reads them), never rounded through floats.
+        frame = read_table(path, text_columns=[labels])
         if len(frame) == 0:
             raise UserError(f"{path} has no rows")
         if image_column is not None:
@@ -270,35 +409,30 @@ def load_pool(
             files = [str(f if Path(f).is_absolute() else base / f) for f in files]
             y = _column(frame, labels, path, "label")
             images = _images(lambda: ImageFolder.from_paths(files, **options))
-            return PoolFile(path, images, y, "images", [image_column])
-        if labels in frame.columns:
+            ignored = _others(frame, {labels, image_column}, "not --image-column")
+            return PoolFile(path, images, y, "images", [image_column], ignored)
+        label_column = labels if labels in frame.columns else None
+        if label_column is not None:
             y = frame[labels]
         elif Path(labels).suffix and Path(labels).exists():
             y = _labels_file(labels, len(frame))
         else:
             _column(frame, labels, path, "label")  # raises with the column list
         if text_column is not None:
+            if text_column == label_column:
+                raise UserError(
+                    f"--text-column {text_column!r} is the label column of {path}: name the "
+                    "column that holds the texts"
+                )
             texts = _column(frame, text_column, path, "text").fillna("").astype(str)
-            return PoolFile(path, texts.to_numpy(dtype=object), y, "text", [text_column])
+            ignored = _others(frame, {labels, text_column}, "not --text-column")
+            return PoolFile(path, texts.to_numpy(dtype=object), y, "text", [text_column], ignored)
         if feature_columns:
-            for name in feature_columns:
-                _column(frame, name, path, "feature")
-            features = frame[list(feature_columns)]
-            bad = [c for c in features.columns if features[c].dtype.kind not in "biuf"]
-            if bad:
-                raise UserError(
-                    f"feature columns {bad} in {path} are not numeric; for a text column pass "
-                    "--text-column"
-                )
+            features, ignored = _named_features(frame, list(feature_columns), label_column, path)
         else:
-            features = frame.drop(columns=[labels], errors="ignore").select_dtypes("number")
-            if features.shape[1] == 0:
-                raise UserError(
-                    f"{path} has no numeric feature columns besides {labels!r}; name them with "
-                    "--feature-columns, or pass --text-column for text"
-                )
+            features, ignored = _auto_features(frame, label_column, path)
         X = features.to_numpy(dtype=np.float32)
-        return PoolFile(path, X, y, "table", [str(c) for c in features.columns])
+        return PoolFile(path, X, y, "table", [str(c) for c in features.columns], ignored)
     if text_column is not None or feature_columns:
         raise UserError("--text-column and --feature-columns apply to CSV and Parquet pools")
     if suffix == ".npy":
@@ -352,32 +486,216 @@ def write_atomic(path: Path, write: Callable[[Any], None], *, binary: bool = Fal
     atomic_write(path, write, text=not binary)
 
 
-def split_labels(raw: Any, missing_label: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(labels, unlabeled)``: labels normalised to one type, and which rows have none.
+#: Label cells that are numbers, as written in a CSV (the rest is text).
+_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)", re.I)
+#: Whole numbers with more digits than this are not read as classes (nor built as ints).
+_MAX_DIGITS = 4000
 
-    A row is unlabeled when its value is empty or NaN, or equals ``missing_label`` (compared
-    as text, since a CSV cell has no type). Labeled values become integers when they all are
-    whole numbers (a CSV column with blanks reads as floats: ``3.0`` is class ``3``), floats
-    when they are all numbers, else strings; unlabeled rows hold ``None``.
+
+def _number(value: Any) -> int | float | Decimal | None:
+    """The number a label holds, exactly (``"9007199254740993"`` as that int, ``"3e20"`` as
+    a Decimal), or None when it is text. True and False are text, not 1 and 0."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _INTEGER.fullmatch(text) and len(text) <= _MAX_DIGITS:
+            return int(text)
+        if _DECIMAL.fullmatch(text):
+            return Decimal(text)
+    return None
+
+
+def _whole(number: int | float | Decimal) -> int | None:
+    """``number`` as an exact int when it is a whole finite number (``3.0`` is ``3``, ``1e20``
+    is ``10**20``), else None."""
+    if isinstance(number, int):
+        return number
+    if isinstance(number, float):
+        return int(number) if math.isfinite(number) and number.is_integer() else None
+    if not number.is_finite() or number.adjusted() > _MAX_DIGITS:
+        return None
+    return int(number) if number == number.to_integral_value() else None
+
+
+def _continuous_message() -> str:
+    """What the API says about continuous labels (the CLI says the same)."""
+    try:
+        check_label_values(np.array([0.5]), np.array([True]), NO_MARKER)
+    except ValueError as exc:
+        return str(exc)
+    raise AssertionError("check_label_values accepted 0.5 as a class")  # pragma: no cover
+
+
+def _not_a_class(value: Any, number: int | float | Decimal, row: Any, where: str) -> UserError:
+    shown = repr(value.strip()) if isinstance(value, str) else repr(float(value))
+    prefix = f"{where}: " if where else ""
+    finite = number.is_finite() if isinstance(number, Decimal) else math.isfinite(number)
+    if finite and isinstance(number, Decimal) and number.adjusted() > _MAX_DIGITS:
+        return UserError(
+            f"{prefix}row {row} has the label {shown}, a number of more than {_MAX_DIGITS} "
+            "digits: labels must be classes (whole numbers or text)"
+        )
+    if not finite:
+        return UserError(
+            f"{prefix}row {row} has the label {shown}, which is not a class: labels must be "
+            "classes (whole numbers or text), not NaN or inf; leave the cell empty for an "
+            "unlabeled row"
+        )
+    return UserError(
+        f"{prefix}row {row} has the label {shown}, which is not a class. "
+        f"{_continuous_message()} Labels must be whole numbers or text."
+    )
+
+
+def _label_values(raw: Any) -> np.ndarray:
+    """``raw`` as a 1-D array that :func:`pandas.factorize` takes (NaN, None, pd.NA: missing)."""
+    import pandas as pd
+
+    if isinstance(raw, (pd.Series, pd.Index)):
+        if isinstance(raw.dtype, pd.api.extensions.ExtensionDtype):
+            return raw.to_numpy(dtype=object)  # nullable ints keep their digits, pd.NA missing
+        raw = raw.to_numpy()
+    # A list's own types (np.asarray(["1", np.nan]) would spell NaN "nan").
+    values = (raw if isinstance(raw, np.ndarray) else np.asarray(raw, dtype=object)).ravel()
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64) if values.dtype.kind == "i" else values
+    if values.dtype.kind == "f":
+        return values.astype(np.float64)
+    return values.astype(object)
+
+
+def split_labels(
+    raw: Any,
+    missing_label: str | None = None,
+    *,
+    rows: Sequence[int] | None = None,
+    where: str = "",
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(labels, unlabeled)``: class labels read as the API reads them, and which rows have
+    none.
+
+    A row is unlabeled when its value is empty (a blank cell, NaN, None) or equals
+    ``missing_label``, compared as text (a CSV cell has no type) and, when the marker is a
+    number, as a number (``-1`` also matches ``-1.0``).
+
+    Each labeled value is read exactly: integers (``9007199254740993``, as an int or as
+    text) stay those integers, and whole numbers (``3.0``, ``1e20``, ``"3e20"``) become the
+    integers they are; ``np.int64`` when they fit, Python ints beyond. A number that is not
+    whole (``3.5``) or not finite (inf) is not a class: :class:`UserError` names its row (the
+    ``rows`` given, else its 0-based position) and says so in the API's words
+    (:func:`svpkit._validation.check_label_values`). When any labeled value is not a number,
+    every label is text, as written. Unlabeled rows hold ``None``. ``where`` (``"answers
+    file a.csv"``) starts the messages.
+
+    Examples
+    --------
+    >>> from svpkit.cli.io import split_labels
+    >>> y, unlabeled = split_labels(["9007199254740993", "9007199254740992", "", "1e20"])
+    >>> [int(v) if v is not None else None for v in y], unlabeled.tolist()
+    ([9007199254740993, 9007199254740992, None, 100000000000000000000], [False, False, True, False])
+    >>> split_labels(["cat", 3, "-1"], "-1")[0].tolist()
+    ['cat', '3', None]
     """
     import pandas as pd
 
-    values = pd.Series(np.asarray(raw, dtype=object))
-    unlabeled = values.isna().to_numpy(copy=True)
-    if missing_label is not None:
-        unlabeled |= (values.astype(str) == str(missing_label)).to_numpy()
-        marker = pd.to_numeric(pd.Series([missing_label]), errors="coerce")[0]
-        if not np.isnan(marker):  # -1 also matches -1.0 (a CSV column with blanks is float)
-            unlabeled |= (pd.to_numeric(values, errors="coerce") == marker).to_numpy()
-    known = values[~unlabeled]
-    numeric = pd.to_numeric(known, errors="coerce")
-    if len(known) and not numeric.isna().any():
-        as_float = numeric.to_numpy(dtype=float)
-        whole = np.all(as_float == np.round(as_float))
-        converted = as_float.astype(np.int64) if whole else as_float
+    codes, uniques = pd.factorize(_label_values(raw))
+    uniques = np.asarray(uniques, dtype=object)
+    marker_text = None if missing_label is None else str(missing_label)
+    marker = None if missing_label is None else _number(missing_label)
+    if marker is not None and marker != marker:  # a NaN marker matches no number
+        marker = None
+    numbers: list[Any] = []
+    unlabeled_u = np.zeros(len(uniques) + 1, dtype=bool)
+    unlabeled_u[-1] = True  # code -1: NaN, None
+    for i, value in enumerate(uniques):
+        number = _number(value)
+        numbers.append(number)
+        text = value if isinstance(value, str) else str(value)
+        unlabeled_u[i] = (
+            (isinstance(value, str) and not value.strip())
+            or text == marker_text
+            or (marker is not None and number is not None and number == marker)
+        )
+    labeled = [i for i in range(len(uniques)) if not unlabeled_u[i]]
+    lookup = np.empty(len(uniques) + 1, dtype=object)  # the last entry: code -1, None
+    if all(numbers[i] is not None for i in labeled):
+        wholes = {i: _whole(numbers[i]) for i in labeled}
+        bad = [i for i, whole in wholes.items() if whole is None]
+        if bad:
+            first = int(np.flatnonzero(np.isin(codes, bad))[0])
+            value = uniques[codes[first]]
+            row = first if rows is None else rows[first]
+            raise _not_a_class(value, numbers[codes[first]], row, where)
+        for i, whole in wholes.items():
+            lookup[i] = np.int64(whole) if -(2**63) <= whole < 2**63 else whole
     else:
-        converted = known.astype(str).to_numpy()
-    y = np.empty(len(values), dtype=object)
-    y[~unlabeled] = list(converted)
-    y[unlabeled] = None
-    return y, unlabeled
+        for i in labeled:
+            value = uniques[i]
+            lookup[i] = value if isinstance(value, str) else str(value)
+    return lookup[codes], unlabeled_u[codes]
+
+
+def _rows(rows: np.ndarray) -> str:
+    """``row 3``, ``rows 3, 5, 9``, ``rows 3, 5, 9, 10, 12, ... (7 in all)``."""
+    shown = ", ".join(str(r) for r in rows[:_SHOWN_CELLS].tolist())
+    if len(rows) == 1:
+        return f"row {shown}"
+    return f"rows {shown}" + (f", ... ({len(rows)} in all)" if len(rows) > _SHOWN_CELLS else "")
+
+
+def check_answer_labels(
+    rows: Any, raw: Any, missing_label: str | None = None, *, where: str = "answers file"
+) -> dict[int, Any]:
+    """The oracle's answers ``{row: label}``, read as :func:`split_labels` reads pool labels.
+
+    ``rows`` are the answered pool rows (whole numbers, checked by the caller) and ``raw`` the
+    labels as written. Refused, with the rows named (up to five): a row answered more than
+    once (even with the same label), an empty label, a label equal to ``missing_label`` (the
+    row would stay unlabeled and be asked again), and a label that is not a class (3.5, inf).
+    ``where`` (``"answers file a.csv"``) starts the messages.
+
+    Examples
+    --------
+    >>> from svpkit.cli.io import check_answer_labels
+    >>> answers = check_answer_labels([4, 7], ["9007199254740993", "2"])
+    >>> {row: int(label) for row, label in answers.items()}
+    {4: 9007199254740993, 7: 2}
+    """
+    rows = np.asarray(rows, dtype=np.int64).ravel()
+    values = _label_values(raw)
+    if len(values) != len(rows):
+        raise UserError(f"{where}: {len(rows)} rows but {len(values)} labels")
+    unique, first, counts = np.unique(rows, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        repeated = unique[counts > 1][np.argsort(first[counts > 1], kind="stable")]
+        shown = "; ".join(
+            f"row {r} ({', '.join(repr(v) for v in values[rows == r][:_SHOWN_CELLS])})"
+            for r in repeated[:_SHOWN_CELLS].tolist()
+        )
+        more = "; ..." if len(repeated) > _SHOWN_CELLS else ""
+        counted = "1 row is" if len(repeated) == 1 else f"{len(repeated)} rows are"
+        raise UserError(
+            f"{where}: {counted} answered more than once: {shown}{more}; give each row one label"
+        )
+    labels, empty = split_labels(values, rows=rows, where=where)
+    if empty.any():
+        verb = "has" if empty.sum() == 1 else "have"
+        raise UserError(
+            f"{where}: {_rows(rows[empty])} {verb} an empty label; give a class or leave the "
+            "row out"
+        )
+    if missing_label is not None:
+        _, marked = split_labels(values, missing_label)
+        if marked.any():
+            raise UserError(
+                f"{where}: {_rows(rows[marked])} answered with {str(missing_label)!r}, the "
+                "--missing-label marker of unlabeled rows (an answer would stay unlabeled and "
+                "be asked again); answer with a class, or leave the row out"
+            )
+    return dict(zip(rows.tolist(), labels, strict=True))

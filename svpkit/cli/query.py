@@ -17,6 +17,7 @@ import numpy as np
 
 from .io import (
     UserError,
+    check_answer_labels,
     check_input,
     check_writable,
     read_table,
@@ -35,29 +36,14 @@ def read_answers(path: str, n_rows: int, missing_label: str | None = None) -> di
     or one equal to the missing-label marker (it would be stored and the row asked again), and
     a row answered twice (which answer counts would be a guess)."""
     file = check_input(path)
-    frame = read_table(file)
+    frame = read_table(file, text_columns=["label"])  # labels exactly as written
     missing = [c for c in ("row", "label") if c not in frame.columns]
     if missing:
         raise UserError(f"answers file {file} needs columns row and label; missing {missing}")
     rows = frame["row"].to_numpy()
     if not np.issubdtype(rows.dtype, np.integer) or (rows < 0).any() or (rows >= n_rows).any():
         raise UserError(f"answers file {file}: row must be whole numbers in 0..{n_rows - 1}")
-    values, counts = np.unique(rows, return_counts=True)
-    if (counts > 1).any():
-        twice = values[counts > 1]
-        raise UserError(
-            f"answers file {file}: row {int(twice[0])} is answered {int(counts[counts > 1][0])} "
-            f"times ({len(twice)} such rows); give each row one answer"
-        )
-    labels, unanswered = split_labels(frame["label"], missing_label)
-    if unanswered.any():
-        first = int(rows[np.flatnonzero(unanswered)[0]])
-        marker = "" if missing_label is None else f" or the missing-label marker {missing_label!r}"
-        raise UserError(
-            f"answers file {file}: row {first} has an empty label{marker} "
-            f"({int(unanswered.sum())} such rows); leave unanswered rows out of the file"
-        )
-    return dict(zip(rows.astype(int).tolist(), labels, strict=True))
+    return check_answer_labels(rows, frame["label"], missing_label, where=f"answers file {file}")
 
 
 def _effective_labels(raw: Any, missing_label: str | None, answers: dict[int, Any]):

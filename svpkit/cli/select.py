@@ -28,8 +28,9 @@ PROXIES = ("mlp", "cnn", "resnet", "text")
 
 
 def load_pool_from_args(args: argparse.Namespace, verbose: bool) -> PoolFile:
-    """The pool the command's options name (``select`` and ``query`` share them)."""
-    return load_pool(
+    """The pool the command's options name (``select`` and ``query`` share them); with
+    ``verbose``, which columns of a table became features, on stderr."""
+    pool = load_pool(
         args.pool,
         args.labels,
         feature_columns=args.feature_columns,
@@ -40,6 +41,14 @@ def load_pool_from_args(args: argparse.Namespace, verbose: bool) -> PoolFile:
         image_mode=args.image_mode,
         verbose=verbose,
     )
+    if verbose and pool.kind == "table":
+        ignored = "; ".join(f"{name} ({why})" for name, why in pool.ignored.items())
+        print(
+            f"features: {', '.join(pool.columns)}"
+            + (f"; not features: {ignored}" if ignored else ""),
+            file=sys.stderr,
+        )
+    return pool
 
 
 def labels_input(args: argparse.Namespace) -> Path | None:
@@ -243,6 +252,7 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
             "n_rows": pool.n_rows,
             "kind": pool.kind,
             "features": pool.columns or list(pool.X.shape[1:]),
+            "not_features": pool.ignored,  # other columns, with the reason
             "labels": args.labels,
             "n_classes": n_classes,
         },

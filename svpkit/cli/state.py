@@ -217,7 +217,7 @@ class StateFolder:
     def _answers_from_csv(self) -> dict[int, Any]:
         if not self.answers_file.exists():
             return {}
-        frame = read_table(self.answers_file)
+        frame = read_table(self.answers_file, text_columns=["label"])
         if list(frame.columns) != ["row", "label"]:
             raise self._damaged(self.answers_file, "its columns must be row,label")
         raw_rows = frame["row"].to_numpy()

@@ -8,8 +8,10 @@ a checkout (``pip install -e``), and says so, with exit status 2, anywhere else.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from .io import UserError
@@ -27,35 +29,84 @@ _RUN_MODULE = (
 
 
 def _bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if n < 1024 or unit == "EiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     raise AssertionError  # pragma: no cover
 
 
+#: Seconds in a (Julian) year, and how many years a duration may say before "more than".
+_YEAR = 365.25 * 86400
+_MAX_YEARS = 1000
+#: (below this many seconds, unit, seconds per unit), smallest first.
+_UNITS = (
+    (120, "s", 1),
+    (120 * 60, "min", 60),
+    (48 * 3600, "h", 3600),
+    (2 * _YEAR, "days", 86400),
+    (_MAX_YEARS * _YEAR, "years", _YEAR),
+)
+
+
 def _seconds(s: float) -> str:
-    return f"{s:.3g} s" if s < 120 else f"{s / 60:.3g} min"
+    """A duration in the unit that reads best: ``"45 s"``, ``"12 min"``, ``"5.2 h"``,
+    ``"3 days"``, ``"40 years"``, or ``"more than 1,000 years"``.
+
+    Examples
+    --------
+    >>> from svpkit.cli.tools import _seconds
+    >>> _seconds(45), _seconds(3600), _seconds(5 * 86400), _seconds(1.1e23)
+    ('45 s', '60 min', '5 days', 'more than 1,000 years')
+    """
+    for below, unit, size in _UNITS:
+        if s < below:
+            return f"{s / size:.3g} {unit}"
+    return f"more than {_MAX_YEARS:,} years"
+
+
+def _time_class(high: float, computed: str) -> str:
+    """The estimate's time class, carried on past hours (``estimate_resources`` stops there)."""
+    if high < 48 * 3600:
+        return computed
+    if high < 2 * _YEAR:
+        return "days"
+    return "years" if high < _MAX_YEARS * _YEAR else f"more than {_MAX_YEARS:,} years"
+
+
+def _span(low: float, high: float) -> str:
+    """``"2 s - 5 s"``; one value when both ends read the same."""
+    low_text, high_text = _seconds(low), _seconds(high)
+    return low_text if low_text == high_text else f"{low_text} - {high_text}"
+
+
+#: ``estimate_resources``' parameter names in its messages -> the command's options.
+_ESTIMATE_FLAGS = (("n_centers=", "--k "), ("n_samples=", "--rows "), ("n_features=", "--dim "))
 
 
 def run_estimate(args: argparse.Namespace, verbose: bool) -> int:
     from ..kernels import estimate_resources
 
-    est = estimate_resources(args.rows, args.dim, args.k, dtype=args.dtype)
+    if args.k > args.rows:
+        raise UserError(
+            f"--k {args.k:,} is more than --rows {args.rows:,}: k-centers picks at most one "
+            "center per row"
+        )
+    try:
+        est = estimate_resources(args.rows, args.dim, args.k, dtype=args.dtype)
+    except ValueError as exc:
+        message = str(exc)
+        for name, flag in _ESTIMATE_FLAGS:
+            message = message.replace(name, flag)
+        raise UserError(message) from None
     rows = [
         ("pool", _bytes(est["pool_bytes"])),
         ("extra memory", _bytes(est["extra_bytes"])),
         ("engine (auto)", str(est["algorithm"])),
-        ("time", f"{_seconds(est['seconds_low'])} - {_seconds(est['seconds_high'])}"),
-        (
-            "plain loop",
-            f"{_seconds(est['plain_seconds_low'])} - {_seconds(est['plain_seconds_high'])}",
-        ),
-        (
-            "lazy engine",
-            f"{_seconds(est['lazy_seconds_low'])} - {_seconds(est['lazy_seconds_high'])}",
-        ),
-        ("time class", str(est["time_class"])),
+        ("time", _span(est["seconds_low"], est["seconds_high"])),
+        ("plain loop", _span(est["plain_seconds_low"], est["plain_seconds_high"])),
+        ("lazy engine", _span(est["lazy_seconds_low"], est["lazy_seconds_high"])),
+        ("time class", _time_class(est["seconds_high"], str(est["time_class"]))),
     ]
     print(f"greedy k-centers: {args.rows:,} rows x {args.dim} dims ({args.dtype}), k = {args.k:,}")
     width = max(len(name) for name, _ in rows)
@@ -86,9 +137,10 @@ def run_bench(args: argparse.Namespace, verbose: bool) -> int:
         )
     if args.name not in names:
         raise UserError(f"unknown benchmark {args.name!r}; choose one of: {', '.join(names)}")
+    out = _results_folder(args)
     options = ["--quick"] if args.quick else []
-    if args.out:
-        options += ["--out", args.out]
+    if out is not None:
+        options += ["--out", str(out)]
     options += args.extra
     if verbose:
         print(
@@ -98,6 +150,38 @@ def run_bench(args: argparse.Namespace, verbose: bool) -> int:
             file=sys.stderr,
         )
     module = f"benchmarks.{args.name}"
-    return subprocess.call(
+    status = subprocess.call(
         [sys.executable, "-c", _RUN_MODULE, str(BENCHMARKS.parent), module, *options]
     )
+    if status == 0 and not args.quiet and not _names_out(args.extra):
+        where = out if out is not None else BENCHMARKS / "results"
+        print(f"svpkit bench {args.name}: results in {where}", file=sys.stderr)
+    return status
+
+
+def _names_out(extra: list[str]) -> bool:
+    """Whether the script's own arguments (after ``--``) choose the results folder."""
+    return any(a == "--out" or a.startswith("--out=") for a in extra)
+
+
+def _results_folder(args: argparse.Namespace) -> Path | None:
+    """Where the benchmark writes, checked before it runs: ``--out`` (a folder, or a new path
+    in a writable folder), else for ``--quick`` a new temporary folder (so that it can be
+    named afterwards), else None: the checkout's ``benchmarks/results``."""
+    if args.out is None:
+        if not args.quick or _names_out(args.extra):
+            return None
+        return Path(tempfile.mkdtemp(prefix=f"svpkit-bench-{args.name}-"))
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UserError(
+            f"--out {out} is a file; pass a folder for the results (a new one is created)"
+        )
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"--out {out}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"--out {out}: cannot write in {existing} (permission denied)")
+    return out

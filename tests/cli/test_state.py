@@ -186,7 +186,7 @@ def test_duplicate_and_contradicting_answers_are_refused_naming_the_row(tmp_path
     assert _merge(pool_csv, state, _answers(tmp_path / "a.csv", [30, 31], truth[[30, 31]])) == 0
     twice = _answers(tmp_path / "twice.csv", [40, 40], [0, 1])
     assert _merge(pool_csv, state, twice) == 2
-    assert "row 40 is answered 2 times" in capsys.readouterr().err
+    assert "row 40 ('0', '1')" in capsys.readouterr().err
     other = _answers(tmp_path / "other.csv", [30, 50], [1 - truth[30], 0])
     assert _merge(pool_csv, state, other) == 2
     err = capsys.readouterr().err
@@ -216,7 +216,7 @@ def test_an_answer_equal_to_the_missing_label_marker_is_refused(tmp_path, pool, 
          "--state", str(tmp_path / "st"), "--merge", str(answers), *QUIET]
     )  # fmt: skip
     assert status == 2
-    assert "row 31 has an empty label or the missing-label marker '-1'" in capsys.readouterr().err
+    assert "row 31 answered with '-1', the --missing-label marker" in capsys.readouterr().err
 
 
 # -- one process at a time ---------------------------------------------------------------------
