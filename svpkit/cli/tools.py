@@ -65,15 +65,6 @@ def _seconds(s: float) -> str:
     return f"more than {_MAX_YEARS:,} years"
 
 
-def _time_class(high: float, computed: str) -> str:
-    """The estimate's time class, carried on past hours (``estimate_resources`` stops there)."""
-    if high < 48 * 3600:
-        return computed
-    if high < 2 * _YEAR:
-        return "days"
-    return "years" if high < _MAX_YEARS * _YEAR else f"more than {_MAX_YEARS:,} years"
-
-
 def _span(low: float, high: float) -> str:
     """``"2 s - 5 s"``; one value when both ends read the same."""
     low_text, high_text = _seconds(low), _seconds(high)
@@ -106,7 +97,7 @@ def run_estimate(args: argparse.Namespace, verbose: bool) -> int:
         ("time", _span(est["seconds_low"], est["seconds_high"])),
         ("plain loop", _span(est["plain_seconds_low"], est["plain_seconds_high"])),
         ("lazy engine", _span(est["lazy_seconds_low"], est["lazy_seconds_high"])),
-        ("time class", _time_class(est["seconds_high"], str(est["time_class"]))),
+        ("time class", str(est["time_class"])),
     ]
     print(f"greedy k-centers: {args.rows:,} rows x {args.dim} dims ({args.dtype}), k = {args.k:,}")
     width = max(len(name) for name, _ in rows)

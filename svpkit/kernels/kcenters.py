@@ -583,7 +583,7 @@ def estimate_resources(
         ``plain_seconds_high``, ``lazy_seconds_low`` and ``lazy_seconds_high`` (each engine's),
         ``plain_passes`` and ``plain_seconds_at_45GBps`` (the plain loop's one-read-per-pick
         bandwidth bound at 45 GB/s, not a prediction), and ``time_class`` (from
-        ``seconds_high``).
+        ``seconds_high``: interactive, seconds, minutes, hours, days or years).
 
     Examples
     --------
@@ -622,6 +622,10 @@ def estimate_resources(
         else "minutes"
         if high < 3600
         else "hours"
+        if high < 48 * 3600
+        else "days"
+        if high < 2 * 365.25 * 86400
+        else "years"
     )
     return {
         "pool_bytes": float(pool),

@@ -119,3 +119,11 @@ def test_no_centers_costs_one_pass():
     est = estimate_resources(10_000, 64, 0)
     assert est["algorithm"] == "plain" and est["plain_passes"] == 0
     assert 0 < est["seconds_low"] <= est["seconds_high"] < 1e-3
+
+
+def test_the_time_class_goes_past_hours():
+    """1.8e21 minutes used to be "hours"."""
+    from svpkit.kernels.kcenters import estimate_resources
+
+    huge = estimate_resources(10**15, 4096, 10**9)
+    assert huge["seconds_high"] > 2 * 365.25 * 86400 and huge["time_class"] == "years"
