@@ -37,6 +37,7 @@ _EXPORTS = {
     "estimate_resources": "svpkit.kernels",
     "available_methods": "svpkit.methods",
     "register_method": "svpkit.methods",
+    "SelectionWarning": "svpkit._validation",
 }
 _SUBPACKAGES = frozenset(
     {"active", "cli", "compose", "datasets", "images", "kernels", "methods", "nn", "pools"}
@@ -60,6 +61,7 @@ __all__ = [
     "available_methods",
     "register_method",
     "smallest_fraction_within",
+    "SelectionWarning",
     "__version__",
 ]
 
@@ -79,6 +81,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static tools see the real names
+    from ._validation import SelectionWarning
     from .compose import SelectThenFit, smallest_fraction_within
     from .images import ImageFolder
     from .kernels import KCentersResult, assign_to_centers, estimate_resources, greedy_kcenters

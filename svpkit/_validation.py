@@ -420,3 +420,212 @@ def array_fingerprint(X: np.ndarray) -> tuple:
         stat.st_mtime_ns,
         sampled_rows_fingerprint(X, FINGERPRINT_SAMPLE_ROWS),
     )
+
+
+# -- proxy outputs -------------------------------------------------------------------------------
+
+
+class SelectionWarning(UserWarning):
+    """A selection ran, but its result may not mean what it seems.
+
+    Issued when the proxy cannot rank the rows: every candidate gets the same
+    score (its training diverged or learned nothing, so the ranking is arbitrary), or its
+    training loss was not finite. Turn it into an error where a silent bad selection costs
+    more than a stopped run: ``warnings.simplefilter("error", svpkit.SelectionWarning)``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from svpkit import SelectionWarning
+    >>> issubclass(SelectionWarning, UserWarning)
+    True
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("every candidate gets the same score", SelectionWarning)
+    >>> caught[0].category.__name__
+    'SelectionWarning'
+    """
+
+
+#: How far a row of a proxy's probabilities may sum from 1 (float32 rounding is far smaller).
+PROBA_SUM_TOLERANCE = 1e-3
+#: How far below 0 a probability may be (rounding) before it is refused.
+PROBA_NEGATIVE_TOLERANCE = 1e-6
+#: Rows per block when a whole output array is checked: bounds the temporaries.
+CHECK_BLOCK_ROWS = 1 << 15
+
+_DIVERGED_FIX = (
+    "Its training probably diverged: scale the features (e.g. sklearn.preprocessing."
+    "StandardScaler), lower the learning rate, or check the proxy."
+)
+
+
+def n_classes_of(estimator: Any) -> int | None:
+    """``len(estimator.classes_)``, or None where it has none (yet).
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit._validation import n_classes_of
+    >>> n_classes_of(LogisticRegression().fit([[0], [1], [2]], [0, 1, 2])), n_classes_of(None)
+    (3, None)
+    """
+    try:
+        return len(estimator.classes_)
+    except (AttributeError, TypeError):  # no classes_, or skorch's "not inferred yet"
+        return None
+
+
+class ProxyOutputCheck:
+    """Checks a proxy's outputs as they are read, block by block: one vectorised pass per
+    block, refusing what no proxy can mean (a ``ValueError`` that names the proxy and what
+    is wrong).
+
+    Probabilities must have one row per scored row, one column per class the proxy was
+    trained on (more are accepted from a torch net, ``extra_columns``: a fixed-size head may
+    have classes no labeled row holds yet), no NaN or inf, no negative value and rows that
+    sum to 1 within :data:`PROBA_SUM_TOLERANCE`. Embeddings must be finite.
+
+    Parameters
+    ----------
+    proxy : estimator
+        The fitted proxy (named in the messages).
+    n_rows : int
+        Rows that are scored.
+    n_classes : int or None, default=None
+        Classes the proxy was trained on (None: not checked).
+    extra_columns : bool, default=False
+        Accept more probability columns than classes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit._validation import ProxyOutputCheck
+    >>> check = ProxyOutputCheck(LogisticRegression(), n_rows=2, n_classes=2)
+    >>> check.proba(np.array([[0.2, 0.8], [0.5, 0.5]]))  # fine: nothing happens
+    >>> check.rows(2)
+    >>> check.proba(np.array([[0.2, np.nan]]), start=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: proxy LogisticRegression returned NaN or inf probabilities (first at row 1)...
+    """
+
+    def __init__(
+        self, proxy: Any, n_rows: int, n_classes: int | None = None, *, extra_columns=False
+    ) -> None:
+        self.name = f"proxy {type(proxy).__name__}"
+        self.n_rows = int(n_rows)
+        self.n_classes = n_classes
+        self.extra_columns = extra_columns
+
+    def rows(self, n_read: int, what: str = "probabilities") -> None:
+        """Refuse outputs for another number of rows than were scored."""
+        if n_read != self.n_rows:
+            raise ValueError(
+                f"{self.name} returned {what} for {n_read} rows, but {self.n_rows} rows were "
+                "scored; it must return exactly one row of outputs per input row, in order."
+            )
+
+    def proba(self, block: np.ndarray, start: int = 0) -> None:
+        """Check one block of probabilities (``start``: the row of its first)."""
+        block = np.asarray(block)
+        if block.ndim != 2:
+            raise ValueError(
+                f"{self.name} returned probabilities of shape {block.shape}; predict_proba must "
+                "return a 2-D array, one row per sample and one column per class."
+            )
+        columns = block.shape[1]
+        if self.n_classes is not None and (
+            columns < self.n_classes or (columns > self.n_classes and not self.extra_columns)
+        ):
+            raise ValueError(
+                f"{self.name} returned {columns} columns of probabilities, but it was trained on "
+                f"{self.n_classes} classes; predict_proba must return one column per class in "
+                "its classes_."
+            )
+        if block.size == 0:
+            return
+        # The row sums serve twice: a NaN or inf anywhere in a row makes its sum non-finite
+        # (float64 sums of float32 values cannot overflow), and they must be 1.
+        sums = block.sum(axis=1, dtype=np.float64)
+        if not np.isfinite(sums).all():
+            row = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+            raise ValueError(
+                f"{self.name} returned NaN or inf probabilities (first at row {row}). "
+                + _DIVERGED_FIX
+            )
+        if block.min() < -PROBA_NEGATIVE_TOLERANCE:
+            bad = np.flatnonzero(block.min(axis=1) < -PROBA_NEGATIVE_TOLERANCE)[0]
+            raise ValueError(
+                f"{self.name} returned negative probabilities (first at row {start + int(bad)}: "
+                f"{float(block[bad].min()):.6g}); predict_proba must return a distribution "
+                "over the classes per row (e.g. a softmax), not scores or logits."
+            )
+        off = np.abs(sums - 1.0)
+        if off.max() > PROBA_SUM_TOLERANCE:
+            bad = int(np.argmax(off > PROBA_SUM_TOLERANCE))
+            raise ValueError(
+                f"{self.name} returned probabilities whose rows do not sum to 1 (row "
+                f"{start + bad} sums to {float(sums[bad]):.6g}; "
+                f"tolerance {PROBA_SUM_TOLERANCE:g}); predict_proba must return a distribution "
+                "over the classes per row (e.g. a softmax)."
+            )
+
+    def embedding(self, block: np.ndarray, start: int = 0) -> None:
+        """Check one block of embeddings: finite (one summing pass, no temporary: a NaN or
+        inf makes the sum non-finite; only then, or on an overflow of the sum, are the
+        entries looked at)."""
+        if not block.size:
+            return
+        flat = block.reshape(len(block), -1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.einsum("ij->", flat)
+        if not np.isfinite(total) and not np.isfinite(flat).all():
+            row = start + int(np.flatnonzero(~np.isfinite(flat).all(axis=1))[0])
+            raise ValueError(
+                f"{self.name} returned NaN or inf embeddings (first at row {row}). " + _DIVERGED_FIX
+            )
+
+    def proba_array(self, proba: Any) -> None:
+        """Check a whole array of probabilities, in blocks of :data:`CHECK_BLOCK_ROWS` rows
+        (no temporary larger than a block)."""
+        proba = proba if hasattr(proba, "shape") else np.asarray(proba)
+        if proba.ndim != 2 or proba.shape[0] == 0:
+            self.proba(np.asarray(proba))  # the shape and column messages
+        self.rows(proba.shape[0])
+        for start in range(0, proba.shape[0], CHECK_BLOCK_ROWS):
+            self.proba(np.asarray(proba[start : start + CHECK_BLOCK_ROWS]), start)
+
+
+def constant_rows(values: Any, rows: np.ndarray | None = None) -> bool:
+    """Whether every row of ``values`` (those in ``rows``, default all) equals the first, to
+    a relative 1e-6; False for fewer than two rows. Read in blocks of
+    :data:`CHECK_BLOCK_ROWS` rows and stopped at the first block that differs (for outputs
+    that vary, which is nearly always, the cost of one block).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit._validation import constant_rows
+    >>> constant_rows(np.array([[0.5, 0.5], [0.5, 0.5]])), constant_rows(np.eye(2))
+    (True, False)
+    >>> constant_rows(np.array([0.1, 0.3, 0.1]), rows=np.array([0, 2]))
+    True
+    """
+    n = values.shape[0] if rows is None else len(rows)
+    if n < 2:
+        return False
+    first = np.asarray(values[0 if rows is None else int(rows[0])], dtype=np.float64)
+    tolerance = 1e-6 * max(1.0, float(np.abs(first).max(initial=0.0)))
+    for start in range(0, n, CHECK_BLOCK_ROWS):
+        part = (
+            values[start : start + CHECK_BLOCK_ROWS]
+            if rows is None
+            else values[rows[start : start + CHECK_BLOCK_ROWS]]
+        )
+        part = np.asarray(part, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            if not (np.abs(part - first) <= tolerance).all():
+                return False
+    return True

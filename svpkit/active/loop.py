@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import enum
+import functools
+import hashlib
+import inspect
+import json
 import os
+import re
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from numbers import Integral
 from typing import Any, ClassVar
 
 import joblib
 import numpy as np
+import scipy.sparse
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
@@ -41,8 +49,161 @@ def _size(value: int | float, n_pool: int, name: str) -> int:
     return int(value) if isinstance(value, Integral) else rows_for_share(value, n_pool)
 
 
+#: A memory address in a default ``repr`` (``<EpochTimer object at 0x7f...>``): it changes
+#: from one process to the next, so it never enters a fingerprint.
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+#: How deep :func:`canonical_params` follows nested objects before it settles for a repr.
+_MAX_DEPTH = 40
+
+
+def _qualname(obj: Any) -> str:
+    return f"{getattr(obj, '__module__', None)}.{getattr(obj, '__qualname__', repr(obj))}"
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _code_digest(code: Any) -> str:
+    """A function's body: its bytecode, constants (nested code objects by their own digest)
+    and the names it reads, so editing a lambda changes the fingerprint."""
+    consts = [_code_digest(c) if inspect.iscode(c) else repr(c) for c in code.co_consts]
+    return _digest(code.co_code + repr((consts, code.co_names)).encode())
+
+
+def _array(values: np.ndarray) -> list:
+    values = np.ascontiguousarray(values)
+    if values.dtype.hasobject:
+        return ["object-array", list(values.shape), [canonical_params(v) for v in values.flat]]
+    return ["array", values.dtype.str, list(values.shape), _digest(values.tobytes())]
+
+
+def canonical_params(value: Any, _path: tuple = ()) -> Any:
+    """A description of ``value`` made of JSON types only, the same in every process for equal
+    parameters and different where a parameter differs: what the checkpoint fingerprint
+    hashes. ``repr`` is not enough: a default ``repr`` holds a memory address
+    (``<EpochTimer object at 0x7f...>``, skorch's callbacks), which differs in a new process.
+
+    - estimators (anything with ``get_params``): their class's qualified name and
+      ``get_params(deep=False)``, described recursively;
+    - classes, functions and methods: module and qualified name (a function's body too, so
+      an edited lambda differs); ``functools.partial``: its function and arguments;
+    - numpy arrays, torch tensors, scipy sparse matrices and pandas objects: dtype, shape and
+      a hash of the content; a torch module: its class and the hashes of its weights
+      (``state_dict``);
+    - lists, tuples, dicts and sets: their items (dicts and sets sorted);
+    - other objects: their class's qualified name and public attributes (fitted ones, with a
+      trailing underscore, left out), and their ``repr`` when their class defines one, with
+      any `` at 0x...`` address removed.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from svpkit.active.loop import canonical_params
+    >>> canonical_params(LogisticRegression(C=0.5))[:2]
+    ['estimator', 'sklearn.linear_model._logistic.LogisticRegression']
+    >>> canonical_params([1, 2.5, "a"])
+    ['list', [1, 2.5, 'a']]
+    >>> class Timer:
+    ...     def __init__(self):
+    ...         self.unit = "s"
+    >>> canonical_params(Timer()) == canonical_params(Timer())  # no address in it
+    True
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if np.isfinite(value) else ["float", repr(value)]
+    if isinstance(value, np.generic):
+        return ["numpy", value.dtype.str, canonical_params(value.item(), _path)]
+    if isinstance(value, (bytes, bytearray)):
+        return ["bytes", _digest(bytes(value))]
+    if isinstance(value, np.ndarray):
+        return _array(value)
+    if id(value) in _path or len(_path) > _MAX_DEPTH:  # a cycle, or too deep to be a parameter
+        return ["repr", _qualname(type(value)), _ADDRESS.sub("", repr(value))]
+    path = (*_path, id(value))
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return _array(value.detach().cpu().numpy())
+    if torch is not None and isinstance(value, torch.nn.Module):
+        return ["torch-module", _qualname(type(value)), canonical_params(value.state_dict(), path)]
+    if isinstance(value, enum.Enum):
+        return ["enum", _qualname(type(value)), value.name]
+    if isinstance(value, type):
+        return ["class", _qualname(value)]
+    if isinstance(value, functools.partial):
+        return [
+            "partial",
+            canonical_params(value.func, path),
+            canonical_params(list(value.args), path),
+            canonical_params(dict(value.keywords), path),
+        ]
+    if inspect.ismethod(value):
+        return [
+            "method",
+            canonical_params(value.__func__, path),
+            canonical_params(value.__self__, path),
+        ]
+    if inspect.isroutine(value):
+        code = getattr(value, "__code__", None)
+        return ["callable", _qualname(value), None if code is None else _code_digest(code)]
+    if isinstance(value, np.random.RandomState):
+        return ["RandomState", canonical_params(list(value.get_state()), path)]
+    if isinstance(value, np.random.Generator):
+        return ["Generator", canonical_params(value.bit_generator.state, path)]
+    if isinstance(value, Mapping):
+        items = [[canonical_params(k, path), canonical_params(v, path)] for k, v in value.items()]
+        return ["dict", sorted(items, key=lambda item: json.dumps(item[0], sort_keys=True))]
+    if isinstance(value, (set, frozenset)):
+        items = [canonical_params(v, path) for v in value]
+        return [type(value).__name__, sorted(items, key=lambda item: json.dumps(item))]
+    if isinstance(value, (list, tuple)):
+        return [type(value).__name__, [canonical_params(v, path) for v in value]]
+    if scipy.sparse.issparse(value):
+        csr = scipy.sparse.csr_matrix(value)
+        parts = [_array(csr.data), _array(csr.indices), _array(csr.indptr)]
+        return ["sparse", _qualname(type(value)), list(csr.shape), parts]
+    if hasattr(value, "to_numpy") and hasattr(value, "shape"):  # pandas
+        labels = [getattr(value, "index", None), getattr(value, "columns", None)]
+        return [
+            "table",
+            _qualname(type(value)),
+            _array(np.asarray(value.to_numpy())),
+            [None if axis is None else _array(np.asarray(axis)) for axis in labels],
+        ]
+    get_params = getattr(value, "get_params", None)
+    if callable(get_params):
+        try:
+            params = get_params(deep=False)
+        except TypeError:  # a get_params of another convention
+            params = None
+        if isinstance(params, Mapping):
+            return ["estimator", _qualname(type(value)), canonical_params(params, path)]
+    public = {
+        k: v
+        for k, v in getattr(value, "__dict__", {}).items()
+        if not k.startswith("_") and not k.endswith("_")
+    }
+    own_repr = type(value).__repr__ is not object.__repr__
+    return [
+        "object",
+        _qualname(type(value)),
+        canonical_params(public, path),
+        _ADDRESS.sub("", repr(value)) if own_repr else None,
+    ]
+
+
 def _params_fingerprint(params: dict[str, Any]) -> str:
-    # repr() of estimators and classes is stable across processes; pickles of nets may not be.
+    """A hash of :func:`canonical_params` of ``params``: equal in every process for equal
+    parameters (no memory address), different when one changes."""
+    text = json.dumps(canonical_params(dict(params)), sort_keys=True, separators=(",", ":"))
+    return _digest(text.encode())
+
+
+def _legacy_params_fingerprint(params: dict[str, Any]) -> str:
+    """The fingerprint earlier versions wrote (``repr`` of each deep parameter): still
+    accepted on resume, so a checkpoint written by them resumes where it did then."""
     return joblib.hash(sorted((k, repr(v)) for k, v in params.items()))
 
 
@@ -294,12 +455,18 @@ class ActiveLearningLoop(BaseEstimator):
             selector.set_params(candidates=getattr(self, "candidates_", None) or "all")
         return selector.set_params(fraction=None, n_select=n_new, random_state=seed)
 
-    def _fingerprint(self, X: Any, sizes: list[int]) -> dict[str, Any]:
-        params = {
+    def _loop_params(self, deep: bool) -> dict[str, Any]:
+        """The parameters a resumed run must share (not ``verbose`` nor ``checkpoint_dir``)."""
+        return {
             k: v
-            for k, v in self.get_params(deep=True).items()
+            for k, v in self.get_params(deep=deep).items()
             if k not in ("verbose", "checkpoint_dir")
         }
+
+    def _fingerprint(self, X: Any, sizes: list[int]) -> dict[str, Any]:
+        # The loop's own parameters, nested estimators described through their own
+        # get_params(deep=False): a deep listing holds objects skorch creates anew per call.
+        params = self._loop_params(deep=False)
         if v.is_torch_dataset(X) and not v.is_image_folder(X):  # read item by item
             from ..pools.images import dataset_fingerprint
 
@@ -359,6 +526,7 @@ class ActiveLearningLoop(BaseEstimator):
         if (X_test is None) != (y_test is None):
             raise ValueError("pass both X_test and y_test, or neither.")
         n_pool = len(X)
+        _check_oracle(oracle, n_pool)
         sizes = self._schedule(n_pool)
         fingerprint = self._fingerprint(X, sizes)
 
@@ -375,6 +543,8 @@ class ActiveLearningLoop(BaseEstimator):
                     "that run, or choose another checkpoint_dir (nothing was overwritten)."
                 )
             indices, labels, meta = load_checkpoint(self.checkpoint_dir)
+            if meta.get("loop_params") == _legacy_params_fingerprint(self._loop_params(True)):
+                meta = {**meta, "loop_params": fingerprint["loop_params"]}  # an older checkpoint
             self._check_compatible(meta, fingerprint)
             history, base_seed = meta["history"], meta["base_seed"]
         elif resume and self.checkpoint_dir is None:
@@ -524,6 +694,24 @@ class ActiveLearningLoop(BaseEstimator):
                 "the checkpoint was written with different selector or loop parameters; resume "
                 "with the same ones, or use another checkpoint_dir."
             )
+
+
+def _check_oracle(oracle: Any, n_pool: int) -> None:
+    """A label array as oracle holds one label per pool row (checked before any round, so a
+    short one cannot fail mid-run with an IndexError); a callable is checked per answer."""
+    if callable(oracle):
+        return
+    try:
+        shape = np.shape(oracle)
+        what = f"an array of shape {shape}"
+    except ValueError:  # ragged
+        shape, what = (), "a ragged sequence"
+    if len(shape) != 1 or shape[0] != n_pool:
+        raise ValueError(
+            f"the oracle is {what}, but the pool has {n_pool} rows; pass one "
+            "true label per pool row, in the pool's order (or a callable oracle(indices) -> "
+            "labels)."
+        )
 
 
 def _check_answer(answer: Any, n_expected: int, missing_label: Any = -1) -> np.ndarray:

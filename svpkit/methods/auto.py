@@ -31,6 +31,13 @@ choice that is never clearly wrong) and leaves it only when three things hold:
    larger of the row-level and the fold-level one) must be above zero in every family. Of the
    candidates that pass, the highest lower bound wins.
 
+**Too small to validate.** A validation model trains on the kept share of half the rows.
+Under :data:`AUTO_MIN_VALIDATION_ROWS_PER_CLASS` rows per class there (about 40 labeled rows
+for two classes at the default 50%; :func:`too_few_to_validate`), or where a fold would hold
+out no row or a selection would hold a single class (rare classes), no gain can be measured:
+auto keeps class-balanced random without training a validation model, and
+``method_reason_`` says so.
+
 Cost. Validation trains each candidate and random on each half of the pool (on the user's
 share of that half, two folds), as a clone of the proxy and the probe. Its budget is
 :data:`AUTO_BUDGET` proxy trainings on the whole pool, counted in rows times epochs: the
@@ -103,6 +110,8 @@ __all__ = [
     "AUTO_MIN_SKILL",
     "AUTO_Z",
     "AUTO_FAMILIES",
+    "AUTO_MIN_VALIDATION_ROWS_PER_CLASS",
+    "too_few_to_validate",
     "ValidationPlan",
     "lower_bound",
     "skill",
@@ -136,6 +145,10 @@ AUTO_Z = 1.645
 AUTO_FOLDS = 2
 #: At most this many times the proxy's epochs for a validation clone (on a small subset).
 AUTO_MAX_EPOCH_SCALE = 3.0
+#: Rows per class (on average over the classes) that each validation model must at least
+#: train on: a fold's training subset (the kept share of the other half) holds at least this
+#: many times the number of classes, else validation is noise and auto keeps random.
+AUTO_MIN_VALIDATION_ROWS_PER_CLASS = 5
 #: Model families a candidate must gain in: a clone of the proxy and the pool's probe (a
 #: linear model on the input).
 AUTO_FAMILIES = ("proxy", "probe")
@@ -355,6 +368,36 @@ def validation_plan(share: float, candidates: Sequence[str]) -> ValidationPlan |
     return None
 
 
+def too_few_to_validate(n_rows: int, n_classes: int, share: float) -> str | None:
+    """Why a pool of ``n_rows`` labeled rows in ``n_classes`` classes is too small for auto's
+    validation at ``share`` kept, or None when it is large enough.
+
+    Each validation model trains on the kept share of one half of the rows; below
+    :data:`AUTO_MIN_VALIDATION_ROWS_PER_CLASS` rows per class there, no gain could be told
+    from noise (and a subset may hold a single class, which no classifier trains on).
+
+    Examples
+    --------
+    >>> from svpkit.methods.auto import too_few_to_validate
+    >>> reason = too_few_to_validate(30, 2, 0.5)
+    >>> reason[reason.index("trains") : reason.index(";")]
+    'trains each validation model on 8, under 10 (5 per class)'
+    >>> print(too_few_to_validate(600, 10, 0.3))
+    None
+    """
+    half = n_rows * (AUTO_FOLDS - 1) // AUTO_FOLDS  # rows a fold's models train on
+    n_fit = rows_for_share(share, half) if half else 0
+    need = AUTO_MIN_VALIDATION_ROWS_PER_CLASS * max(n_classes, 2)
+    if n_fit >= need:
+        return None
+    return (
+        f"too few labeled rows to validate: keeping {share:.0%} of half of the {n_rows} rows "
+        f"trains each validation model on {n_fit}, under {need} "
+        f"({AUTO_MIN_VALIDATION_ROWS_PER_CLASS} per class); class-balanced random needs no "
+        "validation"
+    )
+
+
 def _folds(ctx: RankContext) -> np.ndarray:
     """A fold number per candidate row, stratified: each class is shuffled and dealt
     round-robin into :data:`AUTO_FOLDS` folds (-1: never held out, a class of one row)."""
@@ -393,11 +436,22 @@ def _rank_auto(ctx: RankContext) -> Ranking:
         best, reason = "random", "the proxy records no training dynamics for the candidates"
     elif plan is None:
         best, reason = "random", f"keeping {share:.0%} leaves no candidate within the budget"
+    elif (
+        small := too_few_to_validate(
+            len(ctx.candidates), len(np.unique(ctx.y[ctx.candidates])), share
+        )
+    ) is not None:
+        best, reason = "random", small
     else:
         families, models = validation_families(ctx.extras.get("validate_with"))
-        evaluate = _evaluator(ctx, models)
-        correct = _validate(ctx, share, plan, evaluate, families)
-        best, reason, scores, accuracies = _decide(correct, ctx.y[ctx.candidates])
+        splits = _splits(ctx, share, plan)
+        reason = _unusable(splits, ctx.y)
+        if reason is not None:
+            best = "random"
+        else:
+            evaluate = _evaluator(ctx, models)
+            correct = _validate(splits, plan, evaluate, families, ctx.progress)
+            best, reason, scores, accuracies = _decide(correct, ctx.y[ctx.candidates])
     validation_seconds = time.perf_counter() - start
     method, sampler = AUTO_CANDIDATES[best]
     full = replace(_candidate_ctx(ctx, sampler, ctx.candidates, ctx.n_select), rng=final_rng)
@@ -499,34 +553,83 @@ def _evaluator(ctx: RankContext, models: dict) -> Callable[..., np.ndarray | Non
     return evaluate
 
 
+@dataclass(frozen=True)
+class _Split:
+    """One fold of the validation: the held-out rows, the seed every candidate's models share,
+    and each candidate's selection (sorted) from the other fold(s)."""
+
+    holdout: np.ndarray
+    seed: int
+    kept: dict
+
+
+def _splits(ctx: RankContext, share: float, plan: ValidationPlan) -> list[_Split]:
+    """Every fold's holdout and every candidate's selection, before any model trains."""
+    folds = _folds(ctx)
+    names = ("random", *plan.candidates)
+    splits = []
+    for fold in range(AUTO_FOLDS):
+        fit_rows = ctx.candidates[(folds != fold) & (folds >= 0)]
+        holdout = ctx.candidates[folds == fold]
+        n_fit_select = rows_for_share(share, len(fit_rows)) if len(fit_rows) else 0
+        seed = derive_seed(ctx.rng)
+        kept = {}
+        for name in names:
+            method, sampler = AUTO_CANDIDATES[name]
+            if n_fit_select == 0:
+                kept[name] = np.empty(0, dtype=np.int64)
+                continue
+            _, rows = run_method(
+                get_method(method), _candidate_ctx(ctx, sampler, fit_rows, n_fit_select)
+            )
+            kept[name] = np.sort(np.asarray(rows, dtype=np.int64))
+        splits.append(_Split(holdout, seed, kept))
+    return splits
+
+
+def _unusable(splits: Sequence[_Split], y: np.ndarray) -> str | None:
+    """Why the splits cannot validate (a fold with no held-out row, or a selection that
+    holds fewer than two classes: no classifier trains on one), or None."""
+    for fold, split in enumerate(splits):
+        if len(split.holdout) == 0:
+            return (
+                f"too few labeled rows to validate: fold {fold} of the validation holds out no "
+                "row (every class has a single row); class-balanced random needs no validation"
+            )
+        for name, kept in split.kept.items():
+            n_classes = len(np.unique(y[kept]))
+            if n_classes < 2:
+                return (
+                    f"cannot validate: {name}'s selection in fold {fold} of the validation "
+                    f"holds {len(kept)} rows of {n_classes} class"
+                    f"{'' if n_classes == 1 else 'es'} (the other classes have too few rows), "
+                    "and a classifier needs two to train on; class-balanced random needs no "
+                    "validation"
+                )
+    return None
+
+
 def _validate(
-    ctx: RankContext,
-    share: float,
+    splits: Sequence[_Split],
     plan: ValidationPlan,
     evaluate: Callable[..., Any],
     families: Sequence[str],
+    progress: Callable[..., Any],
 ) -> dict[str, dict[str, list[np.ndarray]]]:
     """``correct[candidate][family]``: per fold, whether the family trained on the
     candidate's selection of the other fold(s) got each held-out row right. Random comes first
     in every fold; all candidates of a fold share one seed (a paired comparison)."""
-    folds = _folds(ctx)
     names = ("random", *plan.candidates)
     correct: dict[str, dict[str, list[np.ndarray]]] = {name: {} for name in names}
-    with ctx.progress(len(names) * AUTO_FOLDS, "auto: validating methods") as bar:
-        for fold in range(AUTO_FOLDS):
-            fit_rows = ctx.candidates[(folds != fold) & (folds >= 0)]
-            holdout = ctx.candidates[folds == fold]
-            n_fit_select = rows_for_share(share, len(fit_rows))
-            seed = derive_seed(ctx.rng)
+    with progress(len(names) * len(splits), "auto: validating methods") as bar:
+        for split in splits:
             for name in names:
-                method, sampler = AUTO_CANDIDATES[name]
-                _, kept = run_method(
-                    get_method(method), _candidate_ctx(ctx, sampler, fit_rows, n_fit_select)
-                )
                 for family in families:
                     with warnings.catch_warnings():  # a model short of convergence still ranks
                         warnings.simplefilter("ignore", ConvergenceWarning)
-                        right = evaluate(np.sort(kept), holdout, seed, family, plan.epoch_scale)
+                        right = evaluate(
+                            split.kept[name], split.holdout, split.seed, family, plan.epoch_scale
+                        )
                     if right is not None:  # None: the pool has no probe
                         correct[name].setdefault(family, []).append(np.asarray(right, bool))
                 bar.update(1)

@@ -19,7 +19,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from torch.utils.data import Dataset as TorchDataset
 
-from .._validation import is_image_folder, is_text
+from .._validation import ProxyOutputCheck, is_image_folder, is_text, n_classes_of
 from ..utils import derive_seed, resolve_device, torch_seed_scope
 from .augment import resolve_augment
 from .callbacks import SAMPLE_IDX_KEY, DynamicsRecorder, PreciseBatchNorm
@@ -161,6 +161,8 @@ class ProxyNet(NeuralNetClassifier):
       ``verbose=0`` by default, because the selector (or scikit-learn's CV) does the splitting;
     - ``random_state`` seeds weight initialisation, batch shuffling and dropout, so two fits
       with the same seed give the same net;
+    - ``max_epochs`` under 1 is refused in ``fit`` (skorch would return an untrained net,
+      which as a proxy ranks with its random initial weights);
     - training batches are shuffled (skorch's default is not to), and BatchNorm statistics are
       recomputed with the final weights after training (:class:`~svpkit.nn.PreciseBatchNorm`);
     - with a :class:`~svpkit.nn.DynamicsRecorder` (or :class:`~svpkit.nn.ForgettingTracker`)
@@ -319,6 +321,7 @@ class ProxyNet(NeuralNetClassifier):
         Dataset) and labels ``y`` of any type (None: the labels an image folder or a dataset
         carries)."""
         resolve_augment(self.augment)  # a bad value fails before any training
+        check_max_epochs(self)
         if y is None:
             if is_image_folder(X) and X.labels is not None:
                 y = X.labels
@@ -354,6 +357,68 @@ class ProxyNet(NeuralNetClassifier):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels, in the label type given to ``fit``."""
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def check_max_epochs(net: Any) -> None:
+    """Refuse a net that would train no epoch (``max_epochs`` under 1): as a proxy it would
+    rank with its random initial weights.
+
+    Examples
+    --------
+    >>> from svpkit.nn import make_default_proxy
+    >>> from svpkit.nn.net import check_max_epochs
+    >>> check_max_epochs(make_default_proxy(max_epochs=0))
+    Traceback (most recent call last):
+    ...
+    ValueError: ProxyNet(max_epochs=0) would not train at all...
+    """
+    epochs = getattr(net, "max_epochs", None)
+    if isinstance(epochs, bool) or not isinstance(epochs, Integral) or epochs < 1:
+        raise ValueError(
+            f"{type(net).__name__}(max_epochs={epochs!r}) would not train at all, and a proxy "
+            "with its initial random weights ranks the rows at random while looking informed. "
+            "Set max_epochs to an int of 1 or more."
+        )
+
+
+def check_trained(net: Any) -> None:
+    """Refuse a fitted skorch net whose history holds no epoch (it never trained).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.nn import make_default_proxy
+    >>> from svpkit.nn.net import check_trained
+    >>> X = np.random.RandomState(0).randn(20, 3).astype("float32")
+    >>> check_trained(make_default_proxy(max_epochs=1).fit(X, X[:, 0] > 0))  # trained: fine
+    """
+    history = getattr(net, "history", None)
+    if history is not None and len(history) == 0:
+        raise ValueError(
+            f"proxy {type(net).__name__} trained no epoch (its history is empty after fit; "
+            f"max_epochs={getattr(net, 'max_epochs', None)!r}), so it would rank the rows with "
+            "its initial random weights. Set max_epochs to 1 or more."
+        )
+
+
+def nonfinite_loss_epoch(net: Any) -> int | None:
+    """The first epoch (1-based) whose training loss (skorch's ``train_loss``) is NaN or
+    inf, or None when every recorded one is finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.nn import make_default_proxy
+    >>> from svpkit.nn.net import nonfinite_loss_epoch
+    >>> X = np.random.RandomState(0).randn(20, 3).astype("float32")
+    >>> print(nonfinite_loss_epoch(make_default_proxy(max_epochs=2).fit(X, X[:, 0] > 0)))
+    None
+    """
+    for epoch, row in enumerate(getattr(net, "history", None) or [], start=1):
+        loss = row.get("train_loss") if hasattr(row, "get") else None
+        if loss is not None and not np.isfinite(float(loss)):
+            return epoch
+    return None
 
 
 def make_default_proxy(**params: Any) -> ProxyNet:
@@ -666,6 +731,10 @@ def predict_outputs(
     Returns ``(proba, embedding, scores)``, ``scores`` under the same names.
     """
     nonlin = net._get_predict_nonlinearity()
+    n = X.shape[0] if hasattr(X, "shape") else len(X)
+    # One vectorised pass per batch: impossible outputs are refused as they are read (a
+    # module may have more output columns than classes: a fixed-size head).
+    check = ProxyOutputCheck(net, n, n_classes_of(net), extra_columns=True)
     captured: list[torch.Tensor] = []
     # Modules returning only logits: read the embedding as the input of the last nn.Linear.
     # svpkit's own modules return (logits, embedding) and need no hook (a hook left on a module
@@ -673,7 +742,6 @@ def predict_outputs(
     own = getattr(type(net.module_), "returns_embedding", False)
     layer = _last_linear(net.module_) if embed and not own else None
     hook = layer.register_forward_hook(_Capture(captured)) if layer is not None else None
-    n = X.shape[0] if hasattr(X, "shape") else len(X)
     if allocate is None:
         allocate = _allocate_in_memory
     proba = emb = None
@@ -697,8 +765,11 @@ def predict_outputs(
                         )
                 captured.clear()
                 n_batch = len(logits)
+                if start + n_batch > n:
+                    check.rows(start + n_batch, "outputs")
                 if predict or kernels:
                     p = nonlin(logits).detach().cpu().numpy()
+                    check.proba(p, start)
                 if predict:
                     if proba is None:
                         proba = allocate((n, p.shape[1]), p.dtype)
@@ -707,6 +778,7 @@ def predict_outputs(
                     staged.add(p, start)
                 if embed:
                     e = e.detach().cpu().numpy().reshape(n_batch, -1)
+                    check.embedding(e, start)
                     if emb is None:
                         shape = (n, e.shape[1])
                         emb = (
@@ -723,6 +795,7 @@ def predict_outputs(
                 hook.remove()
     if start == 0:
         raise ValueError("no rows to predict on.")
+    check.rows(start, "outputs")
     staged.flush()
     if embedding_out is not None and emb is not None:  # the user's file: on disk on return
         emb.flush()

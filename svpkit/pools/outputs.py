@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import warnings
 import weakref
 from functools import partial
 from typing import Any
@@ -17,7 +18,13 @@ import numpy as np
 import scipy.sparse
 from sklearn.base import clone
 
-from .._validation import take_rows
+from .._validation import (
+    ProxyOutputCheck,
+    SelectionWarning,
+    constant_rows,
+    n_classes_of,
+    take_rows,
+)
 from ..methods import TRAINING_OUTPUTS, PoolOutputs, methods_not_reading
 from ..nn.kinds import is_proxy_net, is_torch_proxy
 from ..utils import fit_seeded
@@ -147,7 +154,12 @@ def train_proxy(
         extra_callbacks.append(("svpkit_progress", EpochProgressBar("proxy")))
     if extra_callbacks:
         proxy_ = _with_callbacks(proxy_, extra_callbacks)
-    return fit_seeded(proxy_, X_train, y_train, seed)
+    proxy_ = fit_seeded(proxy_, X_train, y_train, seed)
+    if torch_proxy:  # a net that trained no epoch would rank with its random weights
+        from ..nn.net import check_trained
+
+        check_trained(proxy_)
+    return proxy_
 
 
 def train_and_read(
@@ -277,6 +289,8 @@ def read_outputs(
             )
     elif proxy_ is not None and (want_proba or kernels) and hasattr(proxy_, "predict_proba"):
         proba = proxy_.predict_proba(X)
+        # impossible outputs are refused here, before any score is computed from them
+        ProxyOutputCheck(proxy_, _n_rows(X), n_classes_of(proxy_)).proba_array(proba)
         outputs.row_scores = {name: kernel(proba) for name, kernel in kernels.items()}
         outputs.proba = proba if want_proba else None
     if want_embedding and outputs.embedding is None:
@@ -287,3 +301,66 @@ def read_outputs(
         flat = X.reshape(X.shape[0], int(np.prod(X.shape[1:])))
         outputs.embedding = flat if flat.dtype == np.float32 else flat.astype(np.float32)
     return outputs
+
+
+def warn_if_degenerate(
+    proxy_: Any, outputs: PoolOutputs, candidates: np.ndarray, *, training: bool = True
+) -> None:
+    """Warn (:class:`~svpkit.SelectionWarning`) when a trained proxy cannot rank the
+    candidates: its training loss was not finite, or every candidate gets the same
+    probabilities, streamed scores or embeddings (a diverged or untrained net), so any order
+    of them is arbitrary. ``training=False`` leaves the training loss out (a proxy fitted
+    earlier, already checked).
+
+    Read after the outputs (cached ones included): the comparison stops at the first block of
+    candidates that differs, so for outputs that vary it costs one block.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from svpkit.methods import PoolOutputs
+    >>> from svpkit.pools.outputs import warn_if_degenerate
+    >>> outputs = PoolOutputs(proba=np.full((4, 2), 0.5))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_degenerate(DummyClassifier(), outputs, np.arange(4))
+    >>> caught[0].category.__name__, "same probabilities" in str(caught[0].message)
+    ('SelectionWarning', True)
+    """
+    if proxy_ is None:
+        return
+    name = f"proxy {type(proxy_).__name__}"
+    if training and is_torch_proxy(proxy_):
+        from ..nn.net import nonfinite_loss_epoch
+
+        epoch = nonfinite_loss_epoch(proxy_)
+        if epoch is not None:
+            warnings.warn(
+                f"{name}'s training loss was not finite (NaN or inf from epoch {epoch} on): its "
+                "training diverged and its outputs rank nothing. Scale the features (e.g. "
+                "sklearn.preprocessing.StandardScaler) or lower the learning rate.",
+                SelectionWarning,
+                stacklevel=3,
+            )
+    candidates = np.asarray(candidates)
+    same = [
+        what
+        for what, values in (
+            ("probabilities", outputs.proba),
+            *((f"{key} scores", scores) for key, scores in outputs.row_scores.items()),
+            ("embeddings", outputs.embedding if is_torch_proxy(proxy_) else None),
+        )
+        if values is not None and constant_rows(values, candidates)
+    ]
+    if same:
+        warnings.warn(
+            f"{name} gives all {len(candidates)} candidate rows the same "
+            f"{' and '.join(same)}, so every candidate gets the same score and the selection "
+            "is an arbitrary one, not a ranking. Its training probably diverged or learned "
+            "nothing: scale the features (e.g. sklearn.preprocessing.StandardScaler), lower "
+            "the learning rate, train more epochs, or check the labels.",
+            SelectionWarning,
+            stacklevel=3,
+        )

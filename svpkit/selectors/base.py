@@ -42,7 +42,7 @@ from ..methods import (
 from ..methods._registry import resolve_with_reason
 from ..nn.kinds import is_proxy_net, is_torch_proxy
 from ..pools import Pool, Readout, make_pool, rows_in_memory
-from ..pools.outputs import check_proxy
+from ..pools.outputs import check_proxy, warn_if_degenerate
 from ..utils import derive_seed
 from .plan import REPORTED_DEFAULTS, FitPlan
 
@@ -363,6 +363,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ``X``."""
         plan = self._plan(X, y, rows)
         readout = self._read_outputs(plan)
+        warn_if_degenerate(readout.proxy_, readout.outputs, plan.candidates)
         ranking, sample_indices, weights = self._rank(plan, readout)
         return self._fitted_attributes(plan, readout, ranking, sample_indices, weights)
 
@@ -627,6 +628,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             method, class_balance=class_balance, labels_known=False, sampler=sampler
         )
         outputs = pool.fitted_outputs(self.proxy_, needs)
+        warn_if_degenerate(self.proxy_, outputs, candidates, training=False)
         y_unknown = np.full(pool.n_rows, -1, dtype=np.int64)
         rng = check_random_state(self.random_state)
         empty = np.empty(0, dtype=np.int64)

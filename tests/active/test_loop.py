@@ -1,7 +1,12 @@
 """The active-learning loop: rounds, oracles, timing records, checkpoints and resume."""
 
+import importlib.util
 import json
 import os
+import signal
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -114,9 +119,10 @@ def test_warm_start_continues_from_previous_weights(data):
         verbose=False,
     ).run(X, y)
     previous = loop._warm_proxy[0]
-    # zero further epochs: a warm-started proxy keeps exactly the weights it was given
+    # a step of size zero: a warm-started proxy keeps exactly the weights it was given (zero
+    # epochs are refused: a proxy that trains no epoch ranks with the weights it started from)
     zero = ActiveLearningLoop(
-        ProxySelector(proxy.set_params(max_epochs=0), method="margin"),
+        ProxySelector(proxy.set_params(max_epochs=1, lr=0.0), method="margin"),
         initial_size=200,
         round_sizes=[20],
         random_state=0,
@@ -325,3 +331,151 @@ def test_bad_initial_is_refused(data):
     X, y, _, _ = data
     with pytest.raises(ValueError, match="initial"):
         make_loop(initial="first").run(X, y)
+
+
+@pytest.mark.parametrize("cut", [5, -5])
+def test_an_oracle_array_of_another_length_is_refused_before_any_round(data, tmp_path, cut):
+    X, y, _, _ = data
+    oracle = y[:-cut] if cut > 0 else np.concatenate([y, y[:-cut]])
+    with pytest.raises(ValueError, match=rf"oracle is an array of shape \({len(oracle)},\), but "):
+        make_loop(checkpoint_dir=tmp_path).run(X, oracle)
+    assert not checkpoint_path(tmp_path).exists()  # nothing ran, nothing was recorded
+    with pytest.raises(ValueError, match="one true label per pool row"):
+        make_loop().run(X, y[:, None])
+
+
+def test_resume_from_a_damaged_checkpoint_names_the_file(data, tmp_path):
+    X, y, _, _ = data
+    make_loop(checkpoint_dir=tmp_path, round_sizes=[10]).run(X, y)
+    path = checkpoint_path(tmp_path)
+    path.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(ValueError, match=f"the checkpoint {path} is damaged"):
+        make_loop(checkpoint_dir=tmp_path, round_sizes=[10]).run(X, y, resume=True)
+
+
+# -- the checkpoint's parameter fingerprint holds across processes (skorch proxies) -----------
+
+#: A loop with a skorch proxy carrying callbacks (whose reprs hold memory addresses). argv:
+#: "fingerprint" LR EPOCHS (prints the fingerprint), or "run" FOLDER (runs the loop on the
+#: digits and SIGKILLs itself while the third round asks for labels).
+SKORCH_LOOP = textwrap.dedent(
+    """
+    import os, signal, sys
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from skorch.callbacks import EarlyStopping, EpochTimer
+    from svpkit import ProxySelector, make_default_proxy
+    from svpkit.active import ActiveLearningLoop
+
+    def make_loop(lr=1e-3, epochs=2, folder=None):
+        proxy = make_default_proxy(
+            max_epochs=epochs, lr=lr, module__hidden_units=(16,),
+            callbacks=[EpochTimer(), ("stop", EarlyStopping(monitor="train_loss", patience=5))],
+        )
+        return ActiveLearningLoop(
+            ProxySelector(proxy, method="margin"), initial_size=40, round_sizes=[20, 20, 20],
+            checkpoint_dir=folder, random_state=0, verbose=False,
+        )
+
+    if __name__ == "__main__":
+        if sys.argv[1] == "fingerprint":
+            loop = make_loop(float(sys.argv[2]), int(sys.argv[3]))
+            print(loop._fingerprint(np.zeros((100, 3)), [40, 20, 20, 20])["loop_params"])
+            sys.exit(0)
+        X, y = load_digits(return_X_y=True)
+        X, y = X[:500] / 16.0, y[:500]
+        asked = []
+
+        def oracle(indices):
+            asked.append(indices)
+            if len(asked) == 3:  # die while the third round asks for labels
+                os.kill(os.getpid(), signal.SIGKILL)
+            return y[indices]
+
+        make_loop(folder=sys.argv[2]).run(X, oracle)
+    """
+)
+
+
+def _skorch_loop_module(tmp_path):
+    script = tmp_path / "skorch_loop.py"
+    script.write_text(SKORCH_LOOP)
+    spec = importlib.util.spec_from_file_location("skorch_loop", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return script, module
+
+
+def _child_fingerprint(script, lr, epochs):
+    proc = subprocess.run(
+        [sys.executable, str(script), "fingerprint", str(lr), str(epochs)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.strip()
+
+
+def test_the_parameter_fingerprint_is_the_same_in_another_process(tmp_path):
+    script, module = _skorch_loop_module(tmp_path)
+    here = module.make_loop()._fingerprint(np.zeros((100, 3)), [40, 20, 20, 20])["loop_params"]
+    assert _child_fingerprint(script, 1e-3, 2) == here
+    # still sensitive to the parameters that matter
+    assert _child_fingerprint(script, 1e-2, 2) != here
+    assert _child_fingerprint(script, 1e-3, 3) != here
+
+
+def test_resume_with_a_skorch_proxy_in_a_new_process_is_accepted(tmp_path):
+    script, module = _skorch_loop_module(tmp_path)
+    folder = tmp_path / "ckpt"
+    proc = subprocess.run(
+        [sys.executable, str(script), "run", str(folder)], capture_output=True, timeout=300
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    saved, _, meta = load_checkpoint(folder)
+    assert len(meta["history"]) == 2 and len(saved) == 60
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:500] / 16.0, y[:500]
+    asked = []
+
+    def oracle(indices):
+        asked.extend(indices.tolist())
+        return y[indices]
+
+    resumed = module.make_loop(folder=folder).run(X, oracle, resume=True)
+    assert [r["round"] for r in resumed.history_] == [0, 1, 2, 3]
+    assert len(asked) == 40 and set(asked).isdisjoint(saved)  # no answer asked twice
+
+
+def test_a_checkpoint_with_the_earlier_fingerprint_still_resumes(data, tmp_path):
+    from svpkit.active.checkpoint import save_checkpoint
+    from svpkit.active.loop import _legacy_params_fingerprint
+
+    X, y, _, _ = data
+    calls = []
+
+    def oracle(indices):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return y[indices]
+
+    loop = make_loop(checkpoint_dir=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        loop.run(X, oracle)
+    indices, labels, meta = load_checkpoint(tmp_path)  # as an earlier svpkit wrote it
+    meta["loop_params"] = _legacy_params_fingerprint(loop._loop_params(deep=True))
+    save_checkpoint(tmp_path, indices, labels, meta)
+    resumed = make_loop(checkpoint_dir=tmp_path).run(X, y, resume=True)
+    np.testing.assert_array_equal(resumed.labeled_indices_, make_loop().run(X, y).labeled_indices_)
+    other = ActiveLearningLoop(  # and a real change is still refused
+        ProxySelector(logreg(), method="margin"),
+        initial_size=40,
+        round_sizes=[30, 30, 30],
+        checkpoint_dir=tmp_path,
+        random_state=0,
+        verbose=False,
+    )
+    with pytest.raises(ValueError, match="different selector or loop parameters"):
+        other.run(X, y, resume=True)

@@ -319,3 +319,39 @@ def test_bad_validate_with_is_refused_before_any_training(digits, params, messag
     X, y = digits
     with pytest.raises(InvalidParameterError, match=message):
         CoresetSelector(small_proxy(), fraction=0.3, **params).fit(X, y)
+
+
+# -- pools too small to validate ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_rows", [4, 10, 30])
+@pytest.mark.parametrize("selector", [ProxySelector, CoresetSelector])
+def test_auto_with_few_labeled_rows_keeps_class_balanced_random_and_says_why(n_rows, selector):
+    rng = np.random.RandomState(0)
+    X = rng.randn(n_rows, 5)
+    y = np.arange(n_rows) % 2
+    sel = selector(random_state=0).fit(X, y)  # the default method: auto
+    assert sel.method_ == "random" and sel.method_scores_ == {}
+    assert sel.method_reason_.startswith("too few labeled rows to validate")
+    plain = CoresetSelector(method="random", random_state=0).fit(X, y)  # class-balanced
+    np.testing.assert_array_equal(sel.sample_indices_, plain.sample_indices_)
+
+
+@pytest.mark.parametrize(("counts", "fraction"), [((1, 99), 0.5), ((3, 97), 0.2)])
+def test_auto_with_a_class_too_rare_for_a_validation_fold_keeps_random(counts, fraction):
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(len(counts)), counts)
+    X = rng.randn(len(y), 5) + y[:, None]
+    sel = CoresetSelector(small_proxy(), fraction=fraction, random_state=0).fit(X, y)
+    assert sel.method_ == "random"
+    assert "cannot validate" in sel.method_reason_
+    assert "a classifier needs two" in sel.method_reason_
+
+
+def test_the_validation_size_rule():
+    # a validation model trains on the kept share of half the rows: 5 rows per class at least
+    assert auto.too_few_to_validate(30, 2, 0.5) is not None  # 8 rows for 2 classes
+    assert auto.too_few_to_validate(40, 2, 0.5) is None  # 10
+    assert auto.too_few_to_validate(600, 10, 0.2) is None  # 60 for 10 classes
+    assert auto.too_few_to_validate(600, 10, 0.1) is not None  # 30
+    assert auto.too_few_to_validate(1, 1, 0.5) is not None

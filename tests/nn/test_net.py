@@ -116,3 +116,65 @@ def test_device_auto_survives_fitting_in_params_and_clones(blobs):
     assert net.get_params()["device"] == "auto"  # what the user asked for
     assert clone(net).device == "auto"
     assert net.set_params(device="cpu").get_params()["device"] == "cpu"
+
+
+# -- outputs checked as they stream, and nets that would not train -----------------------------
+
+
+class SpoiledMLP(torch.nn.Module):
+    """Returns ``(logits, embedding)``; rows whose first feature is above 50 (none in
+    training) come out NaN, or, with ``drop_rows``, inference returns one row less per batch."""
+
+    returns_embedding = True
+
+    def __init__(self, n_features=4, n_classes=2, drop_rows=False):
+        super().__init__()
+        self.body = torch.nn.Linear(n_features, 8)
+        self.head = torch.nn.Linear(8, n_classes)
+        self.drop_rows = drop_rows
+
+    def forward(self, x):
+        emb = torch.relu(self.body(x))
+        logits = self.head(emb)
+        bad = x[:, :1] > 50
+        logits = torch.where(bad, torch.full_like(logits, float("nan")), logits)
+        emb = torch.where(bad, torch.full_like(emb, float("inf")), emb)
+        if self.drop_rows and not self.training:
+            return logits[:-1], emb[:-1]
+        return logits, emb
+
+
+def _spoiled_pool(n=3000, bad_row=2500):
+    rng = np.random.RandomState(0)
+    X = rng.randn(n, 4).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    X[bad_row, 0] = 100.0  # in the third inference batch (batches of 1024 rows)
+    return X, y
+
+
+def test_predict_outputs_refuses_nan_batch_by_batch_naming_the_row():
+    X, y = _spoiled_pool()
+    net = ProxyNet(SpoiledMLP, max_epochs=1).fit(X[:200], y[:200])
+    with pytest.raises(ValueError, match=r"proxy ProxyNet returned NaN or inf probabilities "):
+        predict_proba_and_embed(net, X, embed=False)
+    with pytest.raises(ValueError, match=r"NaN or inf probabilities \(first at row 2500\)"):
+        predict_proba_and_embed(net, X)
+    with pytest.raises(ValueError, match=r"NaN or inf embeddings \(first at row 2500\)"):
+        predict_proba_and_embed(net, X, predict=False)
+    proba, emb = predict_proba_and_embed(net, X[:2000])  # the rows before are sound
+    assert np.isfinite(proba).all() and np.isfinite(emb).all()
+
+
+def test_predict_outputs_refuses_missing_rows():
+    X, y = _spoiled_pool(bad_row=0)
+    X, y = X[1:], y[1:]  # 2999 sound rows: batches of 1024, 1024 and 951, each one row short
+    net = ProxyNet(SpoiledMLP, module__drop_rows=True, max_epochs=1).fit(X[:200], y[:200])
+    with pytest.raises(ValueError, match="returned outputs for 2996 rows, but 2999 rows"):
+        predict_proba_and_embed(net, X, embed=False)
+
+
+@pytest.mark.parametrize("epochs", [0, -1, 2.5])
+def test_proxynet_refuses_max_epochs_below_one_before_training(blobs, epochs):
+    X, y = blobs
+    with pytest.raises(ValueError, match=rf"ProxyNet\(max_epochs={epochs}\) would not train"):
+        make_default_proxy(max_epochs=epochs).fit(X, y)
