@@ -259,9 +259,40 @@ def trained_twin(runs: list[dict], record: dict) -> dict | None:
     return None
 
 
+def _pools(args, scratch: Path):
+    """The train and test folders (generated in ``scratch`` for --quick), with ``args.cache``
+    set: the proxies' caches (in ``scratch`` for --quick, else ``--cache`` or the user cache)."""
+    from svpkit.images import ImageFolder
+
+    if args.quick:
+        folder = quick_folder(scratch / "data")
+        args.cache = args.cache or str(scratch / "cache")
+    else:
+        folder = data_folder(args.data)
+    options = {"cache_dir": args.cache} if args.cache else {}
+    train = ImageFolder(folder / "train", **options)
+    test = ImageFolder(folder / "test", **options)
+    if args.cache is None:
+        from svpkit.images.decode import default_cache_dir
+
+        args.cache = str(default_cache_dir() / "bench-cifar10")
+    return train, test
+
+
+def measure_sizes(args, sizing_path: Path, scratch: Path) -> bool:
+    train, _ = _pools(args, scratch)
+    size(args, train, sizing_path, Path(args.cache))
+    return True
+
+
+def run_arms(args, path: Path, scratch: Path) -> None:
+    train, test = _pools(args, scratch)
+    run(args, path, train, test)
+
+
 def run(args, path: Path, train, test) -> None:
     done = {(r["arm"], r["fraction"], r["seed"]) for r in read_runs(path)}
-    cache_root = Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="svpkit-c10-"))
+    cache_root = Path(args.cache)  # set by _pools
     for fraction in args.fractions:
         for seed in range(args.seeds):
             for arm in args.arms:
@@ -629,24 +660,11 @@ def main(argv: list[str] | None = None) -> int:
     path = runs_file(args, NAME)
     sizing_path = path.with_name(path.name.replace("_runs", "_sizing_runs"))
     if not args.summarise:
-        from svpkit.images import ImageFolder
-
-        if args.quick:
-            folder = quick_folder(Path(tempfile.mkdtemp(prefix="svpkit-c10-quick-")))
-        else:
-            folder = data_folder(args.data)
-        options = {"cache_dir": args.cache} if args.cache else {}
-        train = ImageFolder(folder / "train", **options)
-        test = ImageFolder(folder / "test", **options)
-        if args.cache is None and not args.quick:
-            from svpkit.images.decode import default_cache_dir
-
-            args.cache = str(default_cache_dir() / "bench-cifar10")
-        cache_root = Path(args.cache) if args.cache else Path(tempfile.mkdtemp())
-        if args.size:
-            size(args, train, sizing_path, cache_root)
-            return 0
-        run(args, path, train, test)
+        # A quick run's generated images and caches live in one scratch folder, removed after.
+        with tempfile.TemporaryDirectory(prefix="svpkit-c10-quick-") as scratch:
+            if args.size and measure_sizes(args, sizing_path, Path(scratch)):
+                return 0
+            run_arms(args, path, Path(scratch))
     runs = read_runs(path)
     sizing = read_runs(sizing_path)
     agreement = next((r["rank_agreement"] for r in runs if "rank_agreement" in r), {})

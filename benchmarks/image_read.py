@@ -24,6 +24,7 @@ folder of 2,000 small images. Writes ``benchmarks/results/image_read.json``.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import subprocess
 import sys
@@ -134,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         from benchmarks.cifar10 import quick_folder
 
-        root = quick_folder(Path(tempfile.mkdtemp()), n_per_class=700, side=32) / "train"
+        scratch = tempfile.mkdtemp(prefix="svpkit-read-quick-")
+        atexit.register(shutil.rmtree, scratch, True)  # generated images: nothing to keep
+        root = quick_folder(Path(scratch), n_per_class=700, side=32) / "train"
         args.repeats = 1
     elif args.data is not None:
         root = args.data

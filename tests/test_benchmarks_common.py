@@ -5,7 +5,7 @@ files); pages render without torch; the harness is a checkout tool, not part of 
 import json
 import subprocess
 import sys
-from pathlib import Path
+import tempfile
 
 from benchmarks.common.environment import environment
 from benchmarks.common.results import (
@@ -18,13 +18,17 @@ from benchmarks.common.results import (
 )
 
 
-def test_quick_publish_goes_to_a_temporary_folder(tmp_path):
+def test_quick_publish_goes_to_a_temporary_folder_and_says_where(tmp_path, monkeypatch, capsys):
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))  # the suite leaves nothing there
     results = tmp_path / "results"
     args = benchmark_parser("Bench.", results).parse_args(["--quick"])
     prefix = publish(args, "demo", {"x": 1}, "# page")
     assert json.loads(prefix.with_suffix(".json").read_text()) == {"x": 1}
     assert prefix.name == "demo_quick" and not results.exists()
-    assert not Path(prefix).is_relative_to(tmp_path)
+    assert prefix.parent.parent == system_tmp and prefix.parent.name.startswith("svpkit-demo-")
+    assert f"demo --quick: results in {prefix.parent}" in capsys.readouterr().err
 
 
 def test_full_publish_writes_results_and_prints_the_page(tmp_path, capsys):
@@ -60,7 +64,8 @@ def test_environment_and_rss():
     assert size == 50 * 2**20 and (grown == -1 or grown > 10 * 2**20)
 
 
-def test_runs_file_resumes_what_was_appended(tmp_path):
+def test_runs_file_resumes_what_was_appended(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     args = benchmark_parser("Bench.", tmp_path / "results").parse_args([])
     path = runs_file(args, "demo")
     assert path == tmp_path / "results" / "demo_runs.jsonl" and read_runs(path) == []

@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -23,6 +24,14 @@ def test_readme_example_runs(index, tmp_path, monkeypatch):
             len(namespace["X_small"]) == 899
             and namespace["target"].score(namespace["X"], namespace["y"]) > 0.5
         )
+        # What it shows are the kept rows' own scores (scores_ is indexed by pool row), and
+        # an inf among them is explained where it is shown.
+        kept, sel = namespace["kept"], namespace["sel"]
+        assert (kept == sel.sample_indices_).all()
+        assert "kept[:5], sel.scores_[kept[:5]]" in BLOCKS[0]
+        assert "sel.scores_[:" not in BLOCKS[0]
+        if np.isinf(sel.scores_[kept]).any():
+            assert "inf:" in BLOCKS[0]
     if index == 1:
         assert len(namespace["to_label"]) == 30
         assert (namespace["y_partial"] != -1).sum() == 30
@@ -35,6 +44,11 @@ def test_readme_example_runs(index, tmp_path, monkeypatch):
         history = namespace["loop"].history_
         assert [r["n_labeled"] for r in history] == [28, 140, 280, 420, 560, 700]
         assert (tmp_path / "al-run").exists()
+        # Run as written a second time, in the same folder: the finished run is read back,
+        # not refused (FileExistsError) and not redone.
+        again: dict = {}
+        exec(compile(BLOCKS[index], f"README.md example {index + 1}", "exec"), again)
+        assert again["loop"].history_ == history
     if index == 4:
         assert namespace["grid"].best_params_["selectthenfit__selector__fraction"] <= 1.0
         assert (tmp_path / "svp-cache").exists()
@@ -96,3 +110,10 @@ def test_readme_image_folder_example_runs(tmp_path):
     manifest = pd.read_csv(tmp_path / "selection.csv")
     assert len(manifest) == 30 and manifest["selected"].sum() == 15
     assert manifest["path"].str.startswith("train/").all()  # as the user named the folder
+
+
+def test_readme_says_bench_needs_its_extra():
+    # Issue 41: the quick-start install has no matplotlib, and bench said so with a traceback.
+    text = " ".join(README.read_text().split())
+    at = text.index("`svpkit bench kcenters --quick` runs one of `benchmarks/`")
+    assert 'needs the `bench` extra (`pip install -e ".[bench]"`' in text[at : at + 400]

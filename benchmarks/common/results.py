@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -98,8 +99,12 @@ def output_dir(args: argparse.Namespace, name: str) -> Path:
     ...     print(output_dir(args, "demo").relative_to(tmp), args.out.is_dir())
     results True
     """
-    if args.out is None:
-        args.out = Path(tempfile.mkdtemp(prefix=f"svpkit-{name}-")) if args.quick else args.results
+    if args.out is None and args.quick:
+        # A smoke run's results are its only output: kept, and said where (--out chooses).
+        args.out = Path(tempfile.mkdtemp(prefix=f"svpkit-{name}-"))
+        print(f"{name} --quick: results in {args.out} (pass --out DIR to choose)", file=sys.stderr)
+    elif args.out is None:
+        args.out = args.results
     args.out.mkdir(parents=True, exist_ok=True)
     return args.out
 

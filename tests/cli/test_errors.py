@@ -1,4 +1,6 @@
-"""Every user error of the command line: non-zero exit, one line on stderr, no traceback."""
+"""Every user error of the command line: exit status 2, one line on stderr, no traceback."""
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -176,7 +178,28 @@ def test_user_error_is_one_line_and_non_zero(files, capsys, case):
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith(f"svpkit {argv[0]}") and message in lines[0], lines[0]
+    # Values as a user wrote them: 3, not np.int64(3).
+    assert not re.search(r"\bnp\.\w+\(", lines[0]), lines[0]
+    assert exit_info.value.code == 2
     assert not (files / "out.csv").exists()
+
+
+@pytest.mark.parametrize("command", ["select", "query"])
+def test_one_class_is_refused_in_plain_words(files, capsys, command):
+    # Issue 41: the one-class error printed the label as np.int64(3).
+    one = files / "one_class.csv"
+    if command == "query":  # label 3 on the first 20 rows, the rest unlabeled
+        frame = pd.read_csv(one)
+        frame.loc[20:, "label"] = None
+        frame.to_csv(one, index=False)
+    size = ["--fraction", "0.5"] if command == "select" else ["--budget", "5"]
+    argv = [command, str(one), "--labels", "label", *size, "--method", "margin"]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--out", str(files / "out.csv"), "--quiet"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"svpkit {command}: error: the labeled rows hold only 1 class;")
+    assert len(err.strip().splitlines()) == 1 and "np." not in err and "int64" not in err
 
 
 def test_a_bug_is_reported_in_one_line_and_verbose_shows_the_traceback(files, capsys, monkeypatch):

@@ -67,6 +67,7 @@ def test_version(capsys):
 
 
 def test_a_missing_extra_is_one_line_with_a_working_install_hint(capsys, monkeypatch):
+    # Status 2, as every user error: installing the extra is the user's fix (status 1 is a bug).
     def run_demo(**_):
         return _optional.import_optional("svpkit_missing_module_for_test")
 
@@ -74,6 +75,8 @@ def test_a_missing_extra_is_one_line_with_a_working_install_hint(capsys, monkeyp
     monkeypatch.setitem(_optional._EXTRAS, "svpkit_missing_module_for_test", "bench")
     with pytest.raises(SystemExit) as exit_info:
         main(["demo", "--quiet"])
-    assert exit_info.value.code == 1
+    assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert 'pip install -e ".[bench]"' in err and "Traceback" not in err
+    assert err.startswith("svpkit demo: error: This feature needs svpkit_missing_module_for_test")
+    assert len(err.strip().splitlines()) == 1
