@@ -34,6 +34,8 @@ extensions = [
     # ``benchmarks/results/*.json`` at build time (so no number in the docs is typed by hand).
     "api_page",
     "benchmark_pages",
+    # Local: viewcode's [docs] links point at the anchor each object is documented under.
+    "viewcode_backlinks",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -44,10 +46,18 @@ html_static_path = ["_static"]
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"svpkit {release}"
+html_short_title = "svpkit"
+html_css_files = ["svpkit.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "header_links_before_dropdown": 6,
+    # The benchmark pages' result tables and the gallery's code (lines of up to 100
+    # characters) need the width of the window: no "On this page" column there (a page that
+    # matches no pattern gets none; "*" does not cross a "/").
+    "secondary_sidebar_items": {
+        pattern: ["page-toc", "edit-this-page", "sourcelink"] for pattern in ("*", "generated/*")
+    },
 }
 
 myst_enable_extensions = ["colon_fence", "deflist"]

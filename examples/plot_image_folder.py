@@ -4,13 +4,14 @@ Selecting from a folder of image files
 
 Image data usually lives on disk as ``train/<class>/<image>.png``. Such a folder is a pool as
 it is: :class:`svpkit.ImageFolder` reads the class folders as labels and decodes every file
-once into a uint8 cache, which later fits read at memory speed. This example writes a small
+once into a uint8 cache, from which later fits read the pixels. This example writes a small
 folder of generated images (so it needs no download), keeps half of it with the default
 image proxy, shows what was kept, and times a first and a second read of the folder.
 
 On real data (CIFAR-10 as JPEG files) the same code is ``benchmarks/cifar10.py``.
 """
 
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -25,7 +26,7 @@ from svpkit import CoresetSelector, ImageFolder
 # A folder of images
 # ------------------
 # Three classes of 16x16 colour images: noise with a bright square in a class-specific
-# quadrant, and a few images whose square is faint (harder to classify).
+# quadrant, and a few images whose square is faint (a weaker signal).
 
 root = Path(tempfile.mkdtemp()) / "train"
 rng = np.random.default_rng(0)
@@ -61,8 +62,12 @@ faint = np.array([int(Path(p).stem) % 6 == 0 for p in images.paths])
 share_kept = faint[selector.sample_indices_].mean()
 print(f"kept {len(kept)} of {len(images)} files, e.g. {Path(kept.paths[0]).name}")
 print(
-    f"faint images: {faint.mean():.0%} of the folder, {share_kept:.0%} of the kept half "
-    f"(least confidence keeps what the proxy finds hardest)"
+    f"faint images: {faint.mean():.0%} of the folder, {share_kept:.0%} of the kept half: "
+    + (
+        "least confidence kept them more often than the others"
+        if share_kept > faint.mean()
+        else "least confidence did not favour them"
+    )
 )
 
 # %%
@@ -81,3 +86,7 @@ axes[0, 0].set_title("kept first", loc="left", fontsize=9)
 axes[1, 0].set_title("dropped first", loc="left", fontsize=9)
 fig.tight_layout()
 plt.show()
+
+# The generated folder and the cache are temporary: remove them.
+shutil.rmtree(root.parent, ignore_errors=True)
+shutil.rmtree(cache, ignore_errors=True)

@@ -26,14 +26,67 @@ PACKAGES = (
 )
 
 
+#: What each package is for, in a reader's words (the module docstrings' first lines are written
+#: for the code's maintainers: "Layer 5, selectors: ..."). One line per package of
+#: ``PACKAGES``; ``tests/test_docs.py`` checks that every package has one.
+SUMMARIES = {
+    "svpkit": (
+        "The names most code needs: the selectors, proxies for tables, texts and images, "
+        "greedy k-centers, resource estimates and the method registry."
+    ),
+    "svpkit.selectors": (
+        "The selector estimators: core-set selection on labeled rows, active-learning "
+        "queries on a partly labeled pool, and their sampler views for imbalanced-learn "
+        "pipelines."
+    ),
+    "svpkit.compose": (
+        "Selection and a target model as one scikit-learn estimator, for ``Pipeline`` and "
+        "``GridSearchCV``, and a refit rule that picks the smallest fraction close to the best."
+    ),
+    "svpkit.active": (
+        "The active-learning loop: rounds of proxy training, selection and labeling, with "
+        "timings per round and checkpoints to resume from."
+    ),
+    "svpkit.methods": (
+        "Selection methods by name: list them, look one up, register your own, and the "
+        "building blocks a custom method receives and returns."
+    ),
+    "svpkit.nn": (
+        "Proxy and target networks (skorch classifiers and their torch modules), the training "
+        "callbacks that record what selection methods read, and the text proxy."
+    ),
+    "svpkit.pools": (
+        "Pools: the kinds of data a selector reads (arrays, sparse matrices, texts, dask "
+        "arrays, image folders, torch datasets) and how proxy outputs are computed for each."
+    ),
+    "svpkit.kernels": (
+        "The computations behind the methods as plain functions on arrays: greedy k-centers "
+        "and its resource estimate, uncertainty scores, forgetting events and "
+        "training-dynamics scores."
+    ),
+    "svpkit.images": (
+        "Folders of image files as pools: decoded once into a cache that later fits read "
+        "at memory speed."
+    ),
+    "svpkit.datasets": (
+        "Small image and text datasets that ship with installed packages, for examples and "
+        "benchmarks (nothing is downloaded)."
+    ),
+    "svpkit.utils": "Helpers: devices, seeds derived from ``random_state``, atomic file writes.",
+    "svpkit.cli": (
+        "The ``svpkit`` command line (select, query, methods, estimate, bench, demo), "
+        "callable from Python."
+    ),
+}
+
+
 def public_names(package: str) -> list[str]:
     """``__all__`` of ``package``, in its own order."""
     return list(importlib.import_module(package).__all__)
 
 
 def _summary(package: str) -> str:
-    doc = importlib.import_module(package).__doc__ or ""
-    return doc.strip().split("\n\n")[0].replace("\n", " ")
+    return SUMMARIES[package]
 
 
 def _describe(value: object) -> str:
