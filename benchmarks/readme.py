@@ -112,8 +112,11 @@ def _quickstart() -> str:
         f"5,000-row MNIST sample, about {demos['mnist']['wall_seconds']:.0f} s, after\n"
         f'`pip install -e ".[bench]"`). The second runs the test suite (about '
         f"{tests['wall_seconds']:.0f} s on {tests['cores']} cores,\ndoctests included) and is "
-        "what `.ci/run` executes.\nTimings from `python -m benchmarks.readme --measure`, which "
-        "reruns both and rewrites every figure\nin this README from its results file.\n"
+        "what `.ci/run` executes.\nTimings from `python -m benchmarks.readme --measure` on an "
+        "idle machine (the demo with its default\n`--threads auto`; the tests with one thread "
+        "per pytest worker, as `tests/conftest.py` sets), which\nreruns both and rewrites every "
+        "figure in this README from its results file. On a machine\nwhere something else runs, "
+        "see [threads](docs/faq.md#why-is-it-slow-when-something-else-runs).\n"
     )
 
 

@@ -14,9 +14,9 @@ settings buy, in one run, side by side:
   with ``OMP_NUM_THREADS=1``.
 
 ``loaded`` runs each beside a competing process (a torch matrix product loop with torch's
-default threads, as another user's job would run), started a minute earlier so the load
-average (what ``auto`` reads) has seen it. Every command runs ``--repeats`` times; the median
-is reported, and ratios are taken within one condition.
+default threads, as another user's job would run), started a few seconds earlier;
+``idle`` starts once every core is under 15% busy over a second. Every command runs
+``--repeats`` times; the median is reported, and ratios are taken within one condition.
 
 ``python -m benchmarks.threads [--repeats 1] [--out DIR]``; ``--quick`` runs only the demo on
 500 rows, idle, once (a smoke run). Writes ``benchmarks/results/threads.json`` and a plot.
@@ -39,8 +39,11 @@ NAME = "threads"
 ROOT = Path(__file__).resolve().parent.parent
 #: The competing job: what another user's torch training does to the cores.
 LOAD_CODE = "import torch\nx = torch.randn(1500, 1500)\nwhile True:\n    y = x @ x\n"
-#: Seconds the competing job runs before a measurement, so the 1-minute load average sees it.
-LOAD_WARMUP = 60.0
+#: An idle condition starts when every core is less busy than this (%), or after IDLE_WAIT s.
+IDLE_BUSY = 15.0
+IDLE_WAIT = 300.0
+#: Seconds the competing job runs before the first measurement (torch imported, spinning).
+LOAD_WARMUP = 10.0
 
 
 def _python() -> str:
@@ -82,6 +85,13 @@ def measure(quick: bool, repeats: int, conditions: tuple[str, ...]) -> list[dict
     rows = []
     for condition in conditions:
         load = None
+        if condition == "idle":  # wait until no core is busy (an earlier job has ended)
+            import psutil
+
+            deadline = time.monotonic() + IDLE_WAIT
+            while time.monotonic() < deadline:
+                if max(psutil.cpu_percent(interval=1.0, percpu=True)) < IDLE_BUSY:
+                    break
         if condition == "loaded":
             load = subprocess.Popen([_python(), "-c", LOAD_CODE], env=dict(os.environ))
             time.sleep(LOAD_WARMUP)

@@ -515,3 +515,29 @@ def test_cifar10_summary_pairs_seeds_and_counts_only_quiet_timings():
     assert kcenters["speedup"] == pytest.approx(100 / (1 + 40 + 12))
     assert kcenters["speedup_n"] == 1
     assert rows["random", 0.5]["speedup"] == pytest.approx(2.0)
+
+
+def test_threads_benchmark_summarises_and_renders_its_rows():
+    bench = _load("threads")
+    rows = [
+        {"condition": c, "workload": "demo", "setting": s, "median": m}
+        for c, s, m in [("idle", "all", 10.0), ("idle", "1", 12.0), ("loaded", "all", 40.0)]
+    ]
+    summary = bench.summarise(rows)
+    assert summary == {
+        "idle": {"demo": {"all": 10.0, "1": 12.0}},
+        "loaded": {"demo": {"all": 40.0}},
+    }
+    page = bench.render_page(
+        {
+            "command": "python -m benchmarks.threads",
+            "repeats": 1,
+            "summary": summary,
+            "plot": "x.png",
+        }
+    )
+    assert "| idle | demo | 1 | 12.0 | 1.20x |" in page and "| loaded | demo | all | 40.0 |" in page
+    # the demo runs once per --threads setting, with that setting on its command line
+    for _, setting, argv, _ in bench.commands(quick=True):
+        assert argv[argv.index("--threads") + 1] == setting
+    assert [c[1] for c in bench.commands(quick=True)] == ["all", "1", "auto"]

@@ -3,8 +3,8 @@
 Why a command sets it: torch starts one intra-op thread per core, and its OpenMP threads spin
 while they wait for each other. When anything else runs on the machine, they fight it for the
 cores: ``svpkit demo`` took 166 s instead of 9.3 s beside another job on two cores. ``auto``
-(the default) gives the command the cores that are idle when it starts (the cores not taken by
-the 1-minute load average, at least one); ``all`` keeps torch's default (one per core); a
+(the default) gives the command the cores that are idle when it starts (under half busy over a
+0.2 s sample, through psutil; at least one); ``all`` keeps torch's default (one per core); a
 number fixes it. ``SVPKIT_THREADS`` sets the default. The Python API changes no thread setting
 (a library should not); there, ``threadpoolctl.threadpool_limits(n)`` limits torch and BLAS
 for a block (see the FAQ).
@@ -27,22 +27,31 @@ def usable_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def idle_cores(cores: int | None = None, load: float | None = None) -> int:
-    """The cores not taken by the 1-minute load average, at least 1.
+def idle_cores(cores: int | None = None, busy: list[float] | None = None) -> int:
+    """The cores idle now, at least 1: those under half busy over a 0.2 s sample of every
+    core's use (``busy``: percentages, e.g. from ``psutil.cpu_percent(percpu=True)``).
+
+    A sample of now, not the load average, which lags a minute behind: a command started just
+    after another one ended would see its load and take fewer threads than it could.
 
     Examples
     --------
     >>> from svpkit.cli.threads import idle_cores
-    >>> idle_cores(cores=2, load=0.1), idle_cores(cores=2, load=1.2), idle_cores(cores=2, load=5)
-    (2, 1, 1)
+    >>> idle_cores(cores=2, busy=[3.0, 1.0]), idle_cores(cores=2, busy=[98.0, 2.0])
+    (2, 1)
+    >>> idle_cores(cores=2, busy=[100.0, 97.0])
+    1
     """
     cores = usable_cores() if cores is None else cores
-    if load is None:
-        try:
-            load = os.getloadavg()[0]
-        except (OSError, AttributeError):  # no load average (Windows): assume an idle machine
-            return cores
-    return max(1, min(cores, cores - int(load + 0.5)))
+    if busy is None:
+        import psutil
+
+        busy = psutil.cpu_percent(interval=0.2, percpu=True)
+        if hasattr(os, "sched_getaffinity"):  # only the cores this process may run on
+            allowed = os.sched_getaffinity(0)
+            busy = [b for i, b in enumerate(busy) if i in allowed] or busy
+    idle = sum(1 for percent in busy if percent < 50.0)
+    return max(1, min(cores, idle))
 
 
 def parse_threads(text: str) -> str:

@@ -10,11 +10,37 @@ from svpkit.cli.threads import command_threads, idle_cores, parse_threads, threa
 
 
 @pytest.mark.parametrize(
-    ("cores", "load", "expected"),
-    [(2, 0.0, 2), (2, 0.4, 2), (2, 0.6, 1), (2, 1.9, 1), (2, 7.0, 1), (16, 4.2, 12)],
+    ("cores", "busy", "expected"),
+    [
+        (2, [0.0, 3.0], 2),
+        (2, [99.0, 2.0], 1),
+        (2, [100.0, 100.0], 1),
+        (4, [80.0, 10.0, 49.0, 51.0], 2),
+        (2, [0.0, 0.0, 0.0, 0.0], 2),  # never more than the usable cores
+    ],
 )
-def test_auto_takes_the_cores_the_load_average_leaves(cores, load, expected):
-    assert idle_cores(cores=cores, load=load) == expected
+def test_auto_takes_the_cores_idle_now(cores, busy, expected):
+    assert idle_cores(cores=cores, busy=busy) == expected
+
+
+def test_auto_sees_a_busy_core_at_once():
+    """A competing process is seen within the 0.2 s sample (a load average would lag)."""
+    import subprocess
+    import sys
+
+    from svpkit.cli.threads import usable_cores
+
+    if usable_cores() < 2:
+        pytest.skip("one core: auto is always 1")
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        import time
+
+        time.sleep(0.5)
+        assert idle_cores() <= usable_cores() - 1
+    finally:
+        spin.kill()
+        spin.wait()
 
 
 @pytest.mark.parametrize(("text", "expected"), [("auto", "auto"), ("ALL", "all"), ("3", "3")])
