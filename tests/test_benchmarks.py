@@ -541,3 +541,26 @@ def test_threads_benchmark_summarises_and_renders_its_rows():
     for _, setting, argv, _ in bench.commands(quick=True):
         assert argv[argv.index("--threads") + 1] == setting
     assert [c[1] for c in bench.commands(quick=True)] == ["all", "1", "auto"]
+
+
+def test_cifar10_speedups_leave_out_a_quiet_run_that_trained_at_half_speed():
+    """The VM ran the same training 2.1x slower at a low load average: such a run is not
+    steady, and gives no speed-up (its accuracy still counts)."""
+    bench = _load("cifar10")
+    full = {"arm": "full", "fraction": 1.0, "quiet": True, "target_epochs": 10}
+    half = {"arm": "random", "fraction": 0.5, "quiet": True, "target_epochs": 10}
+    runs = [
+        {**full, "seed": 0, "accuracy": 0.8, "seconds": {"target": 100.0}},
+        {**full, "seed": 1, "accuracy": 0.8, "seconds": {"target": 104.0}},
+        {**half, "seed": 0, "accuracy": 0.7, "seconds": {"target": 50.0, "selection": 0.0}},
+        {**half, "seed": 1, "accuracy": 0.7, "seconds": {"target": 110.0, "selection": 0.0}},  # half speed
+    ]
+    assert bench.steady_runs(runs) == {
+        ("full", 1.0, 0),
+        ("full", 1.0, 1),
+        ("random", 0.5, 0),
+    }
+    row = next(r for r in bench.summarise(runs) if r["arm"] == "random")
+    assert row["speedup"] == pytest.approx(2.0) and row["speedup_n"] == 1
+    assert row["speedup_loaded"] == pytest.approx(104.0 / 110.0)
+    assert row["steady_seconds"]["target"] == 50.0 and row["seeds"] == 2
