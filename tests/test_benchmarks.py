@@ -553,7 +553,12 @@ def test_cifar10_speedups_leave_out_a_quiet_run_that_trained_at_half_speed():
         {**full, "seed": 0, "accuracy": 0.8, "seconds": {"target": 100.0}},
         {**full, "seed": 1, "accuracy": 0.8, "seconds": {"target": 104.0}},
         {**half, "seed": 0, "accuracy": 0.7, "seconds": {"target": 50.0, "selection": 0.0}},
-        {**half, "seed": 1, "accuracy": 0.7, "seconds": {"target": 110.0, "selection": 0.0}},  # half speed
+        {
+            **half,
+            "seed": 1,
+            "accuracy": 0.7,
+            "seconds": {"target": 110.0, "selection": 0.0},
+        },  # half speed
     ]
     assert bench.steady_runs(runs) == {
         ("full", 1.0, 0),
