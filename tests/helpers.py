@@ -8,6 +8,7 @@ import textwrap
 import tracemalloc
 
 import numpy as np
+import pytest
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.linear_model import LogisticRegression
@@ -113,3 +114,26 @@ def run_killed_loop(tmp_path, **loop_params):
     )
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
     return folder, log
+
+
+def cli_status(argv):
+    """The exit status of ``svpkit ARGV`` run in this process (0, or SystemExit's code)."""
+    from svpkit.cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exit_:
+        return exit_.code
+
+
+def cli_one_line_error(capsys, argv):
+    """Run ``svpkit ARGV``, which must fail as a user error: exit status 2 and one line on
+    stderr, no traceback. Returns that line."""
+    from svpkit.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err

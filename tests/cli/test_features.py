@@ -15,6 +15,7 @@ import pytest
 
 from svpkit.cli import main, tools
 from svpkit.cli.io import MOSTLY_NUMERIC, UserError, load_pool
+from tests.helpers import cli_one_line_error
 
 
 @pytest.fixture
@@ -24,15 +25,6 @@ def frame():
     frame["label"] = [0, 1] * 20
     frame["note"] = "free text"
     return frame
-
-
-def _error(capsys, argv):
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    return err
 
 
 def _select_argv(tmp_path, pool, *extra):
@@ -64,12 +56,14 @@ def test_a_numeric_column_with_a_broken_cell_is_refused_naming_the_row(tmp_path,
     frame.loc[5, "b"] = "0,5"
     frame.loc[9, "b"] = "n/a "
     frame.to_csv(tmp_path / "pool.csv", index=False)
-    err = _error(capsys, _select_argv(tmp_path, tmp_path / "pool.csv"))
+    err = cli_one_line_error(capsys, _select_argv(tmp_path, tmp_path / "pool.csv"))
     assert "column 'b'" in err and "except in 2 of 40 cells" in err
     assert "row 5: '0,5', row 9: 'n/a '" in err and "--feature-columns" in err
     assert not (tmp_path / "sel.csv").exists()
     # named as a feature, it is refused the same way
-    err = _error(capsys, _select_argv(tmp_path, tmp_path / "pool.csv", "--feature-columns", "a,b"))
+    err = cli_one_line_error(
+        capsys, _select_argv(tmp_path, tmp_path / "pool.csv", "--feature-columns", "a,b")
+    )
     assert "row 5: '0,5'" in err
     # without it, the rest are the features
     assert main(_select_argv(tmp_path, tmp_path / "pool.csv", "--feature-columns", "a,c")) == 0
@@ -114,7 +108,7 @@ def test_an_unnamed_column_that_is_no_index_stays_a_feature(tmp_path, frame):
 def test_the_label_column_is_refused_as_a_feature(tmp_path, frame, capsys):
     frame.to_csv(tmp_path / "pool.csv", index=False)
     argv = _select_argv(tmp_path, tmp_path / "pool.csv", "--feature-columns", "a,label")
-    err = _error(capsys, argv)
+    err = cli_one_line_error(capsys, argv)
     assert "--feature-columns names the label column 'label'" in err
     with pytest.raises(UserError, match="--text-column 'label' is the label column"):
         load_pool(tmp_path / "pool.csv", "label", text_column="label")
@@ -129,9 +123,13 @@ def test_bench_out_file_is_refused_before_any_work(tmp_path, capsys, monkeypatch
 
     monkeypatch.setattr(tools.subprocess, "call", run)
     (tmp_path / "results.json").write_text("{}")
-    err = _error(capsys, ["bench", "scoring", "--quick", "--out", str(tmp_path / "results.json")])
+    err = cli_one_line_error(
+        capsys, ["bench", "scoring", "--quick", "--out", str(tmp_path / "results.json")]
+    )
     assert "is a file; pass a folder" in err
-    err = _error(capsys, ["bench", "scoring", "--out", str(tmp_path / "results.json" / "x")])
+    err = cli_one_line_error(
+        capsys, ["bench", "scoring", "--out", str(tmp_path / "results.json" / "x")]
+    )
     assert "is a file, not a folder" in err
 
 
@@ -176,5 +174,5 @@ def test_estimate_of_a_huge_run_does_not_say_hours(capsys):
 
 
 def test_estimate_errors_name_the_options(capsys):
-    err = _error(capsys, ["estimate", "--rows", "10", "--dim", "1", "--k", "100"])
+    err = cli_one_line_error(capsys, ["estimate", "--rows", "10", "--dim", "1", "--k", "100"])
     assert "--k 100 is more than --rows 10" in err and "n_centers" not in err

@@ -14,6 +14,7 @@ import pytest
 from svpkit import CoresetSelector
 from svpkit.cli import main
 from svpkit.cli.io import UserError, check_answer_labels, load_pool, split_labels
+from tests.helpers import cli_one_line_error
 
 BIG = 2**53  # the first integer a float64 cannot tell from its successor
 
@@ -33,15 +34,6 @@ def _select(tmp_path, pool, *extra):
     argv = ["select", str(pool), "--labels", "label", "--fraction", "0.5", "--method", "random"]
     assert main([*argv, "--out", str(out), "--quiet", *extra]) == 0
     return json.loads((tmp_path / "sel.json").read_text())
-
-
-def _error(capsys, argv):
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    return err
 
 
 # split_labels
@@ -160,7 +152,7 @@ def test_select_reads_big_integers_of_a_labels_file_exactly(tmp_path):
 def test_select_refuses_a_continuous_label_naming_its_row(tmp_path, capsys):
     pool = _pool(tmp_path / "cont.csv", [1, 2] * 19 + [3.5, 1])
     argv = ["select", str(pool), "--labels", "label", "--fraction", "0.5", "--method", "random"]
-    err = _error(capsys, [*argv, "--out", str(tmp_path / "s.csv"), "--quiet"])
+    err = cli_one_line_error(capsys, [*argv, "--out", str(tmp_path / "s.csv"), "--quiet"])
     assert "row 38 has the label '3.5', which is not a class" in err
     assert "looks continuous" in err
     assert not (tmp_path / "s.csv").exists()

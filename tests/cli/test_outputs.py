@@ -8,15 +8,9 @@ import sys
 import pytest
 
 from svpkit.cli import main
+from tests.helpers import cli_status
 
 SELECT = ["--fraction", "0.5", "--method", "random", "--quiet"]
-
-
-def _status(argv):
-    try:
-        return main(argv)
-    except SystemExit as exit_:
-        return exit_.code
 
 
 @pytest.mark.parametrize(
@@ -39,7 +33,7 @@ def test_select_refuses_an_output_that_is_an_input_or_another_output(
     argv = ["select", str(digits_csv), "--labels", "label"]
     for given in outputs:
         argv.append(given if given.startswith("--") else str(tmp_path / given.format(**names)))
-    assert _status([*argv, *SELECT]) == 2
+    assert cli_status([*argv, *SELECT]) == 2
     err = capsys.readouterr().err
     assert expected.format(**names) in err, err
     assert digits_csv.read_bytes() == before
@@ -50,7 +44,7 @@ def test_select_refuses_to_overwrite_its_labels_file(tmp_path, digits_npy, capsy
     pool, labels = digits_npy
     before = labels.read_bytes()
     argv = ["select", str(pool), "--labels", str(labels), "--out", "x.csv", "--summary"]
-    assert _status([*argv, str(labels), *SELECT]) == 2
+    assert cli_status([*argv, str(labels), *SELECT]) == 2
     assert "is the labels file" in capsys.readouterr().err
     assert labels.read_bytes() == before
 
@@ -82,7 +76,7 @@ def test_query_refuses_an_output_that_is_an_input_or_in_the_state_folder(
     before = {p: p.read_bytes() for p in (pool_csv, tmp_path / "answers.csv")}
     argv = ["query", str(pool_csv), "--labels", "label", "--state", str(tmp_path / "st")]
     argv += ["--merge", str(tmp_path / "answers.csv"), "--budget", "5"]
-    assert _status([*argv, "--out", str(tmp_path / out), "--method", "random", "--quiet"]) == 2
+    assert cli_status([*argv, "--out", str(tmp_path / out), "--method", "random", "--quiet"]) == 2
     assert expected in capsys.readouterr().err
     assert {p: p.read_bytes() for p in before} == before
     assert not (tmp_path / "st" / "state.json").exists(), "work was done before the refusal"

@@ -16,6 +16,7 @@ from filelock import FileLock
 
 from svpkit.cli import main
 from svpkit.cli.state import StateFolder
+from tests.helpers import cli_status
 
 WORKER = Path(__file__).with_name("_state_worker.py")
 QUIET = ["--quiet"]
@@ -35,23 +36,16 @@ def pool(tmp_path):
     return tmp_path / "pool.csv", tmp_path / "truth.csv", truth
 
 
-def _status(argv):
-    try:
-        return main(argv)
-    except SystemExit as exit_:
-        return exit_.code
-
-
 def _query(pool_csv, state, out, *extra):
     argv = ["query", str(pool_csv), "--labels", "label", "--state", str(state)]
-    return _status(
+    return cli_status(
         [*argv, "--budget", "4", "--out", str(out), "--method", "random", *extra, *QUIET]
     )
 
 
 def _merge(pool_csv, state, answers, *extra):
     argv = ["query", str(pool_csv), "--labels", "label", "--state", str(state)]
-    return _status([*argv, "--merge", str(answers), *extra, *QUIET])
+    return cli_status([*argv, "--merge", str(answers), *extra, *QUIET])
 
 
 def _answers(path, rows, labels):
@@ -211,7 +205,7 @@ def test_an_answer_equal_to_the_missing_label_marker_is_refused(tmp_path, pool, 
     frame["label"] = frame["label"].fillna(-1).astype(int)
     frame.to_csv(pool_csv, index=False)
     answers = _answers(tmp_path / "a.csv", [30, 31], [1, -1])
-    status = _status(
+    status = cli_status(
         ["query", str(pool_csv), "--labels", "label", "--missing-label", "-1",
          "--state", str(tmp_path / "st"), "--merge", str(answers), *QUIET]
     )  # fmt: skip
