@@ -23,8 +23,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from .. import _validation as v
 from .._validation import check_size, rows_for_share, take_rows
-from ..nn.kinds import is_torch_proxy
+from ..nn.kinds import is_frozen, is_torch_proxy
 from ..selectors.candidates import CANDIDATE_CHOICES, KnnCandidates, resolve_candidates
+from ..selectors.precomputed import check_precomputed
 from ..utils import fit_seeded, keyed_seed
 from .checkpoint import checkpoint_path, load_checkpoint, load_checkpoint_arrays, save_checkpoint
 
@@ -501,6 +502,9 @@ class ActiveLearningLoop(BaseEstimator):
         X_test: Any = None,
         y_test: Any = None,
         resume: bool = False,
+        proba: Any = None,
+        embedding: Any = None,
+        scores: Any = None,
     ) -> ActiveLearningLoop:
         """Run (or, with ``resume=True``, continue) the rounds.
 
@@ -515,7 +519,11 @@ class ActiveLearningLoop(BaseEstimator):
             Held-out data for the target's accuracy after each round.
         resume : bool, default=False
             Continue from the checkpoint in ``checkpoint_dir``; refused if it was written for
-            another pool or other parameters.
+            another pool, other parameters or other precomputed outputs.
+        proba, embedding, scores : array-like, default=None
+            Outputs computed elsewhere, one row per pool row, handed to every round's
+            selector (``selector.fit(X, y, embedding=...)``): no proxy is trained, and the
+            rounds differ by what is labeled (existing k-centers, class balance).
 
         Returns
         -------
@@ -528,7 +536,11 @@ class ActiveLearningLoop(BaseEstimator):
         n_pool = len(X)
         _check_oracle(oracle, n_pool)
         sizes = self._schedule(n_pool)
+        given = {"proba": proba, "embedding": embedding, "scores": scores}
+        given = check_precomputed({k: x for k, x in given.items() if x is not None}, n_pool)
         fingerprint = self._fingerprint(X, sizes)
+        if given:  # a resumed run must rank by the same outputs (absent: none were given)
+            fingerprint["outputs_hash"] = joblib.hash(given)
 
         indices = np.empty(0, dtype=np.int64)
         labels = np.empty(0)
@@ -579,7 +591,7 @@ class ActiveLearningLoop(BaseEstimator):
                     save()
             for r in range(len(history), len(sizes)):
                 seed = keyed_seed(base_seed, r)
-                record = self._label_round(r, seed, sizes[r], X, oracle, n_pool)
+                record = self._label_round(r, seed, sizes[r], X, oracle, n_pool, given)
                 self.history_ = [*self.history_, record]
                 save()  # labels are on disk before anything else happens
                 if self.estimator is not None and X_test is not None:
@@ -617,7 +629,7 @@ class ActiveLearningLoop(BaseEstimator):
         return source
 
     def _label_round(
-        self, r: int, seed: int, n_new: int, X: Any, oracle: Any, n_pool: int
+        self, r: int, seed: int, n_new: int, X: Any, oracle: Any, n_pool: int, given: dict
     ) -> dict[str, Any]:
         timings = {"proxy_fit": 0.0, "score": 0.0, "select": 0.0, "candidates": 0.0}
         strategy, reason = "random", None
@@ -631,14 +643,18 @@ class ActiveLearningLoop(BaseEstimator):
                 n_pool, self.labeled_indices_, self.labels_, self.missing_label
             )
             selector = self._round_selector(seed, n_new, self.labels_)
-            selector.fit(X, y_partial)
+            selector.fit(X, y_partial, **given)
             picked = selector.sample_indices_
             timings = dict(selector.fit_seconds_)
             n_scored = int(selector.n_candidates_)
             strategy = getattr(selector, "method_", None) or str(selector.get_params()["method"])
             reason = getattr(selector, "method_reason_", None)
             self.selector_ = selector
-            if self.warm_start and is_torch_proxy(selector.proxy_):
+            if (
+                self.warm_start
+                and is_torch_proxy(selector.proxy_)
+                and not is_frozen(selector.proxy_)
+            ):
                 self._warm_proxy = (selector.proxy_, np.unique(self.labels_))
         start = time.perf_counter()
         new_labels = self._ask(oracle, picked, self.labels_)
@@ -693,6 +709,12 @@ class ActiveLearningLoop(BaseEstimator):
             raise ValueError(
                 "the checkpoint was written with different selector or loop parameters; resume "
                 "with the same ones, or use another checkpoint_dir."
+            )
+        if meta.get("outputs_hash") != fingerprint.get("outputs_hash"):
+            raise ValueError(
+                "the checkpoint was written with other precomputed outputs (proba=, embedding=, "
+                "scores=) than this run passes; resume with the same ones, or use another "
+                "checkpoint_dir."
             )
 
 

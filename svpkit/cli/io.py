@@ -31,6 +31,7 @@ class UserError(Exception):
 _FLAGS = (
     (re.compile(r"\bmethod='([^']*)'"), r"--method \1"),
     (re.compile(r"\bquery_classes="), "--query-classes"),
+    (re.compile(r"\b(proba|embedding|scores)=(?=[\s,.]|$)"), r"--\1"),
 )
 
 

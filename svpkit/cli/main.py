@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 from .._defaults import DEFAULT_METHOD
 from .._version import __version__
+from .outputs import add_output_options
 from .threads import THREADS_ENV, command_threads, parse_threads
 
 
@@ -216,6 +217,7 @@ def _add_pool_options(cmd: argparse.ArgumentParser, *, balance: bool) -> None:
         metavar="VALUE",
         help="label value that marks unlabeled rows (empty cells and NaN always do)",
     )
+    add_output_options(cmd)
     _add_verbosity(cmd)
     _add_threads(cmd)
 

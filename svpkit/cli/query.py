@@ -24,6 +24,7 @@ from .io import (
     selector_checks,
     split_labels,
 )
+from .outputs import load_outputs, output_files
 from .paths import check_outputs
 from .select import labels_input, load_pool_from_args, proxy_from_options, write_csv
 from .state import StateFolder
@@ -95,6 +96,7 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
             "the pool": Path(args.pool),
             "the labels file": labels_input(args),
             "the answers file (--merge)": Path(args.merge) if args.merge else None,
+            **output_files(args),
         },
         state=Path(args.state) if args.state else None,
     )
@@ -172,7 +174,7 @@ def _query(
             verbose=verbose,
             candidates=args.candidates,
             query_classes=query_classes,
-        ).fit(pool.X, y)
+        ).fit(pool.X, y, **load_outputs(args, pool.n_rows))
     seconds = time.perf_counter() - start
     chosen = set(selector.sample_indices_.tolist())
     order = [int(r) for r in selector.ranking_ if int(r) in chosen]  # best first

@@ -22,6 +22,7 @@ from .io import (
     split_labels,
     write_atomic,
 )
+from .outputs import load_outputs, output_files
 from .paths import check_outputs
 
 PROXIES = ("mlp", "cnn", "resnet", "text")
@@ -207,10 +208,11 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
                 else "the summary (--out's name with .json; set it with --summary)"
             ): summary_file,
         },
-        {"the pool": Path(args.pool), "the labels file": labels_input(args)},
+        {"the pool": Path(args.pool), "the labels file": labels_input(args), **output_files(args)},
     )
     start = time.perf_counter()
     pool = load_pool_from_args(args, verbose)
+    given = load_outputs(args, pool.n_rows)
     y, unlabeled = split_labels(pool.labels, args.missing_label)
     if unlabeled.all():
         raise UserError(f"no labels: every value of {args.labels!r} is empty")
@@ -238,7 +240,7 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
             sampler=args.sampler,
             random_state=args.random_state,
             verbose=verbose,
-        ).fit(pool.X, y)
+        ).fit(pool.X, y, **given)
 
     start = time.perf_counter()
     write_csv(manifest(selector, pool.n_rows, pool.paths), out)
@@ -264,6 +266,7 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
         "sampler": args.sampler,
         "chosen_method": selector.method_,
         "proxy": describe_proxy(selector.proxy_) if selector.proxy_ is not None else None,
+        "precomputed": {name: str(getattr(args, name)) for name in given},
         "random_state": args.random_state,
         "seconds": {"read": read_seconds, **selector.fit_seconds_, "write": write_seconds},
         "versions": versions(),

@@ -20,6 +20,7 @@ from ._registry import (
     check_method_params,
     get_method,
     methods_not_reading,
+    methods_reading_only,
     methods_taking,
     methods_without_proxy,
     register_method,
@@ -28,6 +29,7 @@ from ._registry import (
 )
 from ._run import outputs_read, run_method, runs_blockwise, streamed_scores
 from ._types import (
+    GIVEN_OUTPUTS,
     HOOKS,
     OUTPUTS,
     SERVICES,
@@ -55,6 +57,7 @@ __all__ = [
     "FULL_RANKING_MAX_ROWS",
     "OUTPUTS",
     "TRAINING_OUTPUTS",
+    "GIVEN_OUTPUTS",
     "HOOKS",
     "SERVICES",
     "SAMPLERS",
@@ -71,6 +74,7 @@ __all__ = [
     "available_methods",
     "get_method",
     "methods_not_reading",
+    "methods_reading_only",
     "methods_without_proxy",
     "methods_taking",
     "check_method_params",

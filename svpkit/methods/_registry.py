@@ -11,7 +11,7 @@ from typing import Any
 
 from sklearn.utils._param_validation import InvalidParameterError
 
-from ._types import RankFn, Regime, SelectionMethod
+from ._types import GIVEN_OUTPUTS, RankFn, Regime, SelectionMethod
 
 __all__ = [
     "register_method",
@@ -241,6 +241,7 @@ def methods_without_proxy(
         if m not in excluded
         and not resolve_method(_REGISTRY[m], regime).needs_proxy(n_labeled)
         and _runs_without_params(_REGISTRY[m])
+        and not _REGISTRY[m].needs & GIVEN_OUTPUTS
     ]
     return " or ".join(f"method={m!r}" for m in names)
 
@@ -275,7 +276,34 @@ def methods_not_reading(output: str) -> str:
     >>> "method='margin'" in text, "method='kcenters'" in text
     (True, False)
     """
-    names = [m for m in available_methods() if output not in _REGISTRY[m].needs]
+    names = [
+        m
+        for m in available_methods()
+        if output not in _REGISTRY[m].needs and not _REGISTRY[m].needs & GIVEN_OUTPUTS
+    ]
+    return " or ".join(f"method={m!r}" for m in names)
+
+
+def methods_reading_only(outputs: Iterable[str], *, all_labeled: bool = True) -> str:
+    """The methods that read nothing but ``outputs`` (and the pool's own features), as text
+    for error messages: what runs on outputs passed to ``fit``, or on a frozen proxy (no
+    training dynamics).
+
+    Examples
+    --------
+    >>> from svpkit.methods import methods_reading_only
+    >>> text = methods_reading_only({"embedding"})
+    >>> "method='kcenters'" in text, "method='margin'" in text
+    (True, False)
+    """
+    allowed = set(outputs) | {"features"}
+    names = [
+        m
+        for m in available_methods(all_labeled=all_labeled)
+        if _REGISTRY[m].needs <= allowed
+        and _REGISTRY[m].hook("resolve") is None
+        and _runs_without_params(_REGISTRY[m])
+    ]
     return " or ".join(f"method={m!r}" for m in names)
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "OUTPUTS",
     "PROXY_OUTPUTS",
     "TRAINING_OUTPUTS",
+    "GIVEN_OUTPUTS",
     "SERVICES",
     "HOOKS",
     "PoolOutputs",
@@ -39,10 +40,14 @@ __all__ = [
 #: features when no proxy can be trained or the proxy has no learned embedding; ``dynamics``
 #: and ``forgetting`` are recorded while the proxy trains (one run serves every method);
 #: ``features`` are a fixed representation the pool computes from the input whatever the proxy
-#: (PCA-50; LSA-50 for texts), for the cold-start methods, which need no proxy at all.
-OUTPUTS = frozenset({"proba", "embedding", "forgetting", "dynamics", "features"})
+#: (PCA-50; LSA-50 for texts), for the cold-start methods, which need no proxy at all;
+#: ``scores`` are per-row scores a user computed elsewhere and passed to ``fit``.
+OUTPUTS = frozenset({"proba", "embedding", "forgetting", "dynamics", "features", "scores"})
 #: Outputs that only a trained proxy can give.
 PROXY_OUTPUTS = frozenset({"proba", "forgetting", "dynamics"})
+#: Outputs only a user gives (``fit(X, y, scores=...)``): a method that reads them is never
+#: suggested as a fix for another's missing output.
+GIVEN_OUTPUTS = frozenset({"scores"})
 #: Outputs recorded during training, which only a pool seen in fit has.
 TRAINING_OUTPUTS = frozenset({"forgetting", "dynamics"})
 
@@ -97,6 +102,9 @@ class PoolOutputs:
         Scores a pool computed from the probabilities batch by batch during inference, under
         the name of the method whose ``row_score`` kernel made them (the probabilities
         themselves are then not kept); empty when none were streamed.
+    scores : ndarray of shape (n_rows,) or None
+        Scores computed elsewhere and passed to ``fit(X, y, scores=...)`` (larger = select
+        first); no proxy gives them.
 
     Examples
     --------
@@ -113,6 +121,7 @@ class PoolOutputs:
     dynamics: Any = None
     features: np.ndarray | None = None
     row_scores: dict = field(default_factory=dict)
+    scores: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -290,6 +299,10 @@ class Regime:
         user asked for validation (``validate_with``).
     validation_asked : bool, default=False
         The user named models to validate with (auto's ``validate_with``).
+    proxy_trainable : bool, default=True
+        False when the proxy is used as it is (a frozen fitted estimator) or outputs computed
+        elsewhere stand in for it: nothing trains on subsets of the pool, so core-set ``auto``
+        keeps class-balanced random unless the user asked for validation.
 
     Examples
     --------
@@ -318,6 +331,7 @@ class Regime:
     class_counts: tuple[int, ...] | None = None
     validation_affordable: bool = True
     validation_asked: bool = False
+    proxy_trainable: bool = True
 
     @property
     def labels_per_class(self) -> float:

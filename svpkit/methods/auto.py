@@ -296,11 +296,21 @@ UNAFFORDABLE_REASON = (
 )
 
 
+#: Why core-set auto does not validate when nothing can be trained on the pool.
+UNTRAINABLE_REASON = (
+    "the proxy is used as it is (frozen, or outputs passed to fit), so no method can be "
+    "validated by training it on parts of the pool, and class-balanced random, which costs "
+    "nothing, is kept; pass validate_with to validate with other models, or name a method"
+)
+
+
 def _resolve_auto(regime: Regime) -> str | tuple[str, str]:
     # Core-set selection (every candidate labeled) validates methods with the proxy, where
     # validation is cheap beside the target (see Regime.validation_affordable).
     if not regime.candidates_labeled:
         return active_decision(regime)
+    if not regime.proxy_trainable and not regime.validation_asked:
+        return "random", UNTRAINABLE_REASON
     if not regime.validation_affordable and not regime.validation_asked:
         return "random", UNAFFORDABLE_REASON
     return "auto"

@@ -25,8 +25,8 @@ from .._validation import (
     n_classes_of,
     take_rows,
 )
-from ..methods import TRAINING_OUTPUTS, PoolOutputs, methods_not_reading
-from ..nn.kinds import is_proxy_net, is_torch_proxy
+from ..methods import TRAINING_OUTPUTS, PoolOutputs, methods_not_reading, methods_reading_only
+from ..nn.kinds import has_embed, is_frozen, is_proxy_net, is_torch_proxy, unfrozen
 from ..utils import fit_seeded
 
 _DYNAMICS_CB = "svpkit_dynamics"
@@ -86,6 +86,13 @@ def _n_rows(X: Any) -> int:
 
 def check_proxy(proxy: Any, needs: frozenset, method: str) -> None:
     """Fail early, naming the fix, when a proxy cannot give the outputs a method reads."""
+    if needs & TRAINING_OUTPUTS and is_frozen(proxy):
+        raise ValueError(
+            f"method={method!r} reads the proxy's training dynamics (recorded while it trains), "
+            "but the proxy is frozen (sklearn.frozen.FrozenEstimator: used as it is, never "
+            "trained here), so there are none. Pass the unfitted proxy to train it, or use "
+            f"{methods_reading_only({'proba', 'embedding'})}."
+        )
     if needs & TRAINING_OUTPUTS and not is_proxy_net(proxy):
         raise ValueError(
             f"method={method!r} reads the proxy's training dynamics (recorded while it trains), "
@@ -142,7 +149,10 @@ def train_proxy(
     verbose: bool = False,
 ) -> Any:
     """Fit a clone of ``proxy`` reproducibly (torch seeded in a scope; ``random_state`` set
-    when the proxy leaves it unset), optionally recording its training dynamics."""
+    when the proxy leaves it unset), optionally recording its training dynamics. A frozen
+    proxy (:class:`sklearn.frozen.FrozenEstimator`) is returned as it is, untrained."""
+    if is_frozen(proxy):
+        return proxy
     proxy_ = clone(proxy)
     torch_proxy = is_torch_proxy(proxy_)
     extra_callbacks = []
@@ -207,7 +217,7 @@ def train_and_read(
         ``{"proxy_fit": ..., "score": ...}``: wall time of training and of reading outputs.
     """
     if needs == "all":
-        track_dynamics = is_proxy_net(proxy)
+        track_dynamics = is_proxy_net(proxy)  # a frozen net trains no epoch here
         needs = ("embedding", "proba")
     else:
         track_dynamics = bool(set(needs) & TRAINING_OUTPUTS)
@@ -253,11 +263,14 @@ def read_outputs(
 ) -> PoolOutputs:
     """Outputs of an already fitted proxy (or of none: embeddings are then the features).
 
-    With ``verbose``, a torch proxy's inference shows a progress bar over the rows. A torch
-    proxy's outputs larger than :data:`OUTPUT_MEMORY_BUDGET` go to memory maps in
-    ``scratch_dir`` (:func:`output_array`). ``row_scores`` (names to per-row kernels of the
-    probabilities) fills ``outputs.row_scores``: a torch proxy's are computed batch by batch
-    during inference, and its probabilities are kept only when ``"proba"`` is in ``needs``."""
+    Embeddings come from a torch proxy's penultimate layer, or from a proxy's own
+    ``embed(X)`` method (:func:`svpkit.nn.make_embedding_proxy`); a frozen proxy is read
+    through the estimator it wraps. With ``verbose``, a torch proxy's inference shows a
+    progress bar over the rows. A torch proxy's outputs larger than
+    :data:`OUTPUT_MEMORY_BUDGET` go to memory maps in ``scratch_dir``
+    (:func:`output_array`). ``row_scores`` (names to per-row kernels of the probabilities)
+    fills ``outputs.row_scores``: a torch proxy's are computed batch by batch during
+    inference, and its probabilities are kept only when ``"proba"`` is in ``needs``."""
     if needs & TRAINING_OUTPUTS:
         raise ValueError(
             "training dynamics (forgetting events, EL2N, AUM, ...) are recorded while the proxy "
@@ -269,6 +282,7 @@ def read_outputs(
     want_proba = "proba" in needs
     want_embedding = "embedding" in needs
     kernels = dict(row_scores or {})
+    model = unfrozen(proxy_)
     if proxy_ is not None and is_torch_proxy(proxy_) and (want_proba or want_embedding or kernels):
         from tqdm.auto import tqdm
 
@@ -279,7 +293,7 @@ def read_outputs(
             total=_n_rows(X), desc="proxy inference", unit="row", leave=False, disable=not verbose
         ) as bar:
             outputs.proba, outputs.embedding, outputs.row_scores = predict_outputs(
-                proxy_,
+                model,
                 X,
                 embed=want_embedding,
                 predict=want_proba,
@@ -287,12 +301,16 @@ def read_outputs(
                 allocate=partial(output_array, scratch_dir=scratch_dir),
                 row_scores=kernels,
             )
-    elif proxy_ is not None and (want_proba or kernels) and hasattr(proxy_, "predict_proba"):
-        proba = proxy_.predict_proba(X)
-        # impossible outputs are refused here, before any score is computed from them
-        ProxyOutputCheck(proxy_, _n_rows(X), n_classes_of(proxy_)).proba_array(proba)
-        outputs.row_scores = {name: kernel(proba) for name, kernel in kernels.items()}
-        outputs.proba = proba if want_proba else None
+    elif proxy_ is not None:
+        check = ProxyOutputCheck(model, _n_rows(X), n_classes_of(model))
+        if (want_proba or kernels) and hasattr(model, "predict_proba"):
+            proba = model.predict_proba(X)
+            # impossible outputs are refused here, before any score is computed from them
+            check.proba_array(proba)
+            outputs.row_scores = {name: kernel(proba) for name, kernel in kernels.items()}
+            outputs.proba = proba if want_proba else None
+        if want_embedding and has_embed(model):
+            outputs.embedding = embedding_array(model.embed(X), check)
     if want_embedding and outputs.embedding is None:
         if scipy.sparse.issparse(X):
             raise ValueError(sparse_embedding_message(proxy_))
@@ -301,6 +319,20 @@ def read_outputs(
         flat = X.reshape(X.shape[0], int(np.prod(X.shape[1:])))
         outputs.embedding = flat if flat.dtype == np.float32 else flat.astype(np.float32)
     return outputs
+
+
+def embedding_array(embedding: Any, check: ProxyOutputCheck) -> np.ndarray:
+    """Embeddings a proxy's ``embed`` (or a user) gave: one finite float32 row per pool row."""
+    embedding = np.asarray(embedding)
+    if embedding.ndim != 2:
+        raise ValueError(
+            f"{check.name} returned embeddings of shape {embedding.shape}; embed must return a "
+            "2-D array, one row of features per input row."
+        )
+    check.rows(len(embedding), "embeddings")
+    embedding = embedding if embedding.dtype == np.float32 else embedding.astype(np.float32)
+    check.embedding(embedding)
+    return embedding
 
 
 def warn_if_degenerate(
@@ -332,7 +364,7 @@ def warn_if_degenerate(
     if proxy_ is None:
         return
     name = f"proxy {type(proxy_).__name__}"
-    if training and is_torch_proxy(proxy_):
+    if training and is_torch_proxy(proxy_) and not is_frozen(proxy_):
         from ..nn.net import nonfinite_loss_epoch
 
         epoch = nonfinite_loss_epoch(proxy_)
@@ -345,12 +377,13 @@ def warn_if_degenerate(
                 stacklevel=3,
             )
     candidates = np.asarray(candidates)
+    own_embedding = is_torch_proxy(proxy_) or has_embed(proxy_)  # not the input features
     same = [
         what
         for what, values in (
             ("probabilities", outputs.proba),
             *((f"{key} scores", scores) for key, scores in outputs.row_scores.items()),
-            ("embeddings", outputs.embedding if is_torch_proxy(proxy_) else None),
+            ("embeddings", outputs.embedding if own_embedding else None),
         )
         if values is not None and constant_rows(values, candidates)
     ]

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse
 from sklearn.utils.validation import validate_data
 
-from ..nn.kinds import is_torch_proxy
+from ..nn.kinds import has_embed, is_torch_proxy
 from .memory import InMemoryPool
 from .outputs import SPARSE_FEATURES_MESSAGE, sparse_embedding_message
 
@@ -78,7 +78,9 @@ class SparsePool(InMemoryPool):
         self.fingerprint = (X.shape, joblib.hash((X.data, X.indices, X.indptr)))
 
     def embedding_refusal(self, proxy: Any) -> str | None:
-        return None if is_torch_proxy(proxy) else sparse_embedding_message(proxy)
+        if is_torch_proxy(proxy) or has_embed(proxy):
+            return None
+        return sparse_embedding_message(proxy)
 
     def input_features(self) -> np.ndarray:
         raise ValueError(SPARSE_FEATURES_MESSAGE)

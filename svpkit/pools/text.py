@@ -14,7 +14,7 @@ import joblib
 import numpy as np
 
 from .._validation import is_text
-from ..nn.kinds import is_torch_proxy
+from ..nn.kinds import has_embed, is_torch_proxy
 from .memory import InMemoryPool, cached_features
 from .outputs import no_embedding_message
 
@@ -89,7 +89,7 @@ class TextPool(InMemoryPool):
         return make_text_proxy()
 
     def embedding_refusal(self, proxy: Any) -> str | None:
-        return None if is_torch_proxy(proxy) else text_embedding_message(proxy)
+        return None if is_torch_proxy(proxy) or has_embed(proxy) else text_embedding_message(proxy)
 
     def probe_model(self) -> Any:
         """TF-IDF of words and word pairs, then logistic regression."""

@@ -15,7 +15,13 @@ from numbers import Integral, Real
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError
@@ -40,11 +46,18 @@ from ..methods import (
     streamed_scores,
 )
 from ..methods._registry import resolve_with_reason
-from ..nn.kinds import is_proxy_net, is_torch_proxy
+from ..nn.kinds import has_embed, is_frozen, is_proxy_net, is_torch_proxy, unfrozen
 from ..pools import Pool, Readout, make_pool, rows_in_memory
 from ..pools.outputs import check_proxy, warn_if_degenerate
 from ..utils import derive_seed
 from .plan import REPORTED_DEFAULTS, FitPlan
+from .precomputed import (
+    PRECOMPUTED,
+    check_precomputed,
+    frozen_classes,
+    missing_precomputed,
+    take_precomputed,
+)
 
 
 def _called_as_pipeline_step() -> bool:
@@ -286,7 +299,15 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     # -- fitting -----------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any = None) -> BaseSelector:
+    def fit(
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        proba: Any = None,
+        embedding: Any = None,
+        scores: Any = None,
+    ) -> BaseSelector:
         """Train a clone of the proxy, score and rank the candidate rows, keep a prefix.
 
         Parameters
@@ -298,16 +319,31 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Labels (any type). For :class:`ProxySelector`, ``missing_label`` (default ``-1``)
             marks unlabeled rows. None only for an image folder or a Dataset that carries its
             labels.
+        proba : array-like of shape (n_samples, n_classes), default=None
+            Probabilities computed elsewhere, columns in the order of the sorted labels (or of
+            a frozen proxy's ``classes_``).
+        embedding : array-like of shape (n_samples, n_features), default=None
+            Embeddings computed elsewhere (e.g. CLIP features from a GPU job).
+        scores : array-like of shape (n_samples,), default=None
+            Per-row scores computed elsewhere, larger = select first; read by
+            ``method="given_scores"``.
+
+            Given any of ``proba``, ``embedding`` or ``scores``, no proxy is trained: the
+            method reads what was given (and methods that read something else are refused,
+            naming it). They are per-row metadata, so cross-validation can cut them to each
+            fold (metadata routing: ``selector.set_fit_request(embedding=True)``).
 
         Returns
         -------
         self
         """
+        given = {"proba": proba, "embedding": embedding, "scores": scores}
+        given = {name: value for name, value in given.items() if value is not None}
         source = self._candidate_source(X)
         if source is None:
-            fitted = self._fit_rows(X, y)
+            fitted = self._fit_rows(X, y, given=given)
         else:
-            fitted = self._fit_neighbourhoods(X, y, source)
+            fitted = self._fit_neighbourhoods(X, y, source, given)
         # Every fitted attribute is set at once, after everything succeeded: a failed fit keeps
         # the previous results intact.
         for name, value in fitted.items():
@@ -319,28 +355,32 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """None (every unlabeled row is a candidate) or a fitted KnnCandidates for ``X``."""
         return None
 
-    def _fit_neighbourhoods(self, X: Any, y: Any, source: Any) -> dict[str, Any]:
+    def _fit_neighbourhoods(
+        self, X: Any, y: Any, source: Any, given: dict | None = None
+    ) -> dict[str, Any]:
         """Fit on the labeled rows and their neighbourhoods only, then speak in pool rows."""
         start = time.perf_counter()
         y = v.check_labels_per_row(y, len(X))
+        given = check_precomputed(given or {}, len(y))
         labeled = np.flatnonzero(~self.unlabeled_mask(y))
         n_unlabeled = len(y) - len(labeled)
         if len(labeled) == 0 or n_unlabeled == 0:  # no neighbourhood yet, or nothing to pick
-            return self._fit_rows(X, y)
+            return self._fit_rows(X, y, given=given)
         # A count must be found among the neighbours (they are widened until it is); a
         # fraction is a share of the rows actually scored.
         need = self._n_to_select(n_unlabeled, "unlabeled rows") if self.n_select else 0
         neighbours = source.candidates(X, labeled, need)
-        given = self._row_params(len(y))  # query and private rows are always in the fit
+        params = self._row_params(len(y))  # query and private rows are always in the fit
         rows = np.union1d(labeled, neighbours)
-        for extra in given.values():
+        for extra in params.values():
             rows = np.union1d(rows, extra)
         X_rows = rows_in_memory(X, rows)  # a few percent of the pool: held here
         candidate_seconds = time.perf_counter() - start
         fitted = self._fit_rows(
             X_rows,
             y[rows],
-            rows={name: np.searchsorted(rows, extra) for name, extra in given.items()},
+            rows={name: np.searchsorted(rows, extra) for name, extra in params.items()},
+            given=take_precomputed(given, rows),
         )
         scores = np.full(len(y), np.nan)
         scores[rows] = fitted["scores_"]
@@ -356,18 +396,22 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return fitted
 
     # -- the fit, in four steps ---------------------------------------------------------------
-    def _fit_rows(self, X: Any, y: Any, *, rows: dict | None = None) -> dict[str, Any]:
+    def _fit_rows(
+        self, X: Any, y: Any, *, rows: dict | None = None, given: dict | None = None
+    ) -> dict[str, Any]:
         """The fit on the rows of ``X``, as a dict of fitted attributes: plan, read the proxy's
         outputs, rank, set the attributes. When ``X`` is a part of the pool (SEALS), ``rows``
         holds the row parameters as positions in it, and the results speak in positions of
-        ``X``."""
-        plan = self._plan(X, y, rows)
+        ``X``. ``given``: outputs passed to fit, which stand in for the proxy."""
+        plan = self._plan(X, y, rows, given or {})
         readout = self._read_outputs(plan)
-        warn_if_degenerate(readout.proxy_, readout.outputs, plan.candidates)
+        warn_if_degenerate(
+            readout.proxy_, readout.outputs, plan.candidates, training=not is_frozen(plan.proxy)
+        )
         ranking, sample_indices, weights = self._rank(plan, readout)
         return self._fitted_attributes(plan, readout, ranking, sample_indices, weights)
 
-    def _plan(self, X: Any, y: Any, rows: dict | None) -> FitPlan:
+    def _plan(self, X: Any, y: Any, rows: dict | None, given: dict) -> FitPlan:
         """Everything decided before any training: the pool checked, the rows split, the
         method resolved and its parameters checked, the outputs to read and the proxy."""
         start = time.perf_counter()
@@ -377,7 +421,12 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         y = pool.labels(y)
         labeled, candidates = self._split_rows(y)
         n_select = self._n_to_select(len(candidates), self._candidate_description(labeled, len(y)))
-        classes, y_enc = self._encode_labels(y, labeled)
+        frozen = is_frozen(self.proxy) and not given
+        if frozen:  # its probability columns follow its own classes, whatever y holds
+            classes, y_enc = frozen_classes(self.proxy, y, labeled)
+        else:
+            classes, y_enc = self._encode_labels(y, labeled)
+        given = check_precomputed(given, pool.n_rows, len(classes))
         extras = self._method_extras(y, labeled, self._row_params(len(y)) if rows is None else rows)
         check = named.hook("check")
         if check is not None:
@@ -388,24 +437,32 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         labels_known = bool((y_enc[candidates] >= 0).all())
         # A method that stands for others (auto) names the one that runs, before any training,
-        # from what is known: the sizes and the labeled rows per class.
+        # from what is known: the sizes and the labeled rows per class (present in y: a frozen
+        # proxy may know more classes).
         counts = np.bincount(y_enc[labeled], minlength=len(classes)) if len(labeled) else ()
+        counts = tuple(int(c) for c in counts if c)
         regime = Regime(
             len(labeled),
-            len(classes),
+            len(counts),
             len(candidates),
             n_select,
             labels_known,
-            class_counts=tuple(int(c) for c in counts),
+            class_counts=counts,
             validation_affordable=pool.validation_affordable,
             validation_asked=extras.get("validate_with") is not None,
+            proxy_trainable=not (frozen or given),
         )
         method, reason = resolve_with_reason(named, regime)
         read = dict(class_balance=self.class_balance, labels_known=labels_known, sampler=sampler)
         needs = outputs_read(method, **read)
         proxy = None
-        if method.needs_proxy(len(labeled)) or (needs - method.needs):
-            self._check_trainable(y_enc, labeled)
+        if given or "scores" in needs:
+            refusal = missing_precomputed(needs, given, method.name)
+            if refusal is not None:
+                raise ValueError(refusal)
+        elif method.needs_proxy(len(labeled)) or (needs - method.needs):
+            if not frozen:  # a frozen proxy trains on nothing here
+                self._check_trainable(y_enc, labeled)
             proxy = self._resolved_proxy(pool)
             if is_proxy_net(proxy):  # outputs a method reads when the proxy can record them
                 needs = outputs_read(method, records_training=True, **read)
@@ -436,10 +493,19 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             extras={name: value for name, value in extras.items() if name in method.params},
             seconds=seconds,
             reason=reason,
+            given=given,
         )
 
     def _read_outputs(self, plan: FitPlan) -> Readout:
-        """Train the proxy and read what the method needs, through the pool."""
+        """Train the proxy and read what the method needs, through the pool (outputs passed
+        to fit stand in for it: the pool then gives only its own features)."""
+        if plan.given:
+            readout = plan.pool.proxy_outputs(
+                None, plan.needs & {"features"}, plan.y_enc, plan.train_rows, plan.seed
+            )
+            for name in plan.needs & set(plan.given):
+                setattr(readout.outputs, name, plan.given[name])
+            return readout
         # Scores that are a function of each row's probabilities alone are computed during
         # inference; the probabilities are then never held (a cache keeps them instead).
         row_scores = {}
@@ -505,7 +571,8 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return pool.fit_correct(model, y_enc, train, test, seed)
 
         services = {
-            "proxy": plan.proxy,
+            # a frozen proxy is never trained: validation trains copies of its architecture
+            "proxy": clone(unfrozen(plan.proxy)) if is_frozen(plan.proxy) else plan.proxy,
             "probe": pool.probe_model,
             "fit_score": fit_score,
             "fit_correct": fit_correct,
@@ -557,6 +624,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             "n_samples_fit_": plan.pool.n_rows,
             "pool_fingerprint_": plan.pool.fingerprint,
             "candidates_": None,
+            "precomputed_": tuple(name for name in PRECOMPUTED if name in plan.given),
         }
 
     def _context(
@@ -608,6 +676,13 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Rank a pool not seen in fit with the fitted proxy; every row is an unlabeled
         candidate (class balance goes by the classes the proxy predicts)."""
         self._validate_params()
+        if getattr(self, "precomputed_", ()):
+            given = ", ".join(f"{name}=" for name in self.precomputed_)
+            raise ValueError(
+                f"this selector ranked the pool seen in fit by the {given} passed to fit, and "
+                "has no proxy to score a new pool with. Fit it on the new pool with that "
+                "pool's outputs: selector.fit(X_new, y_new, " + given[:-1] + "=...)."
+            )
         # The method that ran in fit (auto: its choice, balanced and sampled as it chose).
         spec = getattr(self, "chosen_spec_", None) or {}
         method = get_method(spec.get("method", self.method_))
@@ -649,18 +724,19 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return np.sort(selected)
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        """``fit(X, y)`` then the selected rows of ``X``.
+        """``fit(X, y, **outputs)`` then the selected rows of ``X``.
 
         Refused, with the fix, when called as a middle step of a scikit-learn ``Pipeline``
         (which would pass the full ``y`` on beside the selected rows), and when given fit
-        parameters: ``fit`` takes none.
+        parameters other than the precomputed outputs ``fit`` takes.
         """
-        if fit_params:
+        unknown = sorted(set(fit_params) - set(PRECOMPUTED))
+        if unknown:
             raise TypeError(
-                f"{type(self).__name__}.fit takes no fit parameters; got "
-                f"{', '.join(sorted(fit_params))}. To weight the model trained on the "
-                "selection, pass them to svpkit.SelectThenFit.fit, which slices per-row "
-                "parameters to the selected rows."
+                f"{type(self).__name__}.fit takes no fit parameter {', '.join(unknown)} (only "
+                "the precomputed outputs proba=, embedding=, scores=). To weight the model "
+                "trained on the selection, pass them to svpkit.SelectThenFit.fit, which slices "
+                "per-row parameters to the selected rows."
             )
         if _called_as_pipeline_step() and self._drops_rows():
             raise ValueError(
@@ -670,25 +746,36 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "e.g. make_pipeline(StandardScaler(), SelectThenFit(selector, model)), or use "
                 "imblearn.pipeline.make_pipeline(selector.as_sampler(), model)."
             )
-        return v.take_rows(X, self.fit(X, y).sample_indices_)
+        return v.take_rows(X, self.fit(X, y, **fit_params).sample_indices_)
 
     def _drops_rows(self) -> bool:
         share = v.share_of(self.fraction, self.n_select)
         return share is None or share < 1
 
-    def fit_resample(self, X: Any, y: Any = None) -> tuple[Any, Any]:
+    def fit_resample(
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        proba: Any = None,
+        embedding: Any = None,
+        scores: Any = None,
+    ) -> tuple[Any, Any]:
         """Fit, then return ``(X[sample_indices_], y[sample_indices_])`` in the input types.
 
         Parameters
         ----------
         X : array-like or DataFrame
         y : array-like or Series
+        proba, embedding, scores : array-like, default=None
+            Outputs computed elsewhere, as in :meth:`fit`.
 
         Returns
         -------
         X_selected, y_selected
         """
-        idx = self.fit(X, y).sample_indices_
+        outputs = {"proba": proba, "embedding": embedding, "scores": scores}
+        idx = self.fit(X, y, **outputs).sample_indices_
         if y is None:  # an image folder or Dataset that carries its labels
             y = make_pool(X, self, reset=False).labels(None)
         return v.take_rows(X, idx), v.take_rows(y, idx)
@@ -740,4 +827,9 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             return True  # fit reports the bad method
         if "features" in needs:
             return False
-        return "embedding" not in needs or self.proxy is None or is_torch_proxy(self.proxy)
+        return (
+            "embedding" not in needs
+            or self.proxy is None
+            or is_torch_proxy(self.proxy)
+            or has_embed(self.proxy)
+        )

@@ -58,6 +58,8 @@ class FitPlan:
     reason : str or None
         Why a method that stands for others (auto) resolved to ``method``, when its
         ``resolve`` hook said (the fitted ``method_reason_`` unless the method reports one).
+    given : dict of str to ndarray
+        Outputs passed to ``fit`` (checked), which stand in for the proxy.
     """
 
     pool: Pool
@@ -77,3 +79,4 @@ class FitPlan:
     extras: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
     reason: str | None = None
+    given: dict = field(default_factory=dict)

@@ -20,15 +20,17 @@ def corpus():
 @pytest.mark.parametrize("method", [m for m in available_methods() if m != "targeted"])
 def test_every_method_selects_from_a_list_of_strings(corpus, method):
     texts, y = corpus
+    # given_scores ranks by scores passed to fit (tests/selectors/test_user_proxies.py)
+    given = {"scores": np.arange(len(texts), dtype=float)} if method == "given_scores" else {}
     sel = CoresetSelector(
         make_text_proxy(max_epochs=3), method=method, fraction=0.5, random_state=0
     )
-    kept = sel.fit_transform(texts, y)
+    kept = sel.fit_transform(texts, y, **given)
     assert isinstance(kept, list) and len(kept) == 60
     assert kept == [texts[i] for i in sel.sample_indices_]
     again = CoresetSelector(
         make_text_proxy(max_epochs=3), method=method, fraction=0.5, random_state=0
-    ).fit(texts, y)
+    ).fit(texts, y, **given)
     np.testing.assert_array_equal(sel.sample_indices_, again.sample_indices_)
 
 

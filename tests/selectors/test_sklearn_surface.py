@@ -46,6 +46,6 @@ def test_set_output_pandas_returns_the_selected_rows_as_a_frame(digits):
 def test_fit_transform_refuses_fit_parameters_with_the_fix(digits):
     X, y = digits
     sel = CoresetSelector(method="random", fraction=0.5)
-    with pytest.raises(TypeError, match=r"fit takes no fit parameters; got sample_weight\. .*"):
+    with pytest.raises(TypeError, match=r"fit takes no fit parameter sample_weight \(only .*"):
         sel.fit_transform(X, y, sample_weight=np.ones(len(y)))
     assert not hasattr(sel, "sample_indices_")  # refused before any work
