@@ -1,0 +1,59 @@
+"""Pre-registered cells for the regression and multi-label defaults (issue 38).
+
+Committed before any regression or multi-label method or default was written. The defaults
+may be built and tuned on :data:`DEV_CELLS` only; the :data:`HELDOUT_CELLS` are run once, at
+the end, with the rule frozen. A rule changed after looking at a held-out cell turns it into a
+development cell and needs a new held-out one.
+
+A cell is (task, data set, target family, job, fraction or schedule). Each is judged against
+random (and stratified random: target quantiles for regression, per-label coverage for
+multi-label) over :data:`SEEDS` paired seeds: the core-set default's paired mean difference
+must be >= 0 at every fraction kept; the active-learning default's mean over rounds >= 0.
+
+Data (nothing downloaded; none had been used by a benchmark before):
+
+- ``friedman1`` (dev): ``sklearn.datasets.make_friedman1``, 4,000 rows, 10 features, noise 1.
+- ``diabetes`` (held-out): ``sklearn.datasets.load_diabetes``, 442 rows, 10 features (bundled).
+- ``friedman3`` (held-out): ``sklearn.datasets.make_friedman3``, 6,000 rows, 4 features,
+  noise 0.1, features standardised.
+- ``ml_dev`` (dev): ``make_multilabel_classification(3000, n_features=30, n_classes=8,
+  n_labels=2)``.
+- ``ml_heldout`` (held-out): ``make_multilabel_classification(5000, n_features=40,
+  n_classes=12, n_labels=3, allow_unlabeled=False)``. No package installable here ships a real
+  multi-label set in its wheel that we found; scikit-multilearn and mulan sets download.
+
+Targets: ``rf`` = RandomForestRegressor(200 trees), ``hgb`` = HistGradientBoostingRegressor,
+``ridge`` = RidgeCV, ``mlp`` = MLPRegressor / MLPClassifier (64 hidden, early stopping),
+``ovr_logreg`` = OneVsRestClassifier(LogisticRegression).
+"""
+
+from __future__ import annotations
+
+__all__ = ["SEEDS", "CORESET_FRACTIONS", "AL_SCHEDULE", "DEV_CELLS", "HELDOUT_CELLS"]
+
+#: Paired seeds per cell (seed s: every arm's random_state, the data split and the target's).
+SEEDS = tuple(range(10))
+#: Shares kept in the core-set cells.
+CORESET_FRACTIONS = (0.3, 0.5)
+#: Active learning: initial labeled rows and rows per round, as shares of the pool.
+AL_SCHEDULE = {"initial": 0.02, "rounds": (0.02,) * 8}
+
+DEV_CELLS = tuple(
+    [("regression", "friedman1", t, "coreset", f) for t in ("rf", "hgb") for f in (0.3, 0.5)]
+    + [("regression", "friedman1", t, "active", "schedule") for t in ("rf", "hgb")]
+    + [("multilabel", "ml_dev", t, "coreset", f) for t in ("ovr_logreg",) for f in (0.3, 0.5)]
+    + [("multilabel", "ml_dev", "ovr_logreg", "active", "schedule")]
+)
+
+HELDOUT_CELLS = tuple(
+    [("regression", "diabetes", t, "coreset", f) for t in ("ridge", "rf") for f in (0.3, 0.5)]
+    + [("regression", "diabetes", "ridge", "active", "schedule")]
+    + [("regression", "friedman3", t, "coreset", f) for t in ("hgb", "mlp") for f in (0.3, 0.5)]
+    + [("regression", "friedman3", "hgb", "active", "schedule")]
+    + [
+        ("multilabel", "ml_heldout", t, "coreset", f)
+        for t in ("ovr_logreg", "mlp")
+        for f in (0.3, 0.5)
+    ]
+    + [("multilabel", "ml_heldout", "ovr_logreg", "active", "schedule")]
+)
