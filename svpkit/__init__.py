@@ -29,6 +29,7 @@ _EXPORTS = {
     "make_proxy": "svpkit.nn",
     "make_default_proxy": "svpkit.nn",
     "make_text_proxy": "svpkit.nn",
+    "make_embedding_proxy": "svpkit.nn",
     "make_image_proxy": "svpkit.nn",
     "ImageFolder": "svpkit.images",
     "greedy_kcenters": "svpkit.kernels",
@@ -52,6 +53,7 @@ __all__ = [
     "make_proxy",
     "make_default_proxy",
     "make_text_proxy",
+    "make_embedding_proxy",
     "make_image_proxy",
     "ImageFolder",
     "greedy_kcenters",
@@ -86,5 +88,11 @@ if TYPE_CHECKING:  # static tools see the real names
     from .images import ImageFolder
     from .kernels import KCentersResult, assign_to_centers, estimate_resources, greedy_kcenters
     from .methods import available_methods, register_method
-    from .nn import make_default_proxy, make_image_proxy, make_proxy, make_text_proxy
+    from .nn import (
+        make_default_proxy,
+        make_embedding_proxy,
+        make_image_proxy,
+        make_proxy,
+        make_text_proxy,
+    )
     from .selectors import CoresetSelector, KnnCandidates, ProxySelector

@@ -14,6 +14,10 @@ _EXTRAS = {
     "dask": "dask",
     "distributed": "dask",
     "PIL": "images",
+    # svpkit.nn.wordllama_encoder: wordllama, and the two of its dependencies it reads directly.
+    "wordllama": "text-encoder",
+    "tokenizers": "text-encoder",
+    "safetensors": "text-encoder",
 }
 #: Module -> its pip package, where the names differ (core dependencies missing from a broken
 #: environment).

@@ -166,8 +166,11 @@ def check_missing_label(missing_label: Any) -> None:
         )
 
 
-def check_label_values(y: np.ndarray, labeled: np.ndarray, missing_label: Any) -> None:
-    """The labeled rows hold class labels, and nothing in them looks like another marker.
+def check_label_values(
+    y: np.ndarray, labeled: np.ndarray, missing_label: Any, *, continuous: bool = False
+) -> None:
+    """The labeled rows hold class labels (or, with ``continuous``, finite numbers too: a
+    regression target), and nothing in them looks like another marker.
 
     ``missing_label=NO_MARKER`` means the selector has no marker (every row is labeled);
     ``None`` is a marker like any other (it matches None and NaN labels).
@@ -185,10 +188,11 @@ def check_label_values(y: np.ndarray, labeled: np.ndarray, missing_label: Any) -
         bad = ~np.isfinite(values)
         if bad.any():
             raise ValueError(f"y contains NaN or inf in {int(bad.sum())} labeled rows. {fix}")
-        if not np.all(np.mod(values, 1) == 0):
+        if not continuous and not np.all(np.mod(values, 1) == 0):
             raise ValueError(
-                "Unknown label type: y looks continuous. Selectors rank data for "
-                "classification; pass class labels."
+                "Unknown label type: y looks continuous, but task='classification' ranks "
+                "data for class labels. Pass class labels, or task='regression' (the default "
+                "task=None reads continuous values as a regression target)."
             )
     elif kind == "O":
         n_missing = sum(_is_missing_value(v) for v in values)

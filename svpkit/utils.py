@@ -118,8 +118,9 @@ def torch_seed_scope(seed: int) -> Iterator[None]:
 
 
 def fit_seeded(estimator: Any, X: Any, y: Any, seed: int, **fit_params: Any) -> Any:
-    """Fit ``estimator`` in place, reproducibly: ``random_state`` is set to ``seed`` when the
-    estimator has one left unset, and torch is seeded in a scope. Returns the estimator.
+    """Fit ``estimator`` in place, reproducibly: every ``random_state`` it leaves unset (its
+    own, or a nested estimator's) is set to ``seed``, and torch is seeded in a scope. Returns
+    the estimator.
 
     Examples
     --------
@@ -132,9 +133,14 @@ def fit_seeded(estimator: Any, X: Any, y: Any, seed: int, **fit_params: Any) -> 
     >>> bool((a.predict_proba(X) == b.predict_proba(X)).all())
     True
     """
-    params = estimator.get_params()
-    if "random_state" in params and params["random_state"] is None:
-        estimator.set_params(random_state=seed)
+    # Nested ones too (a Pipeline's forest): every random_state left unset gets the seed.
+    unset = {
+        name: seed
+        for name, value in estimator.get_params().items()
+        if (name == "random_state" or name.endswith("__random_state")) and value is None
+    }
+    if unset:
+        estimator.set_params(**unset)
     with torch_seed_scope(seed):
         estimator.fit(X, y, **fit_params)
     return estimator

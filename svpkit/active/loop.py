@@ -485,7 +485,10 @@ class ActiveLearningLoop(BaseEstimator):
     # -- oracle ----------------------------------------------------------------------------
     def _ask(self, oracle: Any, indices: np.ndarray, known: np.ndarray) -> np.ndarray:
         answer = oracle(indices.copy()) if callable(oracle) else np.asarray(oracle)[indices]
-        labels = _check_answer(answer, len(indices), self.missing_label)
+        task = self._template().get_params(deep=False).get("task", "classification")
+        labels = _check_answer(
+            answer, len(indices), self.missing_label, continuous=task != "classification"
+        )
         if len(known) and (labels.dtype.kind in "iu") != (known.dtype.kind in "iu"):
             raise ValueError(
                 f"the oracle answered labels of type {labels.dtype} but earlier labels were "
@@ -736,8 +739,12 @@ def _check_oracle(oracle: Any, n_pool: int) -> None:
         )
 
 
-def _check_answer(answer: Any, n_expected: int, missing_label: Any = -1) -> np.ndarray:
-    """Labels from the oracle, or a clear error (nothing is recorded on error)."""
+def _check_answer(
+    answer: Any, n_expected: int, missing_label: Any = -1, *, continuous: bool = False
+) -> np.ndarray:
+    """Labels from the oracle, or a clear error (nothing is recorded on error). With
+    ``continuous`` (a selector whose task may be regression), numbers that are not whole are
+    targets, kept as floats."""
     try:
         labels = np.asarray(answer)
     except Exception as exc:  # ragged or otherwise unusable
@@ -753,9 +760,10 @@ def _check_answer(answer: Any, n_expected: int, missing_label: Any = -1) -> np.n
             raise ValueError(
                 "the oracle answered NaN or inf labels; every asked row needs a label."
             )
-        if not np.all(np.mod(labels, 1) == 0):
+        whole = bool(np.all(np.mod(labels, 1) == 0))
+        if not whole and not continuous:
             raise ValueError("the oracle answered non-integer float labels; answer class labels.")
-        labels = labels.astype(np.int64)
+        labels = labels.astype(np.int64) if whole and not continuous else labels
     elif kind == "O":
         if not all(
             isinstance(lab, (str, int, np.integer)) and not isinstance(lab, bool) for lab in labels
@@ -773,7 +781,7 @@ def _check_answer(answer: Any, n_expected: int, missing_label: Any = -1) -> np.n
             f"the oracle answered {missing_label!r}, which is missing_label (it marks unlabeled "
             "rows); answer real labels, or pass another missing_label= to the loop."
         )
-    v.check_label_values(labels, np.arange(len(labels)), missing_label)
+    v.check_label_values(labels, np.arange(len(labels)), missing_label, continuous=continuous)
     return labels
 
 
@@ -782,9 +790,12 @@ def _partial_labels(
 ) -> np.ndarray:
     """The pool's labels with ``missing_label`` for rows not labeled yet (object array unless
     both the labels and the marker are numbers)."""
-    # Round 0 (nothing labeled yet) takes the marker's type.
+    # Round 0 (nothing labeled yet) takes the marker's type; float labels (a regression
+    # target) stay floats beside a NaN or number marker.
     if v.is_number(missing_label) and (len(labels) == 0 or labels.dtype.kind in "iu"):
         dtype = np.float64 if isinstance(missing_label, float) else np.int64
+    elif v.is_number(missing_label) and labels.dtype.kind == "f":
+        dtype = np.float64
     else:
         dtype = object
     y = np.full(n_pool, missing_label, dtype=dtype)

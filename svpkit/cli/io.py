@@ -32,6 +32,7 @@ _FLAGS = (
     (re.compile(r"\bmethod='([^']*)'"), r"--method \1"),
     (re.compile(r"\bquery_classes="), "--query-classes"),
     (re.compile(r"\b(proba|embedding|scores)=(?=[\s,.]|$)"), r"--\1"),
+    (re.compile(r"\btask='([^']*)'"), r"--task \1"),
 )
 
 
@@ -640,6 +641,64 @@ def split_labels(
             value = uniques[i]
             lookup[i] = value if isinstance(value, str) else str(value)
     return lookup[codes], unlabeled_u[codes]
+
+
+def task_labels(
+    raw: Any, missing_label: str | None, task: str
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """``(labels, unlabeled, task)``: the labels read for ``task`` (``"auto"``: decided as
+    the selectors decide, from the labeled values). Class labels as :func:`split_labels`
+    reads them; a regression target as float64 (NaN where unlabeled).
+
+    Examples
+    --------
+    >>> from svpkit.cli.io import task_labels
+    >>> y, unlabeled, task = task_labels(["0.5", "1.7", "", "2.25"], None, "auto")
+    >>> y.tolist()[:2], unlabeled.tolist(), task
+    ([0.5, 1.7], [False, False, True, False], 'regression')
+    >>> task_labels(["1", "0", "1"], None, "auto")[2]
+    'classification'
+    """
+    if task == "classification":
+        return (*split_labels(raw, missing_label), task)
+    values = _label_values(raw)
+    marker_text = None if missing_label is None else str(missing_label)
+    marker = None if missing_label is None else _number(missing_label)
+    targets = np.full(len(values), np.nan)
+    unlabeled = np.zeros(len(values), dtype=bool)
+    for row, value in enumerate(values):
+        if value is None or (isinstance(value, float) and value != value):
+            unlabeled[row] = True
+            continue
+        text = value.strip() if isinstance(value, str) else str(value)
+        number = _number(value)
+        if not text or text == marker_text or (number is not None and number == marker):
+            unlabeled[row] = True
+        elif number is None:
+            if task == "regression":
+                raise UserError(
+                    f"row {row} has the label {text!r}, which is not a number: --task "
+                    "regression needs a number per labeled row"
+                )
+            return (*split_labels(raw, missing_label), "classification")  # text: classes
+        else:
+            targets[row] = float(number)
+    if task == "auto":
+        from ..selectors.task import infer_task
+
+        try:
+            task = infer_task(None, targets, np.flatnonzero(~unlabeled), None)
+        except ValueError as error:
+            raise UserError(str(error).replace("task='", "--task ").replace("'", "")) from None
+    if task == "classification":
+        return (*split_labels(raw, missing_label), task)
+    bad = np.flatnonzero(~unlabeled & ~np.isfinite(targets))
+    if len(bad):
+        raise UserError(
+            f"row {int(bad[0])} has the label {values[bad[0]]!r}, which is not finite: a "
+            "regression target must be a finite number; leave the cell empty for an unlabeled row"
+        )
+    return targets, unlabeled, task
 
 
 def _rows(rows: np.ndarray) -> str:

@@ -211,6 +211,13 @@ def _add_pool_options(cmd: argparse.ArgumentParser, *, balance: bool) -> None:
         help="how kept rows are drawn from the scores: top-k, CCS strata, DUAL's Beta "
         "(default: topk)",
     )
+    cmd.add_argument(
+        "--task",
+        choices=("auto", "classification", "regression"),
+        default="auto",
+        help="what the labels are (default: auto, from the values: numbers that are not "
+        "whole, or many distinct whole numbers, are a regression target)",
+    )
     cmd.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     cmd.add_argument(
         "--missing-label",

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import UserError
-
 __all__ = ["add_output_options", "output_files", "load_outputs"]
 
 #: By option: the fit parameters of the same name (svpkit.selectors.precomputed.PRECOMPUTED).
@@ -60,6 +58,8 @@ def load_outputs(args: argparse.Namespace, n_rows: int) -> dict[str, np.ndarray]
     ...
     svpkit.cli.io.UserError: --scores ...scores.npy has 4 rows but the pool has 5; ...
     """
+    from .io import UserError  # not at import: svpkit --help loads no pandas nor scikit-learn
+
     loaded = {}
     for name in PRECOMPUTED:
         file = getattr(args, name, None)

@@ -100,6 +100,11 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
         },
         state=Path(args.state) if args.state else None,
     )
+    if args.task == "regression":  # answers are read as classes (check_answer_labels)
+        raise UserError(
+            "svpkit query reads answers as class labels; --task regression is not supported by "
+            "the command line's query yet (use svpkit.ProxySelector or ActiveLearningLoop)"
+        )
     pool = load_pool_from_args(args, verbose)
     if args.state is None:
         return _query(args, pool, out, None, verbose)

@@ -19,7 +19,7 @@ from .io import (
     check_writable,
     load_pool,
     selector_checks,
-    split_labels,
+    task_labels,
     write_atomic,
 )
 from .outputs import load_outputs, output_files
@@ -213,7 +213,7 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
     start = time.perf_counter()
     pool = load_pool_from_args(args, verbose)
     given = load_outputs(args, pool.n_rows)
-    y, unlabeled = split_labels(pool.labels, args.missing_label)
+    y, unlabeled, task = task_labels(pool.labels, args.missing_label, args.task)
     if unlabeled.all():
         raise UserError(f"no labels: every value of {args.labels!r} is empty")
     if unlabeled.any():
@@ -223,7 +223,7 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
             "core-set selection needs every row labeled: drop them, or choose rows to label "
             "with svpkit query"
         )
-    n_classes = len(set(y))
+    n_classes = len(set(y)) if task == "classification" else None
     read_seconds = time.perf_counter() - start
 
     from ..selectors import CoresetSelector
@@ -240,6 +240,7 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
             sampler=args.sampler,
             random_state=args.random_state,
             verbose=verbose,
+            task=task,
         ).fit(pool.X, y, **given)
 
     start = time.perf_counter()
@@ -256,6 +257,7 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
             "features": pool.columns or list(pool.X.shape[1:]),
             "not_features": pool.ignored,  # other columns, with the reason
             "labels": args.labels,
+            "task": task,
             "n_classes": n_classes,
         },
         "method": args.method,

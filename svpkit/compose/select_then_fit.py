@@ -6,8 +6,16 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
-from sklearn.utils import check_random_state, get_tags
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+    is_regressor,
+)
+from sklearn.metrics import r2_score
+from sklearn.utils import RegressorTags, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -178,12 +186,15 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "for every row."
             )
         y_arr = np.asarray(y)
-        check_classification_targets(y_arr)
+        regression = is_regressor(self.estimator)
+        if not regression:
+            check_classification_targets(y_arr)
         if _routing_enabled():
             routed = process_routing(self, "fit", **fit_params)
         else:  # scikit-learn's legacy rule for meta-estimators: all of it to the estimator
             routed = {"selector": {"fit": {}}, "estimator": {"fit": fit_params}}
-        self.classes_ = np.unique(y_arr)
+        if not regression:  # a regressor has no classes
+            self.classes_ = np.unique(y_arr)
         selector = clone(self.selector)
         if self.memory is not None:
             selector.set_params(memory=self.memory)
@@ -281,7 +292,7 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return self.estimator_.decision_function(X, **self._routed("decision_function", params))
 
     def score(self, X: Any, y: Any, sample_weight: Any = None, **params: Any) -> float:
-        """Accuracy of :meth:`predict` on ``(X, y)``.
+        """Accuracy of :meth:`predict` on ``(X, y)`` (R² for a regressor estimator).
 
         Parameters
         ----------
@@ -300,6 +311,8 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         if not _routing_enabled():
             _raise_for_params(params, self, "score")
+            if is_regressor(self.estimator):  # R², as every scikit-learn regressor
+                return float(r2_score(y, self.predict(X), sample_weight=sample_weight))
             return super().score(X, y, sample_weight=sample_weight)
         routed = process_routing(self, "score", sample_weight=sample_weight, **params)
         self._check_input(X)
@@ -331,6 +344,10 @@ class SelectThenFit(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        if is_regressor(self.estimator):  # scored and cross-validated as a regressor
+            tags.estimator_type = "regressor"
+            tags.classifier_tags = None
+            tags.regressor_tags = RegressorTags()
         tags.input_tags.three_d_array = True
         tags.input_tags.sparse = all(
             get_tags(part).input_tags.sparse for part in (self.selector, self.estimator)

@@ -29,9 +29,11 @@ from ._registry import (
 )
 from ._run import outputs_read, run_method, runs_blockwise, streamed_scores
 from ._types import (
+    CLASSIFICATION_OUTPUTS,
     GIVEN_OUTPUTS,
     HOOKS,
     OUTPUTS,
+    REGRESSION_OUTPUTS,
     SERVICES,
     TRAINING_OUTPUTS,
     BlockMap,
@@ -58,6 +60,8 @@ __all__ = [
     "OUTPUTS",
     "TRAINING_OUTPUTS",
     "GIVEN_OUTPUTS",
+    "REGRESSION_OUTPUTS",
+    "CLASSIFICATION_OUTPUTS",
     "HOOKS",
     "SERVICES",
     "SAMPLERS",

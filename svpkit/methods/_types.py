@@ -24,6 +24,8 @@ __all__ = [
     "PROXY_OUTPUTS",
     "TRAINING_OUTPUTS",
     "GIVEN_OUTPUTS",
+    "REGRESSION_OUTPUTS",
+    "CLASSIFICATION_OUTPUTS",
     "SERVICES",
     "HOOKS",
     "PoolOutputs",
@@ -42,9 +44,16 @@ __all__ = [
 #: ``features`` are a fixed representation the pool computes from the input whatever the proxy
 #: (PCA-50; LSA-50 for texts), for the cold-start methods, which need no proxy at all;
 #: ``scores`` are per-row scores a user computed elsewhere and passed to ``fit``.
-OUTPUTS = frozenset({"proba", "embedding", "forgetting", "dynamics", "features", "scores"})
+OUTPUTS = frozenset(
+    {"proba", "embedding", "forgetting", "dynamics", "features", "scores", "variance", "residual"}
+)
 #: Outputs that only a trained proxy can give.
-PROXY_OUTPUTS = frozenset({"proba", "forgetting", "dynamics"})
+PROXY_OUTPUTS = frozenset({"proba", "forgetting", "dynamics", "variance", "residual"})
+#: Outputs of a regression proxy: its predictive variance (an ensemble's spread, or a model's
+#: own ``predict(return_std=True)``), and each labeled row's cross-fitted absolute residual.
+REGRESSION_OUTPUTS = frozenset({"variance", "residual"})
+#: Outputs only a classifier gives (class probabilities, and what is recorded from them).
+CLASSIFICATION_OUTPUTS = frozenset({"proba", "forgetting", "dynamics"})
 #: Outputs only a user gives (``fit(X, y, scores=...)``): a method that reads them is never
 #: suggested as a fix for another's missing output.
 GIVEN_OUTPUTS = frozenset({"scores"})
@@ -105,6 +114,11 @@ class PoolOutputs:
     scores : ndarray of shape (n_rows,) or None
         Scores computed elsewhere and passed to ``fit(X, y, scores=...)`` (larger = select
         first); no proxy gives them.
+    variance : ndarray of shape (n_rows,) or None
+        A regression proxy's predictive variance per row.
+    residual : ndarray of shape (n_rows,) or None
+        A regression proxy's cross-fitted absolute residual ``|y - y_hat|`` on the rows it
+        trained on (each predicted by a model that did not see it; NaN elsewhere).
 
     Examples
     --------
@@ -122,6 +136,8 @@ class PoolOutputs:
     features: np.ndarray | None = None
     row_scores: dict = field(default_factory=dict)
     scores: np.ndarray | None = None
+    variance: np.ndarray | None = None
+    residual: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -303,6 +319,9 @@ class Regime:
         False when the proxy is used as it is (a frozen fitted estimator) or outputs computed
         elsewhere stand in for it: nothing trains on subsets of the pool, so core-set ``auto``
         keeps class-balanced random unless the user asked for validation.
+    task : {"classification", "regression"}, default="classification"
+        What the labels are; for regression, ``n_classes`` and ``class_counts`` count the
+        quantile strata of the labeled targets.
 
     Examples
     --------
@@ -332,6 +351,7 @@ class Regime:
     validation_affordable: bool = True
     validation_asked: bool = False
     proxy_trainable: bool = True
+    task: str = "classification"
 
     @property
     def labels_per_class(self) -> float:

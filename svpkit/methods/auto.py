@@ -304,7 +304,38 @@ UNTRAINABLE_REASON = (
 )
 
 
+#: What auto runs for a regression target: core-set, stratified random (the regression form
+#: of class-balanced random); active learning, ``AUTO_REGRESSION_WARM`` once rows are labeled.
+#: Chosen on the development cells of ``benchmarks/task_cells.py``.
+AUTO_REGRESSION_WARM = "variance"
+REGRESSION_CORESET_REASON = (
+    "regression: random inside quantile strata of the target (the regression form of "
+    "class-balanced random); no regression method is validated yet"
+)
+
+
+def regression_decision(regime: Regime) -> tuple[str, str]:
+    """``(method, reason)``: what ``auto`` runs for a regression target.
+
+    Examples
+    --------
+    >>> from svpkit.methods import Regime
+    >>> from svpkit.methods.auto import regression_decision
+    >>> regression_decision(Regime(0, 0, 500, 10, False, task="regression"))[0]
+    'typiclust'
+    >>> regression_decision(Regime(40, 2, 500, 10, False, task="regression"))[0]
+    'variance'
+    """
+    if regime.candidates_labeled:
+        return "random", REGRESSION_CORESET_REASON
+    if regime.n_labeled < 2:
+        return AUTO_COLD_START, "regression, no label yet: no proxy to rank with"
+    return AUTO_REGRESSION_WARM, f"regression, {regime.n_labeled} labeled rows"
+
+
 def _resolve_auto(regime: Regime) -> str | tuple[str, str]:
+    if regime.task == "regression":
+        return regression_decision(regime)
     # Core-set selection (every candidate labeled) validates methods with the proxy, where
     # validation is cheap beside the target (see Regime.validation_affordable).
     if not regime.candidates_labeled:

@@ -29,6 +29,10 @@ _EXPORTS = {
     "TextProxyNet": "text",
     "hash_ngrams": "text",
     "make_text_proxy": "text",
+    "EmbeddingProxy": "embedding",
+    "make_embedding_proxy": "embedding",
+    "WordLlamaEncoder": "embedding",
+    "wordllama_encoder": "embedding",
 }
 
 __all__ = [
@@ -52,6 +56,10 @@ __all__ = [
     "TextProxyNet",
     "make_text_proxy",
     "hash_ngrams",
+    "EmbeddingProxy",
+    "make_embedding_proxy",
+    "WordLlamaEncoder",
+    "wordllama_encoder",
 ]
 
 
@@ -70,6 +78,12 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # static tools see the real names
     from .augment import crop_flip
     from .callbacks import DynamicsRecorder, EpochProgressBar, ForgettingTracker, PreciseBatchNorm
+    from .embedding import (
+        EmbeddingProxy,
+        WordLlamaEncoder,
+        make_embedding_proxy,
+        wordllama_encoder,
+    )
     from .modules import MLP, ResNet, SmallCNN
     from .net import (
         ProxyNet,

@@ -169,6 +169,14 @@ class Pool(ABC):
 
         return make_default_proxy()
 
+    def default_regression_proxy(self) -> Any:
+        """The proxy used for a regression target when the selector has ``proxy=None``."""
+        raise ValueError(
+            f"{type(self).__name__} has no default regression proxy: pass a regressor as the "
+            "proxy (one with a predictive variance for method='variance', e.g. a "
+            "RandomForestRegressor on features you computed)."
+        )
+
     def labels(self, y: Any) -> np.ndarray:
         """``y`` checked as class labels, one per row of this pool."""
         return check_labels_per_row(y, self.n_rows)

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_regressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -21,6 +21,7 @@ from .. import _validation as v
 from .._validation import check_finite
 from ..kernels.features import reduce_features
 from ..methods import PoolOutputs
+from ..nn.kinds import unfrozen
 from .base import Pool, Readout, check_pool_array
 from .outputs import read_outputs, train_and_read, train_proxy
 
@@ -133,7 +134,9 @@ class InMemoryPool(Pool):
             return Readout(None, outputs, seconds=seconds)
         # With a cache, read everything once so that every method and fraction reuses it
         # (probabilities included: streamed scores would serve one method only).
-        key_needs = "all" if memory is not None else tuple(sorted(needs))
+        # (a regression proxy's outputs are read as asked: its residuals cost trainings)
+        cache_all = memory is not None and not is_regressor(unfrozen(proxy))
+        key_needs = "all" if cache_all else tuple(sorted(needs))
         row_scores = row_scores if memory is None else None
         train = check_memory(memory).cache(train_and_read, ignore=["verbose", "scratch_dir"])
         # The cache key hashes an unfitted clone: a template that was fitted elsewhere in the
@@ -151,6 +154,16 @@ class InMemoryPool(Pool):
         )
         outputs.features = features
         return Readout(proxy_, outputs, seconds=seconds)
+
+    def default_regression_proxy(self) -> Any:
+        """A random forest on the flattened rows: cheap beside most targets, no scaling to
+        tune, and its trees' spread is the predictive variance ``method="variance"`` reads."""
+        from sklearn.ensemble import RandomForestRegressor
+
+        return make_pipeline(
+            FunctionTransformer(flatten_rows),
+            RandomForestRegressor(n_estimators=100, min_samples_leaf=2, max_features=0.5),
+        )
 
     def probe_model(self) -> Any:
         """Logistic regression on the standardised, flattened input rows."""

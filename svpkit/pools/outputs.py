@@ -235,11 +235,17 @@ def train_and_read(
     outputs = read_outputs(
         proxy_,
         X,
-        frozenset(needs) - TRAINING_OUTPUTS,
+        frozenset(needs) - TRAINING_OUTPUTS - {"residual"},
         verbose=verbose,
         scratch_dir=scratch_dir,
         row_scores=row_scores,
     )
+    if "residual" in needs:  # two more trainings on halves: part of the proxy's cost
+        from .regression import cross_fitted_residuals
+
+        start_residuals = time.perf_counter()
+        outputs.residual = cross_fitted_residuals(proxy, X, y_enc, train_rows, seed, _n_rows(X))
+        fitted += time.perf_counter() - start_residuals
     if track_dynamics:  # recorded during training: reading them is free
         from ..kernels.dynamics import forgetting_from_dynamics
 
@@ -271,10 +277,11 @@ def read_outputs(
     (:func:`output_array`). ``row_scores`` (names to per-row kernels of the probabilities)
     fills ``outputs.row_scores``: a torch proxy's are computed batch by batch during
     inference, and its probabilities are kept only when ``"proba"`` is in ``needs``."""
-    if needs & TRAINING_OUTPUTS:
+    if needs & (TRAINING_OUTPUTS | {"residual"}):
         raise ValueError(
-            "training dynamics (forgetting events, EL2N, AUM, ...) are recorded while the proxy "
-            "trains on the pool, so they cannot be read for a pool that was not passed to fit. "
+            "training dynamics (forgetting events, EL2N, AUM, ...) and regression residuals are "
+            "recorded while the proxy trains on the pool's labeled rows, so they cannot be read "
+            "for a pool that was not passed to fit. "
             "Call fit (or fit_resample) on this pool, or use a method that reads probabilities "
             "or embeddings."
         )
@@ -311,6 +318,10 @@ def read_outputs(
             outputs.proba = proba if want_proba else None
         if want_embedding and has_embed(model):
             outputs.embedding = embedding_array(model.embed(X), check)
+        if "variance" in needs:
+            from .regression import predictive_variance
+
+            outputs.variance = predictive_variance(proxy_, X)
     if want_embedding and outputs.embedding is None:
         if scipy.sparse.issparse(X):
             raise ValueError(sparse_embedding_message(proxy_))

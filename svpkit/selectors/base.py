@@ -24,7 +24,7 @@ from sklearn.base import (
 )
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError
+from sklearn.utils._param_validation import HasMethods, Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .. import _validation as v
@@ -58,6 +58,7 @@ from .precomputed import (
     missing_precomputed,
     take_precomputed,
 )
+from .task import CLASSIFICATION, REGRESSION, check_task, infer_task, regression_labels
 
 
 def _called_as_pipeline_step() -> bool:
@@ -125,6 +126,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             None,
         ],
         "scratch_dir": [str, os.PathLike, None],
+        "task": [StrOptions({"classification", "regression"}), None],
     }
 
     def __init__(
@@ -141,6 +143,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         verbose: bool = False,
         proxy_train_size: float | None = None,
         scratch_dir: str | None = None,
+        task: str | None = None,
     ) -> None:
         self.proxy = proxy
         self.method = method
@@ -153,6 +156,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.verbose = verbose
         self.proxy_train_size = proxy_train_size
         self.scratch_dir = scratch_dir
+        self.task = task
 
     # -- the rows ----------------------------------------------------------------------------
     def _missing_label(self) -> Any:
@@ -180,7 +184,10 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """(labeled rows, candidate rows): the unlabeled rows, or every row when none is."""
         unlabeled = self.unlabeled_mask(y)
         labeled = np.flatnonzero(~unlabeled)
-        v.check_label_values(y, labeled, self._missing_label())
+        # continuous values may be a regression target: the fit decides (``_plan``)
+        v.check_label_values(
+            y, labeled, self._missing_label(), continuous=self.task != "classification"
+        )
         candidates = np.flatnonzero(unlabeled) if unlabeled.any() else np.arange(len(y))
         return labeled, candidates
 
@@ -267,8 +274,10 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def _n_to_select(self, n_candidates: int, what: str) -> int:
         return v.n_to_select(self.fraction, self.n_select, n_candidates, what)
 
-    def _resolved_proxy(self, pool: Pool) -> Any:
-        return self.proxy if self.proxy is not None else pool.default_proxy()
+    def _resolved_proxy(self, pool: Pool, task: str = CLASSIFICATION) -> Any:
+        if self.proxy is not None:
+            return self.proxy
+        return pool.default_regression_proxy() if task == REGRESSION else pool.default_proxy()
 
     def _check_trainable(self, y_enc: np.ndarray, labeled: np.ndarray) -> None:
         """A proxy needs labeled rows of at least two classes."""
@@ -422,11 +431,17 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         labeled, candidates = self._split_rows(y)
         n_select = self._n_to_select(len(candidates), self._candidate_description(labeled, len(y)))
         frozen = is_frozen(self.proxy) and not given
-        if frozen:  # its probability columns follow its own classes, whatever y holds
+        task = infer_task(self.proxy, y, labeled, self.task)
+        if task == REGRESSION:  # the proxy learns the targets; class balance reads strata
+            y_fit, y_enc = regression_labels(y, labeled)
+            classes = np.unique(y_enc[labeled])
+        elif frozen:  # its probability columns follow its own classes, whatever y holds
             classes, y_enc = frozen_classes(self.proxy, y, labeled)
+            y_fit = y_enc
         else:
             classes, y_enc = self._encode_labels(y, labeled)
-        given = check_precomputed(given, pool.n_rows, len(classes))
+            y_fit = y_enc
+        given = check_precomputed(given, pool.n_rows, len(classes) if task != REGRESSION else None)
         extras = self._method_extras(y, labeled, self._row_params(len(y)) if rows is None else rows)
         check = named.hook("check")
         if check is not None:
@@ -451,10 +466,13 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             validation_affordable=pool.validation_affordable,
             validation_asked=extras.get("validate_with") is not None,
             proxy_trainable=not (frozen or given),
+            task=task,
         )
         method, reason = resolve_with_reason(named, regime)
         read = dict(class_balance=self.class_balance, labels_known=labels_known, sampler=sampler)
         needs = outputs_read(method, **read)
+        balance_predicts = bool(self.class_balance) and not labels_known
+        check_task(task, method.name, needs, balance_predicts=balance_predicts)
         proxy = None
         if given or "scores" in needs:
             refusal = missing_precomputed(needs, given, method.name)
@@ -463,7 +481,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         elif method.needs_proxy(len(labeled)) or (needs - method.needs):
             if not frozen:  # a frozen proxy trains on nothing here
                 self._check_trainable(y_enc, labeled)
-            proxy = self._resolved_proxy(pool)
+            proxy = self._resolved_proxy(pool, task)
             if is_proxy_net(proxy):  # outputs a method reads when the proxy can record them
                 needs = outputs_read(method, records_training=True, **read)
             check_proxy(proxy, needs, self.method)
@@ -494,6 +512,8 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             seconds=seconds,
             reason=reason,
             given=given,
+            task=task,
+            y_fit=y_fit,
         )
 
     def _read_outputs(self, plan: FitPlan) -> Readout:
@@ -519,7 +539,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return plan.pool.proxy_outputs(
             plan.proxy,
             plan.needs - {"proba"} if row_scores else plan.needs,
-            plan.y_enc,
+            plan.y_fit,
             plan.train_rows,
             plan.seed,
             blockwise=runs_blockwise(
@@ -614,7 +634,8 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "select": plan.seconds["select"] - sum(own_seconds.values()),
                 "weigh": plan.seconds["weigh"],
             },
-            "classes_": plan.classes,
+            "classes_": plan.classes if plan.task != REGRESSION else None,
+            "task_": plan.task,
             "scores_": scores,
             "ranking_": ranking.order,
             "sample_indices_": sample_indices,

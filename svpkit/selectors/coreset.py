@@ -83,6 +83,14 @@ class CoresetSelector(BaseSelector):
         (1 GiB; the embeddings of a large pool) are written as a memory map instead of RAM;
         None is the system's temporary directory. The file is removed as soon as it is mapped
         and its space freed with the fitted outputs.
+    task : {"classification", "regression"} or None, default=None
+        What ``y`` is. None: inferred, a regression target when a regressor is the proxy, or when
+        ``y`` holds floats that are not whole numbers, or whole-number floats with many
+        distinct values (more than 50 and a fifth of the labeled rows, or more than half of
+        them; between 20 and that, the fit asks you to say); class labels otherwise. For
+        regression, class balance is stratification over quantiles of the target, the
+        default proxy is a random forest, and the methods are ``variance``, ``residual``
+        (core-set), ``kcenters``, the cold-start ones and ``random`` (:doc:`/tasks`).
     validate_with : list or None, default=None
         For ``method="auto"`` only: the models each candidate's selection is validated with;
         a candidate must beat random with confidence in every competent one. Items are
@@ -148,6 +156,7 @@ class CoresetSelector(BaseSelector):
         verbose: bool = False,
         proxy_train_size: float | None = None,
         scratch_dir: str | None = None,
+        task: str | None = None,
         validate_with: list | None = None,
     ) -> None:
         self.validate_with = validate_with
@@ -163,6 +172,7 @@ class CoresetSelector(BaseSelector):
             verbose=verbose,
             proxy_train_size=proxy_train_size,
             scratch_dir=scratch_dir,
+            task=task,
         )
 
     def _method_params(self) -> dict[str, Any]:

@@ -60,6 +60,10 @@ class FitPlan:
         ``resolve`` hook said (the fitted ``method_reason_`` unless the method reports one).
     given : dict of str to ndarray
         Outputs passed to ``fit`` (checked), which stand in for the proxy.
+    task : {"classification", "regression"}
+    y_fit : ndarray or None
+        What the proxy trains on: ``y_enc`` for classification, the float targets (NaN where
+        unlabeled) for regression, whose ``y_enc`` are quantile strata.
     """
 
     pool: Pool
@@ -80,3 +84,5 @@ class FitPlan:
     seconds: dict = field(default_factory=dict)
     reason: str | None = None
     given: dict = field(default_factory=dict)
+    task: str = "classification"
+    y_fit: np.ndarray | None = None

@@ -127,8 +127,10 @@ def test_y_none_and_continuous_y(digits):
     X, y = digits
     with pytest.raises(ValueError, match="requires y"):
         CoresetSelector(logreg()).fit(X, None)
-    with pytest.raises(ValueError, match="continuous"):
-        CoresetSelector(logreg()).fit(X, y + 0.5)
+    with pytest.raises(ValueError, match="regression target, but the proxy LogisticRegression"):
+        CoresetSelector(logreg()).fit(X, y + np.linspace(0, 0.5, len(y)))
+    with pytest.raises(ValueError, match="continuous, but task='classification'"):
+        CoresetSelector(task="classification").fit(X, y + 0.5)
 
 
 def test_nothing_lost_on_error(digits):
