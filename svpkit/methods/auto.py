@@ -304,33 +304,37 @@ UNTRAINABLE_REASON = (
 )
 
 
-#: What auto runs for a regression target: core-set, stratified random (the regression form
-#: of class-balanced random); active learning, ``AUTO_REGRESSION_WARM`` once rows are labeled.
-#: Chosen on the development cells of ``benchmarks/task_cells.py``.
-AUTO_REGRESSION_WARM = "variance"
+#: What auto runs for a regression target in active learning: k-centers (on the proxy's
+#: embeddings where it has them, else the input features: greedy diverse sampling). Chosen on
+#: the development cells of ``benchmarks/task_cells.py`` (results: benchmarks/results/
+#: tasks.json), where the forest's predictive variance lost to random in every seed and
+#: k-centers did not.
+AUTO_REGRESSION_ACTIVE = "kcenters"
 REGRESSION_CORESET_REASON = (
     "regression: random inside quantile strata of the target (the regression form of "
-    "class-balanced random); no regression method is validated yet"
+    "class-balanced random)"
 )
 
 
 def regression_decision(regime: Regime) -> tuple[str, str]:
-    """``(method, reason)``: what ``auto`` runs for a regression target.
+    """``(method, reason)``: what ``auto`` runs for a regression target: stratified random
+    for a core-set, :data:`AUTO_REGRESSION_ACTIVE` in active learning.
 
     Examples
     --------
     >>> from svpkit.methods import Regime
     >>> from svpkit.methods.auto import regression_decision
-    >>> regression_decision(Regime(0, 0, 500, 10, False, task="regression"))[0]
-    'typiclust'
+    >>> regression_decision(Regime(500, 10, 500, 100, True, task="regression"))[0]
+    'random'
     >>> regression_decision(Regime(40, 2, 500, 10, False, task="regression"))[0]
-    'variance'
+    'kcenters'
     """
     if regime.candidates_labeled:
         return "random", REGRESSION_CORESET_REASON
-    if regime.n_labeled < 2:
-        return AUTO_COLD_START, "regression, no label yet: no proxy to rank with"
-    return AUTO_REGRESSION_WARM, f"regression, {regime.n_labeled} labeled rows"
+    return AUTO_REGRESSION_ACTIVE, (
+        "regression, active learning: the most diverse rows (k-centers), which did not lose "
+        "to random where the predictive variance did"
+    )
 
 
 def _resolve_auto(regime: Regime) -> str | tuple[str, str]:
