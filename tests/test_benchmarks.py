@@ -3,6 +3,7 @@
 import importlib
 import json
 
+import numpy as np
 import pytest
 
 
@@ -569,3 +570,30 @@ def test_cifar10_speedups_leave_out_a_quiet_run_that_trained_at_half_speed():
     assert row["speedup"] == pytest.approx(2.0) and row["speedup_n"] == 1
     assert row["speedup_loaded"] == pytest.approx(104.0 / 110.0)
     assert row["steady_seconds"]["target"] == 50.0 and row["seeds"] == 2
+
+
+def test_tasks_benchmark_quick_pairs_the_arms_by_seed(tmp_path):
+    from benchmarks import tasks
+
+    assert tasks.main(["--quick", "--out", str(tmp_path)]) == 0
+    runs = [
+        json.loads(line) for line in (tmp_path / "tasks_quick_runs.jsonl").read_text().splitlines()
+    ]
+    assert sorted(r["arm"] for r in runs) == ["random", "stratified"]
+    assert all(-1 < r["score"] <= 1 for r in runs)  # R² on the held-out quarter
+    (cell,) = json.loads((tmp_path / "tasks_quick.json").read_text())["summary"]["cells"]
+    diff = cell["arms"]["stratified"]["vs_random"]
+    scores = {r["arm"]: r["score"] for r in runs}
+    assert diff["mean"] == pytest.approx(scores["stratified"] - scores["random"])
+    assert diff["n"] == 1 and diff["wins"] == int(scores["stratified"] > scores["random"])
+    # resumable: a second run trains nothing new
+    assert tasks.main(["--quick", "--out", str(tmp_path)]) == 0
+    assert len((tmp_path / "tasks_quick_runs.jsonl").read_text().splitlines()) == 2
+
+
+def test_tasks_paired_difference_over_seeds():
+    from benchmarks.tasks import paired
+
+    out = paired([0.5, 0.7, 0.6], [0.4, 0.8, 0.5])
+    assert out["mean"] == pytest.approx(0.1 / 3) and out["wins"] == 2 and out["n"] == 3
+    assert out["sd"] == pytest.approx(np.std([0.1, -0.1, 0.1], ddof=1))
