@@ -710,14 +710,20 @@ def _rows(rows: np.ndarray) -> str:
 
 
 def check_answer_labels(
-    rows: Any, raw: Any, missing_label: str | None = None, *, where: str = "answers file"
+    rows: Any,
+    raw: Any,
+    missing_label: str | None = None,
+    *,
+    where: str = "answers file",
+    task: str = "classification",
 ) -> dict[int, Any]:
     """The oracle's answers ``{row: label}``, read as :func:`split_labels` reads pool labels.
 
     ``rows`` are the answered pool rows (whole numbers, checked by the caller) and ``raw`` the
     labels as written. Refused, with the rows named (up to five): a row answered more than
     once (even with the same label), an empty label, a label equal to ``missing_label`` (the
-    row would stay unlabeled and be asked again), and a label that is not a class (3.5, inf).
+    row would stay unlabeled and be asked again), and a label that is not a class (3.5, inf);
+    with ``task="regression"``, one that is not a finite number.
     ``where`` (``"answers file a.csv"``) starts the messages.
 
     Examples
@@ -743,7 +749,13 @@ def check_answer_labels(
         raise UserError(
             f"{where}: {counted} answered more than once: {shown}{more}; give each row one label"
         )
-    labels, empty = split_labels(values, rows=rows, where=where)
+    if task == "regression":  # numbers, each finite (text is refused naming its row)
+        try:
+            labels, empty, _ = task_labels(values, None, "regression")
+        except UserError as error:
+            raise UserError(f"{where}: {error}") from None
+    else:
+        labels, empty = split_labels(values, rows=rows, where=where)
     if empty.any():
         verb = "has" if empty.sum() == 1 else "have"
         raise UserError(

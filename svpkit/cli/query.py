@@ -22,7 +22,7 @@ from .io import (
     check_writable,
     read_table,
     selector_checks,
-    split_labels,
+    task_labels,
 )
 from .outputs import load_outputs, output_files
 from .paths import check_outputs
@@ -30,7 +30,9 @@ from .select import labels_input, load_pool_from_args, proxy_from_options, write
 from .state import StateFolder
 
 
-def read_answers(path: str, n_rows: int, missing_label: str | None = None) -> dict[int, Any]:
+def read_answers(
+    path: str, n_rows: int, missing_label: str | None = None, task: str = "classification"
+) -> dict[int, Any]:
     """The oracle's answers: a CSV with columns ``row`` and ``label``, one answer per row.
 
     Refused with the row named: a row outside the pool or not a whole number, an empty label
@@ -44,16 +46,21 @@ def read_answers(path: str, n_rows: int, missing_label: str | None = None) -> di
     rows = frame["row"].to_numpy()
     if not np.issubdtype(rows.dtype, np.integer) or (rows < 0).any() or (rows >= n_rows).any():
         raise UserError(f"answers file {file}: row must be whole numbers in 0..{n_rows - 1}")
-    return check_answer_labels(rows, frame["label"], missing_label, where=f"answers file {file}")
+    return check_answer_labels(
+        rows, frame["label"], missing_label, where=f"answers file {file}", task=task
+    )
 
 
-def _effective_labels(raw: Any, missing_label: str | None, answers: dict[int, Any]):
-    """Pool labels with the merged answers filled in, normalised together."""
+def _effective_labels(
+    raw: Any, missing_label: str | None, answers: dict[int, Any], task: str
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Pool labels with the merged answers filled in, read together for ``task``:
+    ``(labels, unlabeled, task)``."""
     values = np.asarray(raw, dtype=object).copy()
     if answers:
         rows = np.fromiter(answers, dtype=np.int64, count=len(answers))
         values[rows] = list(answers.values())
-    return split_labels(values, missing_label)
+    return task_labels(values, missing_label, task)
 
 
 def _write_round(out: Path, rows: list[int], scores: list[float], paths: Any = None) -> None:
@@ -100,11 +107,6 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
         },
         state=Path(args.state) if args.state else None,
     )
-    if args.task == "regression":  # answers are read as classes (check_answer_labels)
-        raise UserError(
-            "svpkit query reads answers as class labels; --task regression is not supported by "
-            "the command line's query yet (use svpkit.ProxySelector or ActiveLearningLoop)"
-        )
     pool = load_pool_from_args(args, verbose)
     if args.state is None:
         return _query(args, pool, out, None, verbose)
@@ -123,8 +125,9 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
 
 
 def _merge(args: argparse.Namespace, pool: Any, state: StateFolder) -> None:
-    answers = read_answers(args.merge, pool.n_rows, args.missing_label)
-    _, in_pool_unlabeled = split_labels(pool.labels, args.missing_label)
+    # answers are read as the pool's labels are: numbers for a regression target
+    _, in_pool_unlabeled, task = task_labels(pool.labels, args.missing_label, args.task)
+    answers = read_answers(args.merge, pool.n_rows, args.missing_label, task)
     already = [r for r in answers if not in_pool_unlabeled[r]]
     if already:
         raise UserError(
@@ -154,8 +157,8 @@ def _query(
             )
         return 0
 
-    y, unlabeled = _effective_labels(
-        pool.labels, args.missing_label, state.answers if state else {}
+    y, unlabeled, task = _effective_labels(
+        pool.labels, args.missing_label, state.answers if state else {}, args.task
     )
     if not unlabeled.any():
         raise UserError("every row is labeled: there is nothing left to query")
@@ -179,6 +182,7 @@ def _query(
             verbose=verbose,
             candidates=args.candidates,
             query_classes=query_classes,
+            task=task,
         ).fit(pool.X, y, **load_outputs(args, pool.n_rows))
     seconds = time.perf_counter() - start
     chosen = set(selector.sample_indices_.tolist())

@@ -479,12 +479,18 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             if refusal is not None:
                 raise ValueError(refusal)
         elif method.needs_proxy(len(labeled)) or (needs - method.needs):
-            if not frozen:  # a frozen proxy trains on nothing here
-                self._check_trainable(y_enc, labeled)
             proxy = self._resolved_proxy(pool, task)
-            if is_proxy_net(proxy):  # outputs a method reads when the proxy can record them
-                needs = outputs_read(method, records_training=True, **read)
-            check_proxy(proxy, needs, self.method)
+            if needs <= {"embedding", "features"} and not (
+                is_torch_proxy(proxy) or has_embed(proxy)
+            ):
+                # It would train only to be ignored: its embeddings are the input features.
+                proxy = None
+            else:
+                if not frozen:  # a frozen proxy trains on nothing here
+                    self._check_trainable(y_enc, labeled)
+                if is_proxy_net(proxy):  # outputs a method reads when the proxy records them
+                    needs = outputs_read(method, records_training=True, **read)
+                check_proxy(proxy, needs, self.method)
         train_rows = self._proxy_rows(labeled, y_enc, seed)
         if len(train_rows) < len(labeled) and needs & TRAINING_OUTPUTS:
             raise ValueError(

@@ -179,11 +179,36 @@ def test_select_reads_a_continuous_target_as_regression(tmp_path):
     assert summary["chosen_method"] == "variance" and summary["n_selected"] == 60
 
 
-def test_regression_words_and_query_refusal(tmp_path, capsys):
+def test_select_refuses_text_under_task_regression(tmp_path, capsys):
     pool = _pool(tmp_path / "text.csv", ["a", "b"] * 20)
     argv = ["select", str(pool), "--labels", "label", "--fraction", "0.5", "--task", "regression"]
     err = cli_one_line_error(capsys, [*argv, "--out", str(tmp_path / "s.csv")])
     assert "row 0 has the label 'a', which is not a number" in err
-    query = ["query", str(pool), "--labels", "label", "--budget", "3", "--out", "q.csv"]
-    err = cli_one_line_error(capsys, [*query, "--task", "regression"])
-    assert "--task regression is not supported by the command line's query yet" in err
+
+
+def test_query_and_merge_numeric_answers_for_a_regression_target(tmp_path, capsys):
+    from sklearn.datasets import make_friedman1
+
+    X, y = make_friedman1(n_samples=120, random_state=0)
+    targets = pd.Series(y, dtype=object)
+    targets[40:] = None  # rows 40.. await an answer
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(10)]).assign(target=targets)
+    frame.to_csv(tmp_path / "pool.csv", index=False)
+    state, out = tmp_path / "state", tmp_path / "ask.csv"
+    base = ["query", str(tmp_path / "pool.csv"), "--labels", "target", "--state", str(state)]
+    assert main([*base, "--budget", "5", "--out", str(out), "--quiet"]) == 0
+    asked = pd.read_csv(out)["row"].tolist()
+    assert len(asked) == 5 and min(asked) >= 40
+    answers = pd.DataFrame({"row": asked, "label": [f"{y[r]:.6f}" for r in asked]})
+    answers.to_csv(tmp_path / "answers.csv", index=False)
+    assert main([*base, "--merge", str(tmp_path / "answers.csv"), "--quiet"]) == 0
+    held = json.loads((state / "state.json").read_text())["answers"]
+    assert held["rows"] == sorted(asked)  # stored as numbers, not refused as "not a class"
+    np.testing.assert_allclose(held["labels"], [y[r] for r in sorted(asked)], atol=1e-6)
+    assert main([*base, "--budget", "5", "--out", str(out), "--quiet"]) == 0
+    again = pd.read_csv(out)["row"].tolist()
+    assert not set(again) & set(asked)
+    bad = pd.DataFrame({"row": again[:1], "label": ["tall"]})
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    err = cli_one_line_error(capsys, [*base, "--merge", str(tmp_path / "bad.csv")])
+    assert "which is not a number" in err
