@@ -480,10 +480,13 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 raise ValueError(refusal)
         elif method.needs_proxy(len(labeled)) or (needs - method.needs):
             proxy = self._resolved_proxy(pool, task)
-            if needs <= {"embedding", "features"} and not (
-                is_torch_proxy(proxy) or has_embed(proxy)
+            if (
+                needs <= {"embedding", "features"}
+                and not (is_torch_proxy(proxy) or has_embed(proxy))
+                and not self.class_balance
             ):
                 # It would train only to be ignored: its embeddings are the input features.
+                # (With class balance it is kept: a new pool is balanced by its predictions.)
                 proxy = None
             else:
                 if not frozen:  # a frozen proxy trains on nothing here

@@ -239,3 +239,16 @@ def test_a_classification_loop_still_refuses_non_integer_answers(friedman):
     )
     with pytest.raises(ValueError, match="non-integer float labels"):
         loop.run(X, y)
+
+
+def test_kcenters_trains_a_proxy_that_cannot_embed_only_for_class_balance(friedman):
+    X, _ = friedman
+    labels = (X[:, 0] > 0.5).astype(int)
+    # no class balance: the forest or a LogisticRegression would train for nothing
+    plain = ProxySelector(LogisticRegression(), method="kcenters", n_select=10).fit(X, labels)
+    assert plain.proxy_ is None and plain.fit_seconds_["proxy_fit"] == 0.0
+    # class balance: kept, so a new pool is balanced by the classes it predicts
+    balanced = CoresetSelector(LogisticRegression(), method="kcenters", fraction=0.1)
+    balanced.fit(X[:300], labels[:300])
+    assert balanced.proxy_ is not None
+    assert len(balanced.transform(X[300:])) == 10
