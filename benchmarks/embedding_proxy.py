@@ -59,7 +59,7 @@ from benchmarks.common.results import (
     runs_file,
 )
 from benchmarks.common.targets import TEXT_TARGET_C, tfidf_target
-from benchmarks.text_coreset import t_interval
+from benchmarks.text_coreset import score_target, t_interval
 
 NAME = "embedding_proxy"
 PROXIES = ("wordllama", "fasttext")
@@ -122,9 +122,7 @@ def run_coreset(settings: dict, runs_path: Path, records: list[dict], log=print)
                 selector.fit(X, y)
                 wall = time.perf_counter() - start
                 rows = selector.sample_indices_
-                start = time.perf_counter()
-                target = tfidf_target().fit(X[rows], y[rows])
-                target_seconds = time.perf_counter() - start
+                accuracy, target_seconds = score_target(X, y, rows, X_test, y_test)
                 record = {
                     "job": "coreset",
                     "arm": arm,
@@ -132,7 +130,7 @@ def run_coreset(settings: dict, runs_path: Path, records: list[dict], log=print)
                     "method": method,
                     "fraction": fraction,
                     "seed": seed,
-                    "accuracy": float(target.score(X_test, y_test)),
+                    "accuracy": accuracy,
                     "n_selected": int(len(rows)),
                     "pool_rows": int(len(y)),
                     # on a cache hit fit_seconds_ repeats the one (cold) fit's time

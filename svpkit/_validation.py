@@ -500,6 +500,8 @@ class ProxyOutputCheck:
         Classes the proxy was trained on (None: not checked).
     extra_columns : bool, default=False
         Accept more probability columns than classes.
+    name : str or None, default=None
+        Who returned the outputs, in the messages (None: ``proxy <its class name>``).
 
     Examples
     --------
@@ -516,9 +518,15 @@ class ProxyOutputCheck:
     """
 
     def __init__(
-        self, proxy: Any, n_rows: int, n_classes: int | None = None, *, extra_columns=False
+        self,
+        proxy: Any,
+        n_rows: int,
+        n_classes: int | None = None,
+        *,
+        extra_columns: bool = False,
+        name: str | None = None,
     ) -> None:
-        self.name = f"proxy {type(proxy).__name__}"
+        self.name = name if name is not None else f"proxy {type(proxy).__name__}"
         self.n_rows = int(n_rows)
         self.n_classes = n_classes
         self.extra_columns = extra_columns

@@ -572,6 +572,36 @@ def _label_values(raw: Any) -> np.ndarray:
     return values.astype(object)
 
 
+def _distinct_values(
+    raw: Any, missing_label: str | None
+) -> tuple[np.ndarray, np.ndarray, list[Any], np.ndarray]:
+    """``(codes, uniques, numbers, unlabeled)``: each row's code into the distinct values
+    (-1: NaN or None), the values, the number each holds (None: text), and which distinct
+    value marks an unlabeled row (one entry more, for code -1): empty, or equal to
+    ``missing_label`` as text or, when the marker is a number, as a number."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(_label_values(raw))
+    uniques = np.asarray(uniques, dtype=object)
+    marker_text = None if missing_label is None else str(missing_label)
+    marker = None if missing_label is None else _number(missing_label)
+    if marker is not None and marker != marker:  # a NaN marker matches no number
+        marker = None
+    numbers: list[Any] = []
+    unlabeled = np.zeros(len(uniques) + 1, dtype=bool)
+    unlabeled[-1] = True  # code -1: NaN, None
+    for i, value in enumerate(uniques):
+        number = _number(value)
+        numbers.append(number)
+        text = value if isinstance(value, str) else str(value)
+        unlabeled[i] = (
+            (isinstance(value, str) and not value.strip())
+            or text == marker_text
+            or (marker is not None and number is not None and number == marker)
+        )
+    return codes, uniques, numbers, unlabeled
+
+
 def split_labels(
     raw: Any,
     missing_label: str | None = None,
@@ -604,26 +634,7 @@ def split_labels(
     >>> split_labels(["cat", 3, "-1"], "-1")[0].tolist()
     ['cat', '3', None]
     """
-    import pandas as pd
-
-    codes, uniques = pd.factorize(_label_values(raw))
-    uniques = np.asarray(uniques, dtype=object)
-    marker_text = None if missing_label is None else str(missing_label)
-    marker = None if missing_label is None else _number(missing_label)
-    if marker is not None and marker != marker:  # a NaN marker matches no number
-        marker = None
-    numbers: list[Any] = []
-    unlabeled_u = np.zeros(len(uniques) + 1, dtype=bool)
-    unlabeled_u[-1] = True  # code -1: NaN, None
-    for i, value in enumerate(uniques):
-        number = _number(value)
-        numbers.append(number)
-        text = value if isinstance(value, str) else str(value)
-        unlabeled_u[i] = (
-            (isinstance(value, str) and not value.strip())
-            or text == marker_text
-            or (marker is not None and number is not None and number == marker)
-        )
+    codes, uniques, numbers, unlabeled_u = _distinct_values(raw, missing_label)
     labeled = [i for i in range(len(uniques)) if not unlabeled_u[i]]
     lookup = np.empty(len(uniques) + 1, dtype=object)  # the last entry: code -1, None
     if all(numbers[i] is not None for i in labeled):
@@ -661,28 +672,20 @@ def task_labels(
     """
     if task == "classification":
         return (*split_labels(raw, missing_label), task)
-    values = _label_values(raw)
-    marker_text = None if missing_label is None else str(missing_label)
-    marker = None if missing_label is None else _number(missing_label)
-    targets = np.full(len(values), np.nan)
-    unlabeled = np.zeros(len(values), dtype=bool)
-    for row, value in enumerate(values):
-        if value is None or (isinstance(value, float) and value != value):
-            unlabeled[row] = True
-            continue
-        text = value.strip() if isinstance(value, str) else str(value)
-        number = _number(value)
-        if not text or text == marker_text or (number is not None and number == marker):
-            unlabeled[row] = True
-        elif number is None:
-            if task == "regression":
-                raise UserError(
-                    f"row {row} has the label {text!r}, which is not a number: --task "
-                    "regression needs a number per labeled row"
-                )
-            return (*split_labels(raw, missing_label), "classification")  # text: classes
-        else:
-            targets[row] = float(number)
+    codes, uniques, numbers, unlabeled_u = _distinct_values(raw, missing_label)
+    text = [i for i, n in enumerate(numbers) if n is None and not unlabeled_u[i]]
+    if text:  # a label that is not a number: classes
+        if task == "regression":
+            row = int(np.flatnonzero(np.isin(codes, text))[0])
+            raise UserError(
+                f"row {row} has the label {str(uniques[codes[row]]).strip()!r}, which is not a "
+                "number: --task regression needs a number per labeled row"
+            )
+        return (*split_labels(raw, missing_label), "classification")
+    lookup = np.array(
+        [np.nan if unlabeled_u[i] else float(n) for i, n in enumerate(numbers)] + [np.nan]
+    )
+    targets, unlabeled = lookup[codes], unlabeled_u[codes]
     if task == "auto":
         from ..selectors.task import infer_task
 
@@ -695,7 +698,7 @@ def task_labels(
     bad = np.flatnonzero(~unlabeled & ~np.isfinite(targets))
     if len(bad):
         raise UserError(
-            f"row {int(bad[0])} has the label {values[bad[0]]!r}, which is not finite: a "
+            f"row {int(bad[0])} has the label {uniques[codes[bad[0]]]!r}, which is not finite: a "
             "regression target must be a finite number; leave the cell empty for an unlabeled row"
         )
     return targets, unlabeled, task

@@ -35,10 +35,6 @@ _WHAT = {
 }
 
 
-class _Named:
-    """Stands for the user in :class:`ProxyOutputCheck`'s messages."""
-
-
 def _check_rows(name: str, value: Any, n_rows: int) -> np.ndarray:
     array = np.asarray(value)
     if array.dtype == object or not np.issubdtype(array.dtype, np.number):
@@ -97,8 +93,7 @@ def check_precomputed(
         if value is None:
             continue
         array = _check_rows(name, value, n_rows)
-        check = ProxyOutputCheck(_Named(), n_rows)
-        check.name = f"{name}= (passed to fit)"
+        check = ProxyOutputCheck(None, n_rows, name=f"{name}= (passed to fit)")
         if name == "proba":
             array = array.astype(np.float64, copy=False)
             if array.shape[1] < 2:
