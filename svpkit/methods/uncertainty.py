@@ -11,7 +11,7 @@ from ..kernels.topk import order_by_score
 from ._registry import register_method
 from ._types import RankContext, SelectionMethod
 
-__all__ = ["uncertainty_rank", "candidate_values"]
+__all__ = ["uncertainty_rank", "candidate_values", "rank_by_output"]
 
 
 def candidate_values(values: np.ndarray, candidates: np.ndarray, kernel) -> np.ndarray:
@@ -23,6 +23,32 @@ def candidate_values(values: np.ndarray, candidates: np.ndarray, kernel) -> np.n
     if len(candidates) > len(values) // 2:
         return kernel(values)[candidates]
     return kernel(values[candidates])
+
+
+def rank_by_output(output: str, missing: str | None = None):
+    """A rank function that orders candidates by a per-row output of the pool
+    (``ctx.outputs.<output>``), largest first; ``missing``: the error when it is absent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.methods import PoolOutputs, RankContext
+    >>> from svpkit.methods.uncertainty import rank_by_output
+    >>> ctx = RankContext(PoolOutputs(scores=np.array([0.1, 0.9, 0.5])), np.arange(3),
+    ...                   np.arange(0), np.full(3, -1), np.array([]), 2,
+    ...                   np.random.RandomState(0))
+    >>> rank_by_output("scores")(ctx)[0].tolist()
+    [1, 2, 0]
+    """
+
+    def rank(ctx: RankContext):
+        values = getattr(ctx.outputs, output)
+        if values is None:
+            raise ValueError(missing or f"this method reads {output}, which the pool lacks.")
+        scores = candidate_values(values, ctx.candidates, np.asarray).astype(np.float64)
+        return order_by_score(ctx.candidates, scores, ctx.rng, ctx.ranked_prefix()), scores
+
+    return rank
 
 
 def uncertainty_rank(kernel: Callable[[np.ndarray], np.ndarray], name: str | None = None):
