@@ -3,14 +3,20 @@ random and stratified random, on the pre-registered cells of ``benchmarks/task_c
 
 Core-set cells keep a share of the training rows and train the target on them; active-learning
 cells label an initial 2% at random and then 2% per round with the arm's method, training the
-target after every round. The score is the target's R² on held-out rows (regression). Seed s
-is the data split's, every arm's ``random_state`` and the target's, so arms are paired.
+target after every round. The score is the target's R² on held-out rows (regression), or its
+micro-averaged F1 over the labels (multi-label; chosen before any multi-label run). Seed s is
+the data split's, every arm's ``random_state`` and the target's, so arms are paired.
 
 Arms (regression): ``random`` (uniform), ``stratified`` (random inside quantile strata of the
 target: the regression form of class-balanced random), ``default`` (what a user gets:
 ``CoresetSelector()`` / ``ProxySelector()``, method ``auto``), ``variance``, ``residual``
 (core-set) and ``kcenters`` (on the input features: the proxy is a forest, which embeds
 nothing).
+
+Arms (multi-label): ``random``, ``stratified`` (random with per-label coverage: every label
+keeps its share of positives), ``default``, ``mean_entropy``, ``max_entropy`` and
+``kcenters`` (the proxy is one-vs-rest logistic regression, which embeds nothing: k-centers
+runs on the input features).
 
 Active learning is also run with scikit-activeml's regression strategies (GSx and iGS) on
 the same pools and seeds.
@@ -38,9 +44,11 @@ NAME = "tasks"
 
 CORESET_ARMS = {
     "regression": ("random", "stratified", "default", "variance", "residual", "kcenters"),
+    "multilabel": ("random", "stratified", "default", "mean_entropy", "max_entropy", "kcenters"),
 }
 ACTIVE_ARMS = {
     "regression": ("random", "default", "variance", "kcenters", "skal_gsx", "skal_igs"),
+    "multilabel": ("random", "default", "mean_entropy", "max_entropy", "kcenters"),
 }
 #: scikit-activeml's regression strategies on the same pools (the ``bench`` extra):
 #: greedy sampling on the inputs (GSx) and improved greedy sampling on inputs and predicted
@@ -62,6 +70,14 @@ def load(dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     elif dataset == "friedman3":
         X, y = datasets.make_friedman3(n_samples=6000, noise=0.1, random_state=3000)
         X = StandardScaler().fit_transform(X)
+    elif dataset == "ml_dev":
+        X, y = datasets.make_multilabel_classification(
+            3000, n_features=30, n_classes=8, n_labels=2, random_state=4000
+        )
+    elif dataset == "ml_heldout":
+        X, y = datasets.make_multilabel_classification(
+            5000, n_features=40, n_classes=12, n_labels=3, allow_unlabeled=False, random_state=5000
+        )
     else:
         raise ValueError(f"unknown data set {dataset!r}")
     X_train, X_test, y_train, y_test = train_test_split(
@@ -70,13 +86,39 @@ def load(dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     return X_train, y_train, X_test, y_test
 
 
-def target(name: str, seed: int) -> Any:
+def is_multilabel(dataset: str) -> bool:
+    return dataset.startswith("ml_")
+
+
+def score(model: Any, X_test: np.ndarray, y_test: np.ndarray) -> float:
+    """R² for a regression target, micro-averaged F1 for a multi-label one."""
+    if y_test.ndim == 2:
+        from sklearn.metrics import f1_score
+
+        return float(f1_score(y_test, model.predict(X_test), average="micro"))
+    return float(model.score(X_test, y_test))
+
+
+def target(name: str, seed: int, multilabel: bool = False) -> Any:
     """An unfitted target of family ``name``, seeded."""
     from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
-    from sklearn.linear_model import RidgeCV
-    from sklearn.neural_network import MLPRegressor
+    from sklearn.linear_model import LogisticRegression, RidgeCV
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
+
+    if name == "ovr_logreg":
+        return make_pipeline(
+            StandardScaler(), OneVsRestClassifier(LogisticRegression(max_iter=1000))
+        )
+    if name == "mlp" and multilabel:
+        return make_pipeline(
+            StandardScaler(),
+            MLPClassifier(
+                hidden_layer_sizes=(64,), early_stopping=True, max_iter=500, random_state=seed
+            ),
+        )
 
     if name == "rf":
         return RandomForestRegressor(n_estimators=200, random_state=seed, n_jobs=1)
@@ -94,7 +136,14 @@ def target(name: str, seed: int) -> Any:
     raise ValueError(f"unknown target {name!r}")
 
 
-def _selector(job: str, arm: str, seed: int, n_select: int | None, fraction: float | None):
+def _selector(
+    job: str,
+    arm: str,
+    seed: int,
+    n_select: int | None,
+    fraction: float | None,
+    task: str = "regression",
+):
     from svpkit import CoresetSelector, ProxySelector
 
     size = {"n_select": n_select} if n_select is not None else {"fraction": fraction}
@@ -105,6 +154,8 @@ def _selector(job: str, arm: str, seed: int, n_select: int | None, fraction: flo
         balance = arm != "random"  # the core-set default balances: so do the methods
         return CoresetSelector(method=method, class_balance=balance, random_state=seed, **size)
     method = "auto" if arm == "default" else arm
+    if task == "multilabel":  # unlabeled rows: -1 in every label column
+        return ProxySelector(method=method, random_state=seed, **size)
     # A few labeled whole-number targets (diabetes: 7 at 2%) cannot be told from class labels:
     # a user in active learning on such a target says task="regression" (docs/tasks.md).
     return ProxySelector(
@@ -116,12 +167,12 @@ def _selector(job: str, arm: str, seed: int, n_select: int | None, fraction: flo
 def run_coreset(task: str, dataset: str, target_name: str, fraction: float, arm: str, seed: int):
     X, y, X_test, y_test = load(dataset, seed)
     start = time.perf_counter()
-    selector = _selector("coreset", arm, seed, None, fraction).fit(X, y)
+    selector = _selector("coreset", arm, seed, None, fraction, task).fit(X, y)
     selection = time.perf_counter() - start
     rows = selector.sample_indices_
-    model = target(target_name, seed).fit(X[rows], y[rows])
+    model = target(target_name, seed, is_multilabel(dataset)).fit(X[rows], y[rows])
     return {
-        "score": float(model.score(X_test, y_test)),
+        "score": score(model, X_test, y_test),
         "method": selector.method_,
         "seconds": {"selection": selection},
     }
@@ -145,16 +196,19 @@ def run_active(task: str, dataset: str, target_name: str, arm: str, seed: int):
             seconds += time.perf_counter() - start
             methods.append(arm)
         else:
-            y_partial = np.full(n, np.nan)
+            if is_multilabel(dataset):
+                y_partial = np.full(y.shape, -1)
+            else:
+                y_partial = np.full(n, np.nan)
             y_partial[labeled] = y[labeled]
             start = time.perf_counter()
-            selector = _selector("active", arm, seed, budget, None).fit(X, y_partial)
+            selector = _selector("active", arm, seed, budget, None, task).fit(X, y_partial)
             seconds += time.perf_counter() - start
             picked = selector.sample_indices_
             methods.append(selector.method_)
         labeled = np.sort(np.concatenate([labeled, picked]))
-        model = target(target_name, seed).fit(X[labeled], y[labeled])
-        scores.append(float(model.score(X_test, y_test)))
+        model = target(target_name, seed, is_multilabel(dataset)).fit(X[labeled], y[labeled])
+        scores.append(score(model, X_test, y_test))
     return {"scores": scores, "method": methods, "seconds": {"selection": seconds}}
 
 
@@ -174,8 +228,15 @@ def _peer_query(arm: str, X, y, labeled, budget: int, seed: int) -> np.ndarray:
 
 
 # -- the cells -----------------------------------------------------------------------------------
-def planned(cells: str, seeds: int, quick: bool) -> list[dict[str, Any]]:
-    """Every run to do, as the record keys that identify it."""
+def planned(
+    cells: str,
+    seeds: int,
+    quick: bool,
+    task_only: str | None = None,
+    arms_only: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Every run to do, as the record keys that identify it (``task_only``, ``arms_only``:
+    only those)."""
     if quick:
         return [
             dict(
@@ -194,10 +255,12 @@ def planned(cells: str, seeds: int, quick: bool) -> list[dict[str, Any]]:
     runs = []
     for seed in range(seeds):
         for task, dataset, target_name, job, fraction in chosen:
-            if task not in CORESET_ARMS:
-                continue  # multi-label cells: not built yet
+            if task_only is not None and task != task_only:
+                continue
             arms = CORESET_ARMS[task] if job == "coreset" else ACTIVE_ARMS[task]
             for arm in arms:
+                if arms_only is not None and arm not in arms_only:
+                    continue
                 runs.append(
                     dict(
                         cells=cells,
@@ -324,11 +387,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cells", choices=("dev", "heldout"), default="dev")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--summarise", action="store_true", help="only rebuild the JSON/plot")
+    parser.add_argument("--task", choices=("regression", "multilabel"), default=None)
+    parser.add_argument("--arms", nargs="+", default=None, help="only these arms")
     args = parser.parse_args(argv)
     path = runs_file(args, NAME)
     if not args.summarise:
         done = {_key(r) for r in read_runs(path)}
-        for run in planned(args.cells, args.seeds, args.quick):
+        for run in planned(args.cells, args.seeds, args.quick, args.task, args.arms):
             if _key(run) in done:
                 continue
             start = time.perf_counter()

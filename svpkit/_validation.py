@@ -584,6 +584,27 @@ class ProxyOutputCheck:
                 "over the classes per row (e.g. a softmax)."
             )
 
+    def label_proba(self, block: np.ndarray, n_labels: int) -> None:
+        """Check a multi-label proxy's per-label probabilities: one column per label, every
+        entry finite and in [0, 1] (rows need not sum to 1)."""
+        block = np.asarray(block)
+        if block.ndim != 2 or block.shape[1] != n_labels:
+            raise ValueError(
+                f"{self.name} returned per-label probabilities of shape {block.shape}, but y "
+                f"has {n_labels} labels; predict_proba must give one column per label (or one "
+                "(n_rows, 2) array per label)."
+            )
+        self.rows(len(block), "per-label probabilities")
+        bad = ~np.isfinite(block).all(axis=1)
+        bad |= (block < -PROBA_NEGATIVE_TOLERANCE).any(axis=1)
+        bad |= (block > 1 + PROBA_SUM_TOLERANCE).any(axis=1)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{self.name} returned per-label probabilities outside [0, 1] or not finite "
+                f"(first at row {row}: {block[row][:5].tolist()}). " + _DIVERGED_FIX
+            )
+
     def embedding(self, block: np.ndarray, start: int = 0) -> None:
         """Check one block of embeddings: finite (one summing pass, no temporary: a NaN or
         inf makes the sum non-finite; only then, or on an overflow of the sum, are the

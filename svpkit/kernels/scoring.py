@@ -18,6 +18,7 @@ __all__ = [
     "least_confidence",
     "entropy",
     "margin",
+    "label_entropy",
     "ForgettingCounter",
     "forgetting_scores",
 ]
@@ -156,6 +157,50 @@ def entropy(proba: ArrayLike) -> np.ndarray:
     for block, dest in _chunks(proba, out):
         # entr is -x log x with entr(0) == 0, so zeros never become NaN.
         torch.sum(torch.special.entr(block), dim=1, out=dest)
+    return out
+
+
+def label_entropy(label_proba: ArrayLike, reduce: str = "mean") -> np.ndarray:
+    """Multi-label uncertainty: the binary entropy of every label's probability, in nats,
+    combined per row by its mean or its maximum.
+
+    The mean asks how unsure the model is about a row's label set as a whole; the maximum how
+    unsure it is about the row's most doubtful label. Least confidence over labels,
+    ``max_l min(p_l, 1 - p_l)``, orders rows exactly as the maximum does (binary entropy
+    rises with ``min(p, 1 - p)``), so it has no kernel of its own.
+
+    Parameters
+    ----------
+    label_proba : array-like of shape (n_samples, n_labels)
+        Probability that each label applies (columns need not sum to one).
+    reduce : {"mean", "max"}, default="mean"
+
+    Returns
+    -------
+    scores : ndarray of shape (n_samples,)
+        Larger means more uncertain; 0 for a row whose labels are all certain.
+
+    Examples
+    --------
+    >>> from svpkit.kernels.scoring import label_entropy
+    >>> label_entropy([[0.5, 1.0], [0.9, 0.9]]).round(4)
+    array([0.3466, 0.3251])
+    >>> label_entropy([[0.5, 1.0], [0.9, 0.9]], reduce="max").round(4)
+    array([0.6931, 0.3251])
+    """
+    if reduce not in ("mean", "max"):
+        raise ValueError(f"reduce must be 'mean' or 'max'; got {reduce!r}.")
+    proba = _check_proba(label_proba)
+    out = np.empty(proba.shape[0], dtype=proba.dtype)
+    import torch
+
+    for block, dest in _chunks(proba, out):
+        # entr(0) == 0: a certain label (p = 0 or 1) contributes nothing, never NaN
+        per_label = torch.special.entr(block) + torch.special.entr(1.0 - block)
+        if reduce == "mean":
+            torch.mean(per_label, dim=1, out=dest)
+        else:
+            torch.amax(per_label, dim=1, out=dest)
     return out
 
 

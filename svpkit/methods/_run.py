@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._types import BlockMap, RankContext, Ranking, SelectionMethod, as_ranking
-from .balance import rank_balanced
+from .balance import rank_balanced, rank_covering
 from .samplers import keep
 
 __all__ = ["run_method", "outputs_read", "runs_blockwise", "streamed_scores"]
@@ -58,6 +58,8 @@ def run_method(
         ranking, kept = select(ctx)
         return as_ranking(method, ranking, len(ctx.candidates)), kept
     if ctx.class_balance:
+        if ctx.label_matrix is not None:  # multi-label: every label keeps its share
+            return rank_covering(method, ctx)
         return rank_balanced(method, ctx)
     if blocks is not None:
         ranking = as_ranking(method, method.hook("blockwise")(ctx, blocks), len(ctx.candidates))
@@ -73,9 +75,11 @@ def outputs_read(
     labels_known: bool,
     sampler: Any = None,
     records_training: bool = False,
+    multilabel: bool = False,
 ) -> frozenset:
     """Outputs a pool must provide: the method's and the sampler's, plus probabilities when
-    class balance has to predict the classes of unlabeled candidates.
+    class balance has to predict the classes (``multilabel``: the labels) of unlabeled
+    candidates.
 
     Parameters
     ----------
@@ -89,6 +93,8 @@ def outputs_read(
     records_training : bool, default=False
         Whether the proxy records its training dynamics (a method's ``needs`` hook may read
         more then: :meth:`SelectionMethod.needs_for`).
+    multilabel : bool, default=False
+        Whether the target is multi-label: class balance then reads per-label probabilities.
 
     Returns
     -------
@@ -108,7 +114,7 @@ def outputs_read(
     """
     needs = method.needs_for(records_training) | getattr(sampler, "needs", frozenset())
     if class_balance and not labels_known:
-        return needs | {"proba"}
+        return needs | {"label_proba" if multilabel else "proba"}
     return needs
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "GIVEN_OUTPUTS",
     "REGRESSION_OUTPUTS",
     "CLASSIFICATION_OUTPUTS",
+    "MULTILABEL_OUTPUTS",
     "SERVICES",
     "HOOKS",
     "PoolOutputs",
@@ -43,17 +44,33 @@ __all__ = [
 #: and ``forgetting`` are recorded while the proxy trains (one run serves every method);
 #: ``features`` are a fixed representation the pool computes from the input whatever the proxy
 #: (PCA-50; LSA-50 for texts), for the cold-start methods, which need no proxy at all;
-#: ``scores`` are per-row scores a user computed elsewhere and passed to ``fit``.
+#: ``scores`` are per-row scores a user computed elsewhere and passed to ``fit``;
+#: ``label_proba`` are a multi-label proxy's per-label probabilities.
 OUTPUTS = frozenset(
-    {"proba", "embedding", "forgetting", "dynamics", "features", "scores", "variance", "residual"}
+    {
+        "proba",
+        "embedding",
+        "forgetting",
+        "dynamics",
+        "features",
+        "scores",
+        "variance",
+        "residual",
+        "label_proba",
+    }
 )
 #: Outputs that only a trained proxy can give.
-PROXY_OUTPUTS = frozenset({"proba", "forgetting", "dynamics", "variance", "residual"})
+PROXY_OUTPUTS = frozenset(
+    {"proba", "forgetting", "dynamics", "variance", "residual", "label_proba"}
+)
 #: Outputs of a regression proxy: its predictive variance (an ensemble's spread, or a model's
 #: own ``predict(return_std=True)``), and each labeled row's cross-fitted absolute residual.
 REGRESSION_OUTPUTS = frozenset({"variance", "residual"})
 #: Outputs only a classifier gives (class probabilities, and what is recorded from them).
 CLASSIFICATION_OUTPUTS = frozenset({"proba", "forgetting", "dynamics"})
+#: Outputs of a multi-label proxy: the probability of each label, one column per label
+#: (columns need not sum to 1).
+MULTILABEL_OUTPUTS = frozenset({"label_proba"})
 #: Outputs only a user gives (``fit(X, y, scores=...)``): a method that reads them is never
 #: suggested as a fix for another's missing output.
 GIVEN_OUTPUTS = frozenset({"scores"})
@@ -119,6 +136,8 @@ class PoolOutputs:
     residual : ndarray of shape (n_rows,) or None
         A regression proxy's cross-fitted absolute residual ``|y - y_hat|`` on the rows it
         trained on (each predicted by a model that did not see it; NaN elsewhere).
+    label_proba : ndarray of shape (n_rows, n_labels) or None
+        A multi-label proxy's probability that each label applies to each row.
 
     Examples
     --------
@@ -138,6 +157,7 @@ class PoolOutputs:
     scores: np.ndarray | None = None
     variance: np.ndarray | None = None
     residual: np.ndarray | None = None
+    label_proba: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +191,10 @@ class RankContext:
     sampler : svpkit.methods.Sampler or None
         How the kept rows are drawn from the scores (None: the top of the ranking); applied by
         :func:`run_method`, inside each class under class balance.
+    label_matrix : ndarray of int8, shape (n_rows, n_labels), or None
+        Multi-label selection: each row's labels as a binary indicator, rows of -1 where the
+        labels are unknown (``y`` is then 0 on labeled rows). Class balance reads it as
+        per-label coverage. None for single-label and regression targets.
     extras : Mapping of str to object
         The extra parameters the method declared in ``SelectionMethod.params`` and was given:
         the user's method parameters (e.g. ``query`` and ``private`` rows for targeted
@@ -215,6 +239,7 @@ class RankContext:
     verbose: bool = False
     sampler: Any = None
     extras: Mapping[str, Any] = field(default_factory=dict)
+    label_matrix: np.ndarray | None = None
 
     def progress(self, total: int, desc: str) -> Any:
         """A tqdm bar for a long step (disabled unless ``verbose``); use it as a context
@@ -319,9 +344,9 @@ class Regime:
         False when the proxy is used as it is (a frozen fitted estimator) or outputs computed
         elsewhere stand in for it: nothing trains on subsets of the pool, so core-set ``auto``
         keeps class-balanced random unless the user asked for validation.
-    task : {"classification", "regression"}, default="classification"
+    task : {"classification", "regression", "multilabel"}, default="classification"
         What the labels are; for regression, ``n_classes`` and ``class_counts`` count the
-        quantile strata of the labeled targets.
+        quantile strata of the labeled targets; for multi-label targets, the labels.
 
     Examples
     --------

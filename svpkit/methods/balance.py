@@ -6,6 +6,9 @@ class's existing rows as existing centers); the number of rows kept is the same 
 class balance, split in proportion to the class sizes (largest remainder), so a share is the
 same share inside every class up to one row. The combined ranking interleaves the classes by
 relative rank within their class.
+
+A multi-label target has no single class per row: there, class balance is per-label coverage
+(:func:`rank_covering`): every label keeps at least its share of the candidates that carry it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numpy as np
 from ._types import RankContext, Ranking, SelectionMethod, as_ranking
 from .samplers import keep
 
-__all__ = ["rank_balanced", "candidate_classes", "allocate"]
+__all__ = ["rank_balanced", "candidate_classes", "allocate", "rank_covering", "candidate_labels"]
 
 
 def allocate(total: int, class_sizes: np.ndarray) -> np.ndarray:
@@ -73,3 +76,80 @@ def rank_balanced(method: SelectionMethod, ctx: RankContext) -> tuple[Ranking, n
         kept.append(kept_cls)
     order = np.concatenate(orders)[np.argsort(np.concatenate(keys), kind="stable")]
     return Ranking(order, scores), np.concatenate(kept)
+
+
+def candidate_labels(ctx: RankContext) -> np.ndarray:
+    """Every candidate's labels as a boolean indicator: its known labels, else the labels the
+    proxy gives a probability of at least 0.5."""
+    known = ctx.label_matrix[ctx.candidates]
+    unknown = (known < 0).any(axis=1)
+    labels = known > 0
+    if unknown.any():
+        if ctx.outputs.label_proba is None:
+            raise ValueError(
+                "class_balance=True keeps every label's share among unlabeled rows by the "
+                "labels the proxy predicts, but no proxy was trained here. Label a seed set, or "
+                "pass class_balance=False."
+            )
+        labels[unknown] = ctx.outputs.label_proba[ctx.candidates[unknown]] >= 0.5
+    return labels
+
+
+def rank_covering(method: SelectionMethod, ctx: RankContext) -> tuple[Ranking, np.ndarray]:
+    """Per-label coverage, the multi-label form of class balance: ``(ranking, kept)``.
+
+    Each label ``l`` carried by ``n_l`` candidates keeps at least ``floor(n_select * n_l /
+    n_candidates)`` of them. The rarest labels are served first, each by the method's
+    best-ranked candidates that carry it; the rest of the budget follows the method's order.
+    Candidates the method did not order (one that stops after ``n_select``) come after the
+    ordered ones, in random order. Where the method's own top rows already cover every label,
+    the kept rows are exactly its top rows. The budget is never exceeded: when rows for the
+    rare labels fill it, a common label may keep less than its share (rows carry several
+    labels, so this is rare).
+
+    Examples
+    --------
+    Three candidates; the method prefers rows 0 and 1, which both lack label 1. Keeping two
+    rows keeps at least one of label 1's two rows:
+
+    >>> import numpy as np
+    >>> from svpkit.methods import PoolOutputs, RankContext, SelectionMethod
+    >>> from svpkit.methods.balance import rank_covering
+    >>> prefer = SelectionMethod("prefer", needs=set(),
+    ...                          rank=lambda ctx: (ctx.candidates, -ctx.candidates * 1.0))
+    >>> labels = np.array([[1, 0], [1, 0], [1, 1], [0, 1]], dtype=np.int8)
+    >>> ctx = RankContext(PoolOutputs(), np.arange(4), np.arange(0), np.zeros(4, int),
+    ...                   np.arange(2), 2, np.random.RandomState(0), label_matrix=labels)
+    >>> ranking, kept = rank_covering(prefer, ctx)
+    >>> sorted(kept.tolist()), ranking.order.tolist()
+    ([0, 2], [0, 2, 1, 3])
+    """
+    if ctx.sampler is not None:
+        raise ValueError(
+            f"sampler={type(ctx.sampler).__name__} draws over the score range, which per-label "
+            "coverage (class_balance=True with a multi-label y) does not support. Pass "
+            "class_balance=False, or the default sampler."
+        )
+    ranking = as_ranking(method, method.rank(ctx), len(ctx.candidates))
+    order = np.asarray(ranking.order, dtype=np.int64)
+    if len(order) < len(ctx.candidates):  # a method that stopped after n_select
+        unordered = np.setdiff1d(ctx.candidates, order, assume_unique=True)
+        order = np.concatenate([order, ctx.rng.permutation(unordered)])
+    labels = candidate_labels(ctx)[np.searchsorted(ctx.candidates, order)]
+    carried = labels.sum(axis=0)
+    quotas = ctx.n_select * carried // max(len(order), 1)
+    taken = np.zeros(len(order), dtype=bool)
+    held = np.zeros(labels.shape[1], dtype=np.int64)
+    for label in np.argsort(carried, kind="stable"):  # the rarest first
+        room = ctx.n_select - int(taken.sum())
+        need = min(int(quotas[label] - held[label]), room)
+        if need <= 0:
+            continue
+        rows = np.flatnonzero(labels[:, label] & ~taken)[:need]
+        taken[rows] = True
+        held += labels[rows].sum(axis=0)
+    rest = np.flatnonzero(~taken)[: ctx.n_select - int(taken.sum())]
+    taken[rest] = True
+    kept = order[taken]
+    ranked = Ranking(np.concatenate([kept, order[~taken]]), ranking.scores, ranking.report)
+    return ranked, kept

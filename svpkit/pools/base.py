@@ -177,6 +177,23 @@ class Pool(ABC):
             "RandomForestRegressor on features you computed)."
         )
 
+    def default_multilabel_proxy(self) -> Any:
+        """The proxy used for a multi-label target when the selector has ``proxy=None``: the
+        pool's probe model (:meth:`probe_model`) with its final classifier fitted one versus
+        rest, one logistic per label."""
+        from sklearn.multiclass import OneVsRestClassifier
+        from sklearn.pipeline import Pipeline
+
+        probe = self.probe_model()
+        if not isinstance(probe, Pipeline):
+            raise ValueError(
+                f"{type(self).__name__} has no default multi-label proxy: pass a classifier that "
+                "takes a label indicator matrix as the proxy (e.g. "
+                "OneVsRestClassifier(LogisticRegression()) on features you computed)."
+            )
+        name, last = probe.steps[-1]
+        return probe.set_params(**{name: OneVsRestClassifier(last)})
+
     def labels(self, y: Any) -> np.ndarray:
         """``y`` checked as class labels, one per row of this pool."""
         return check_labels_per_row(y, self.n_rows)

@@ -318,6 +318,11 @@ def read_outputs(
             outputs.proba = proba if want_proba else None
         if want_embedding and has_embed(model):
             outputs.embedding = embedding_array(model.embed(X), check)
+        if "label_proba" in needs:
+            from .multilabel import label_probabilities
+
+            n_labels = n_classes_of(model)
+            outputs.label_proba = label_probabilities(model, X, check, n_labels)
         if "variance" in needs:
             from .regression import predictive_variance
 

@@ -58,7 +58,16 @@ from .precomputed import (
     missing_precomputed,
     take_precomputed,
 )
-from .task import CLASSIFICATION, REGRESSION, check_task, infer_task, regression_labels
+from .task import (
+    CLASSIFICATION,
+    MULTILABEL,
+    REGRESSION,
+    check_task,
+    indicator_labels,
+    infer_task,
+    is_indicator,
+    regression_labels,
+)
 
 
 def _called_as_pipeline_step() -> bool:
@@ -126,7 +135,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             None,
         ],
         "scratch_dir": [str, os.PathLike, None],
-        "task": [StrOptions({"classification", "regression"}), None],
+        "task": [StrOptions({"classification", "regression", "multilabel"}), None],
     }
 
     def __init__(
@@ -168,12 +177,16 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            One label per row, or a multi-label indicator matrix (a row is unlabeled when
+            every column holds the marker).
 
         Returns
         -------
         mask : ndarray of bool
         """
+        if is_indicator(y):
+            return indicator_labels(y, len(y), self._missing_label())[1]
         y = np.asarray(y)
         marker = self._missing_label()
         if marker is v.NO_MARKER:
@@ -275,12 +288,28 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return v.n_to_select(self.fraction, self.n_select, n_candidates, what)
 
     def _resolved_proxy(self, pool: Pool, task: str = CLASSIFICATION) -> Any:
-        if self.proxy is not None:
-            return self.proxy
-        return pool.default_regression_proxy() if task == REGRESSION else pool.default_proxy()
+        proxy = self.proxy
+        if proxy is None:
+            defaults = {
+                REGRESSION: pool.default_regression_proxy,
+                MULTILABEL: pool.default_multilabel_proxy,
+            }
+            proxy = defaults.get(task, pool.default_proxy)()
+        if task == MULTILABEL and is_torch_proxy(proxy) and not has_embed(proxy):
+            raise ValueError(
+                f"the proxy {type(unfrozen(proxy)).__name__} trains one softmax over classes; a "
+                "multi-label target (y a label indicator matrix) needs one probability per "
+                "label. Pass a scikit-learn classifier that takes a label indicator matrix "
+                "(e.g. OneVsRestClassifier(LogisticRegression()) or MLPClassifier, one sigmoid "
+                "per label), or proxy=None."
+            )
+        return proxy
 
-    def _check_trainable(self, y_enc: np.ndarray, labeled: np.ndarray) -> None:
-        """A proxy needs labeled rows of at least two classes."""
+    def _check_trainable(
+        self, y_enc: np.ndarray, labeled: np.ndarray, label_matrix: np.ndarray | None = None
+    ) -> None:
+        """A proxy needs labeled rows of at least two classes (multi-label: some labeled row
+        carrying a label, and some lacking one)."""
         if len(labeled) == 0:
             fixes = methods_without_proxy(
                 all_labeled=self.all_rows_labeled, excluding=[self.method]
@@ -291,6 +320,14 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 f"first, or start with {fixes} (methods that need no proxy; embeddings are then "
                 "the input features)."
             )
+        if label_matrix is not None:
+            values = np.unique(label_matrix[labeled])
+            if len(values) < 2:
+                raise ValueError(
+                    f"every labeled row holds {int(values[0])} in every label column; the proxy "
+                    "learns nothing from that. Label rows that carry some labels and lack others."
+                )
+            return
         if len(np.unique(y_enc[labeled])) < 2:
             raise ValueError(
                 "the labeled rows hold only 1 class; the proxy needs at least 2 classes to train. "
@@ -427,12 +464,24 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         named, sampler = self._lookup()
         check_method_params(named, self._method_params())
         pool = make_pool(X, self, reset=True, scratch_dir=self._scratch_dir())
-        y = pool.labels(y)
-        labeled, candidates = self._split_rows(y)
+        label_matrix = None
+        if y is not None and is_indicator(y):  # multi-label: one column per label
+            label_matrix, unlabeled = indicator_labels(y, pool.n_rows, self._missing_label())
+            y = label_matrix
+            labeled = np.flatnonzero(~unlabeled)
+            candidates = np.flatnonzero(unlabeled) if unlabeled.any() else np.arange(len(y))
+        else:
+            y = pool.labels(y)
+            labeled, candidates = self._split_rows(y)
         n_select = self._n_to_select(len(candidates), self._candidate_description(labeled, len(y)))
         frozen = is_frozen(self.proxy) and not given
         task = infer_task(self.proxy, y, labeled, self.task)
-        if task == REGRESSION:  # the proxy learns the targets; class balance reads strata
+        if task == MULTILABEL:
+            # the proxy learns the indicator; class balance reads it as per-label coverage
+            classes = np.arange(label_matrix.shape[1])
+            y_enc = np.where(unlabeled, -1, 0).astype(np.int64)
+            y_fit = label_matrix
+        elif task == REGRESSION:  # the proxy learns the targets; class balance reads strata
             y_fit, y_enc = regression_labels(y, labeled)
             classes = np.unique(y_enc[labeled])
         elif frozen:  # its probability columns follow its own classes, whatever y holds
@@ -441,7 +490,9 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         else:
             classes, y_enc = self._encode_labels(y, labeled)
             y_fit = y_enc
-        given = check_precomputed(given, pool.n_rows, len(classes) if task != REGRESSION else None)
+        given = check_precomputed(
+            given, pool.n_rows, len(classes) if task == CLASSIFICATION else None
+        )
         extras = self._method_extras(y, labeled, self._row_params(len(y)) if rows is None else rows)
         check = named.hook("check")
         if check is not None:
@@ -454,7 +505,10 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         # A method that stands for others (auto) names the one that runs, before any training,
         # from what is known: the sizes and the labeled rows per class (present in y: a frozen
         # proxy may know more classes).
-        counts = np.bincount(y_enc[labeled], minlength=len(classes)) if len(labeled) else ()
+        if task == MULTILABEL:  # positives per label
+            counts = label_matrix[labeled].sum(axis=0) if len(labeled) else ()
+        else:
+            counts = np.bincount(y_enc[labeled], minlength=len(classes)) if len(labeled) else ()
         counts = tuple(int(c) for c in counts if c)
         regime = Regime(
             len(labeled),
@@ -469,7 +523,12 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             task=task,
         )
         method, reason = resolve_with_reason(named, regime)
-        read = dict(class_balance=self.class_balance, labels_known=labels_known, sampler=sampler)
+        read = dict(
+            class_balance=self.class_balance,
+            labels_known=labels_known,
+            sampler=sampler,
+            multilabel=task == MULTILABEL,
+        )
         needs = outputs_read(method, **read)
         balance_predicts = bool(self.class_balance) and not labels_known
         check_task(task, method.name, needs, balance_predicts=balance_predicts)
@@ -490,7 +549,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 proxy = None
             else:
                 if not frozen:  # a frozen proxy trains on nothing here
-                    self._check_trainable(y_enc, labeled)
+                    self._check_trainable(y_enc, labeled, label_matrix)
                 if is_proxy_net(proxy):  # outputs a method reads when the proxy records them
                     needs = outputs_read(method, records_training=True, **read)
                 check_proxy(proxy, needs, self.method)
@@ -523,6 +582,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             given=given,
             task=task,
             y_fit=y_fit,
+            label_matrix=label_matrix,
         )
 
     def _read_outputs(self, plan: FitPlan) -> Readout:
@@ -571,6 +631,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             plan.rng,
             plan.sampler,
             extras={**plan.extras, **self._services(plan)},
+            label_matrix=plan.label_matrix,
         )
         start = time.perf_counter()
         ranking, selected = run_method(plan.method, ctx, readout.blocks)
@@ -658,7 +719,17 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         }
 
     def _context(
-        self, outputs, candidates, labeled, y_enc, classes, n_select, rng, sampler=None, extras=None
+        self,
+        outputs,
+        candidates,
+        labeled,
+        y_enc,
+        classes,
+        n_select,
+        rng,
+        sampler=None,
+        extras=None,
+        label_matrix=None,
     ) -> RankContext:
         return RankContext(
             outputs=outputs,
@@ -673,6 +744,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             verbose=bool(self.verbose),
             sampler=sampler,
             extras=extras or {},
+            label_matrix=label_matrix,
         )
 
     # -- outputs -----------------------------------------------------------------------------
@@ -729,16 +801,32 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             ) from error
         candidates = np.arange(pool.n_rows)
         n_select = self._n_to_select(len(candidates), "rows of the new pool")
+        multilabel = getattr(self, "task_", None) == MULTILABEL
         needs = outputs_read(
-            method, class_balance=class_balance, labels_known=False, sampler=sampler
+            method,
+            class_balance=class_balance,
+            labels_known=False,
+            sampler=sampler,
+            multilabel=multilabel,
         )
         outputs = pool.fitted_outputs(self.proxy_, needs)
         warn_if_degenerate(self.proxy_, outputs, candidates, training=False)
         y_unknown = np.full(pool.n_rows, -1, dtype=np.int64)
         rng = check_random_state(self.random_state)
         empty = np.empty(0, dtype=np.int64)
+        label_matrix = None
+        if multilabel:
+            label_matrix = np.full((pool.n_rows, len(self.classes_)), -1, dtype=np.int8)
         ctx = self._context(
-            outputs, candidates, empty, y_unknown, self.classes_, n_select, rng, sampler
+            outputs,
+            candidates,
+            empty,
+            y_unknown,
+            self.classes_,
+            n_select,
+            rng,
+            sampler,
+            label_matrix=label_matrix,
         )
         ctx = replace(ctx, class_balance=bool(class_balance))
         try:

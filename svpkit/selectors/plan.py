@@ -60,10 +60,13 @@ class FitPlan:
         ``resolve`` hook said (the fitted ``method_reason_`` unless the method reports one).
     given : dict of str to ndarray
         Outputs passed to ``fit`` (checked), which stand in for the proxy.
-    task : {"classification", "regression"}
+    task : {"classification", "regression", "multilabel"}
     y_fit : ndarray or None
         What the proxy trains on: ``y_enc`` for classification, the float targets (NaN where
-        unlabeled) for regression, whose ``y_enc`` are quantile strata.
+        unlabeled) for regression, whose ``y_enc`` are quantile strata, the label indicator
+        matrix for a multi-label target (whose ``y_enc`` is 0 on labeled rows).
+    label_matrix : ndarray of int8, shape (n_rows, n_labels), or None
+        A multi-label target's indicator (rows of -1 where unlabeled); None otherwise.
     """
 
     pool: Pool
@@ -86,3 +89,4 @@ class FitPlan:
     given: dict = field(default_factory=dict)
     task: str = "classification"
     y_fit: np.ndarray | None = None
+    label_matrix: np.ndarray | None = None

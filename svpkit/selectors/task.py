@@ -1,11 +1,15 @@
-"""What a fit learns: single-label classification or regression, and the labels a proxy and
-the class-balance wrapper then read.
+"""What a fit learns: single-label classification, regression or multi-label classification,
+and the labels a proxy and the class-balance wrapper then read.
 
 Regression is recognised, as scikit-learn recognises it, from the labels (``type_of_target``
 says ``"continuous"``) or from the proxy (``sklearn.base.is_regressor``: a regressor proxy
 makes integer targets, counts say, a regression too). Its "classes" for class balance are
 quantile strata of the labeled targets: stratified selection is the regression form of class
 balance.
+
+Multi-label targets follow scikit-learn's convention: ``y`` a binary indicator matrix, one
+column per label (``MultiLabelBinarizer`` makes one from lists of labels). An unlabeled row
+holds the missing-label marker in every column; class balance becomes per-label coverage.
 """
 
 from __future__ import annotations
@@ -17,10 +21,20 @@ from sklearn.base import is_classifier, is_regressor
 
 from ..nn.kinds import unfrozen
 
-__all__ = ["CLASSIFICATION", "REGRESSION", "infer_task", "regression_labels", "n_strata"]
+__all__ = [
+    "CLASSIFICATION",
+    "REGRESSION",
+    "MULTILABEL",
+    "infer_task",
+    "regression_labels",
+    "n_strata",
+    "is_indicator",
+    "indicator_labels",
+]
 
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
+MULTILABEL = "multilabel"
 
 #: Most quantile strata of a regression target (fewer when few rows are labeled: about
 #: :data:`ROWS_PER_STRATUM` labeled rows each, at least 2).
@@ -43,8 +57,9 @@ def infer_task(proxy: Any, y: np.ndarray, labeled: np.ndarray, task: str | None 
     Raises
     ------
     ValueError
-        For multi-output targets, a classifier proxy for a regression target (or a regressor
-        for class labels), and float targets that could be either.
+        For a classifier proxy for a regression target (or a regressor for class labels),
+        float targets that could be either, a multi-output regression target, and
+        ``task="multilabel"`` with one label per row.
 
     Examples
     --------
@@ -58,13 +73,12 @@ def infer_task(proxy: Any, y: np.ndarray, labeled: np.ndarray, task: str | None 
     'classification'
     >>> infer_task(RandomForestRegressor(), np.array([0, 1, 3]), rows)  # counts
     'regression'
+    >>> infer_task(None, np.array([[1, 0], [1, 1], [0, 1]]), rows)  # a label indicator
+    'multilabel'
     """
     model = unfrozen(proxy)
-    if np.ndim(y) > 1:
-        raise ValueError(
-            f"y has shape {np.shape(y)}: svpkit selects for one target per row (a label or a "
-            "number). Multi-output targets are not supported yet."
-        )
+    if np.ndim(y) > 1 or task == MULTILABEL:
+        return _multilabel_task(model, y, task)
     if task is None:
         task = _inferred(model, np.asarray(y)[labeled])
     if task == REGRESSION and model is not None and is_classifier(model):
@@ -79,6 +93,100 @@ def infer_task(proxy: Any, y: np.ndarray, labeled: np.ndarray, task: str | None 
             "Pass a classifier, or task='regression'."
         )
     return task
+
+
+def _multilabel_task(model: Any, y: Any, task: str | None) -> str:
+    if np.ndim(y) < 2:
+        raise ValueError(
+            "task='multilabel' reads y as a binary indicator matrix (n_rows, n_labels), but y "
+            "has one label per row. Turn lists of labels into one with "
+            "sklearn.preprocessing.MultiLabelBinarizer, or pass task=None."
+        )
+    if task not in (None, MULTILABEL):
+        raise ValueError(
+            f"y has shape {np.shape(y)}, a label indicator matrix, but task={task!r}. Pass "
+            "task='multilabel' (or None), or one label per row."
+        )
+    if model is not None and is_regressor(model):
+        raise ValueError(
+            f"y has shape {np.shape(y)}: several targets per row, with the regressor "
+            f"{type(model).__name__} as proxy. Multi-output regression is not supported: svpkit "
+            "selects for one regression target per row, or for a binary label indicator "
+            "matrix (multi-label classification)."
+        )
+    return MULTILABEL
+
+
+def is_indicator(y: Any) -> bool:
+    """Whether ``y`` has several columns (a multi-label indicator matrix, dense or sparse).
+
+    Examples
+    --------
+    >>> from svpkit.selectors.task import is_indicator
+    >>> is_indicator([[0, 1], [1, 1]]), is_indicator([0, 1]), is_indicator([[0], [1]])
+    (True, False, False)
+    """
+    shape = y.shape if hasattr(y, "shape") else np.shape(y)
+    return len(shape) == 2 and shape[1] > 1
+
+
+def indicator_labels(y: Any, n_rows: int, marker: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(label_matrix, unlabeled)``: a multi-label ``y`` checked, as int8 with rows of -1
+    where ``marker`` fills the whole row (``marker``: the selector's missing label; the
+    validation module's ``NO_MARKER`` when every row must be labeled).
+
+    Raises
+    ------
+    ValueError
+        For another number of rows than the pool's, a value other than 0 and 1 in a labeled
+        row, and a row labeled in some columns but not in others (naming the rows).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.selectors.task import indicator_labels
+    >>> labels, unlabeled = indicator_labels(np.array([[1, 0], [-1, -1], [0, 1]]), 3, -1)
+    >>> labels.tolist(), unlabeled.tolist()
+    ([[1, 0], [-1, -1], [0, 1]], [False, True, False])
+    """
+    import scipy.sparse
+
+    from .. import _validation as v
+
+    if scipy.sparse.issparse(y):  # label sets are narrow: dense is n_rows x n_labels bytes
+        y = y.toarray()
+    y = np.asarray(y)
+    if len(y) != n_rows:
+        raise ValueError(
+            f"y has {len(y)} rows of labels but X has {n_rows} rows; pass one row of labels "
+            "per row of X."
+        )
+    if marker is v.NO_MARKER:
+        missing = np.zeros(y.shape, dtype=bool)
+    else:
+        missing = v.missing_mask(y.ravel(), marker).reshape(y.shape)
+    unlabeled = missing.all(axis=1)
+    partial = np.flatnonzero(missing.any(axis=1) & ~unlabeled)
+    if len(partial):
+        raise ValueError(
+            f"y marks {len(partial)} rows as unlabeled in some labels only (first rows: "
+            f"{partial[:5].tolist()}). A row is labeled in every column (0 or 1) or unlabeled "
+            f"in every column (missing_label={marker!r})."
+        )
+    values = y[~unlabeled]
+    if values.dtype.kind == "O":
+        values = np.array(values.tolist())
+    valid = np.isin(values, (0, 1)) if values.dtype.kind in "biuf" else np.zeros(values.shape, bool)
+    if not valid.all():
+        row = int(np.flatnonzero(~unlabeled)[np.flatnonzero(~valid.all(axis=1))[0]])
+        raise ValueError(
+            f"y has {y.shape[1]} columns, so it is read as a multi-label indicator matrix, "
+            f"whose entries must be 0 or 1; row {row} holds {y[row][:8].tolist()}. Turn lists "
+            "of labels into one with sklearn.preprocessing.MultiLabelBinarizer."
+        )
+    labels = np.full(y.shape, -1, dtype=np.int8)
+    labels[~unlabeled] = values.astype(np.int8)
+    return labels, unlabeled
 
 
 def _inferred(model: Any, values: np.ndarray) -> str:
@@ -165,7 +273,26 @@ def check_task(task: str, method: str, needs: frozenset, *, balance_predicts: bo
     ...     print(str(error)[:61])
     method='margin' reads class probabilities, which a regression
     """
-    from ..methods import CLASSIFICATION_OUTPUTS, REGRESSION_OUTPUTS, methods_reading_only
+    from ..methods import (
+        CLASSIFICATION_OUTPUTS,
+        MULTILABEL_OUTPUTS,
+        REGRESSION_OUTPUTS,
+        methods_reading_only,
+    )
+
+    if task == MULTILABEL and needs & (CLASSIFICATION_OUTPUTS | REGRESSION_OUTPUTS):
+        runs = methods_reading_only({"embedding"} | MULTILABEL_OUTPUTS)
+        raise ValueError(
+            f"method={method!r} reads class probabilities or training dynamics of one class "
+            "per row, which a multi-label target (y a label indicator matrix) does not have; "
+            f"use {runs}."
+        )
+    if task != MULTILABEL and needs & MULTILABEL_OUTPUTS:
+        raise ValueError(
+            f"method={method!r} reads per-label probabilities, which only a multi-label target "
+            "gives (y a binary indicator matrix, one column per label); y has one label per "
+            "row. Use an uncertainty method such as method='entropy'."
+        )
 
     if task == REGRESSION and needs & CLASSIFICATION_OUTPUTS:
         if balance_predicts:

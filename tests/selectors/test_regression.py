@@ -50,7 +50,9 @@ def test_the_task_is_inferred_from_the_targets_and_the_proxy(proxy, y, task, exp
         (None, np.arange(200) % 40 * 1.0, None, r"40 distinct numbers in 200 labeled rows"),
         (LogisticRegression(), np.linspace(0, 1, 50), None, r"the proxy LogisticRegression"),
         (RandomForestRegressor(), np.arange(50) % 3, "classification", r"is a regressor"),
-        (None, np.zeros((5, 2)), None, r"Multi-output targets are not supported"),
+        (RandomForestRegressor(), np.zeros((5, 2)), None, r"Multi-output regression is not"),
+        (None, np.zeros((5, 2)), "regression", r"a label indicator matrix, but task='regression'"),
+        (None, np.zeros(5), "multilabel", r"has one label per row"),
     ],
 )
 def test_an_ambiguous_or_contradicting_task_is_refused(proxy, y, task, message):
