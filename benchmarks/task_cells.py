@@ -29,7 +29,14 @@ Targets: ``rf`` = RandomForestRegressor(200 trees), ``hgb`` = HistGradientBoosti
 
 from __future__ import annotations
 
-__all__ = ["SEEDS", "CORESET_FRACTIONS", "AL_SCHEDULE", "DEV_CELLS", "HELDOUT_CELLS"]
+__all__ = [
+    "SEEDS",
+    "CORESET_FRACTIONS",
+    "AL_SCHEDULE",
+    "DEV_CELLS",
+    "HELDOUT_CELLS",
+    "HELDOUT_CELLS_2",
+]
 
 #: Paired seeds per cell (seed s: every arm's random_state, the data split and the target's).
 SEEDS = tuple(range(10))
@@ -56,4 +63,29 @@ HELDOUT_CELLS = tuple(
         for f in (0.3, 0.5)
     ]
     + [("multilabel", "ml_heldout", "ovr_logreg", "active", "schedule")]
+)
+
+#: Second multi-label held-out set, registered 2026-12-08 after the first was looked at.
+#: The first held-out run judged the committed rule (core-set ``auto`` = ``mean_entropy``) and
+#: found it clearly below random with the MLP target at 30% (-0.093 micro-F1, 0/10); the rule
+#: was then changed (core-set ``auto`` = random with per-label coverage), which turns the
+#: ``ml_heldout`` cells into development cells. These cells judge the changed rule, once:
+#:
+#: - ``ml_digits``: scikit-learn's bundled digits (1,797 8x8 images), four labels per image
+#:   from its digit: even, at least 5, prime, drawn with a closed loop (0, 4, 6, 8, 9).
+#: - ``ml_sparse``: ``make_multilabel_classification(4000, n_features=25, n_classes=6,
+#:   n_labels=1, allow_unlabeled=True)``: about one label per row, some rows with none.
+#:
+#: Targets: ``ovr_logreg``, ``mlp`` (MLPClassifier), ``rf`` (RandomForestClassifier, 200 trees).
+HELDOUT_CELLS_2 = tuple(
+    [
+        ("multilabel", dataset, t, "coreset", f)
+        for dataset in ("ml_digits", "ml_sparse")
+        for t in ("ovr_logreg", "mlp", "rf")
+        for f in (0.3, 0.5)
+    ]
+    + [
+        ("multilabel", dataset, "ovr_logreg", "active", "schedule")
+        for dataset in ("ml_digits", "ml_sparse")
+    ]
 )

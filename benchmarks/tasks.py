@@ -38,7 +38,7 @@ import numpy as np
 from benchmarks.common.environment import environment
 from benchmarks.common.report import pyplot, save_figure, shown_command
 from benchmarks.common.results import append_run, benchmark_parser, publish, read_runs, runs_file
-from benchmarks.task_cells import AL_SCHEDULE, DEV_CELLS, HELDOUT_CELLS
+from benchmarks.task_cells import AL_SCHEDULE, DEV_CELLS, HELDOUT_CELLS, HELDOUT_CELLS_2
 
 NAME = "tasks"
 
@@ -73,6 +73,20 @@ def load(dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     elif dataset == "ml_dev":
         X, y = datasets.make_multilabel_classification(
             3000, n_features=30, n_classes=8, n_labels=2, random_state=4000
+        )
+    elif dataset == "ml_digits":
+        X, digit = datasets.load_digits(return_X_y=True)
+        y = np.column_stack(
+            [
+                digit % 2 == 0,
+                digit >= 5,
+                np.isin(digit, (2, 3, 5, 7)),
+                np.isin(digit, (0, 4, 6, 8, 9)),
+            ]
+        ).astype(np.int64)
+    elif dataset == "ml_sparse":
+        X, y = datasets.make_multilabel_classification(
+            4000, n_features=25, n_classes=6, n_labels=1, allow_unlabeled=True, random_state=6000
         )
     elif dataset == "ml_heldout":
         X, y = datasets.make_multilabel_classification(
@@ -112,6 +126,10 @@ def target(name: str, seed: int, multilabel: bool = False) -> Any:
         return make_pipeline(
             StandardScaler(), OneVsRestClassifier(LogisticRegression(max_iter=1000))
         )
+    if name == "rf" and multilabel:
+        from sklearn.ensemble import RandomForestClassifier
+
+        return RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1)
     if name == "mlp" and multilabel:
         return make_pipeline(
             StandardScaler(),
@@ -251,7 +269,7 @@ def planned(
             )
             for arm in ("random", "stratified")
         ]
-    chosen = DEV_CELLS if cells == "dev" else HELDOUT_CELLS
+    chosen = {"dev": DEV_CELLS, "heldout": HELDOUT_CELLS, "heldout2": HELDOUT_CELLS_2}[cells]
     runs = []
     for seed in range(seeds):
         for task, dataset, target_name, job, fraction in chosen:
@@ -339,7 +357,11 @@ def render_page(results: dict) -> str:
         f"Command: `{shown_command(results.get('command', 'python -m benchmarks.tasks'))}`",
         "",
     ]
-    for kind, title in (("dev", "Development cells"), ("heldout", "Held-out cells")):
+    for kind, title in (
+        ("dev", "Development cells"),
+        ("heldout", "Held-out cells"),
+        ("heldout2", "Second held-out cells (multi-label)"),
+    ):
         rows = [c for c in results["summary"]["cells"] if c["cells"] == kind]
         lines += [f"## {title}", ""]
         if not rows:
@@ -384,7 +406,7 @@ def plot(summary: dict[str, Any], path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = benchmark_parser(__doc__, quick_help="one small cell, two arms, one seed")
-    parser.add_argument("--cells", choices=("dev", "heldout"), default="dev")
+    parser.add_argument("--cells", choices=("dev", "heldout", "heldout2"), default="dev")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--summarise", action="store_true", help="only rebuild the JSON/plot")
     parser.add_argument("--task", choices=("regression", "multilabel"), default=None)
