@@ -95,17 +95,36 @@ def candidate_labels(ctx: RankContext) -> np.ndarray:
     return labels
 
 
+def _cover(labels: np.ndarray, quotas: np.ndarray, budget: int) -> np.ndarray:
+    """Rows (positions in the method's order) that bring every label to its quota: for each
+    label still short, rarest first, the rows carrying it that carry the most other short
+    labels, best-ranked first among equals (one row then serves several quotas)."""
+    taken = np.zeros(len(labels), dtype=bool)
+    held = np.zeros(labels.shape[1], dtype=np.int64)
+    for label in np.argsort(labels.sum(axis=0), kind="stable"):  # the rarest first
+        need = min(int(quotas[label] - held[label]), budget - int(taken.sum()))
+        if need <= 0:
+            continue
+        rows = np.flatnonzero(labels[:, label] & ~taken)
+        short = held < quotas
+        serves = labels[rows][:, short].sum(axis=1)
+        rows = rows[np.argsort(-serves, kind="stable")[:need]]  # stable: rank among equals
+        taken[rows] = True
+        held += labels[rows].sum(axis=0)
+    return taken
+
+
 def rank_covering(method: SelectionMethod, ctx: RankContext) -> tuple[Ranking, np.ndarray]:
     """Per-label coverage, the multi-label form of class balance: ``(ranking, kept)``.
 
     Each label ``l`` carried by ``n_l`` candidates keeps at least ``floor(n_select * n_l /
-    n_candidates)`` of them. The rarest labels are served first, each by the method's
-    best-ranked candidates that carry it; the rest of the budget follows the method's order.
+    n_candidates)`` of them. Where the method's own top ``n_select`` rows already do, they are
+    kept, unchanged. Otherwise the labels still short are served rarest first, each by the
+    rows carrying it that carry the most other short labels (one row serves several quotas),
+    best-ranked first among equals; the rest of the budget follows the method's order.
     Candidates the method did not order (one that stops after ``n_select``) come after the
-    ordered ones, in random order. Where the method's own top rows already cover every label,
-    the kept rows are exactly its top rows. The budget is never exceeded: when rows for the
-    rare labels fill it, a common label may keep less than its share (rows carry several
-    labels, so this is rare).
+    ordered ones, in random order. The budget is never exceeded: a greedy cover can leave a
+    common label short of its share when the rarer ones fill the budget.
 
     Examples
     --------
@@ -136,18 +155,10 @@ def rank_covering(method: SelectionMethod, ctx: RankContext) -> tuple[Ranking, n
         unordered = np.setdiff1d(ctx.candidates, order, assume_unique=True)
         order = np.concatenate([order, ctx.rng.permutation(unordered)])
     labels = candidate_labels(ctx)[np.searchsorted(ctx.candidates, order)]
-    carried = labels.sum(axis=0)
-    quotas = ctx.n_select * carried // max(len(order), 1)
+    quotas = ctx.n_select * labels.sum(axis=0) // max(len(order), 1)
     taken = np.zeros(len(order), dtype=bool)
-    held = np.zeros(labels.shape[1], dtype=np.int64)
-    for label in np.argsort(carried, kind="stable"):  # the rarest first
-        room = ctx.n_select - int(taken.sum())
-        need = min(int(quotas[label] - held[label]), room)
-        if need <= 0:
-            continue
-        rows = np.flatnonzero(labels[:, label] & ~taken)[:need]
-        taken[rows] = True
-        held += labels[rows].sum(axis=0)
+    if (labels[: ctx.n_select].sum(axis=0) < quotas).any():
+        taken = _cover(labels, quotas, ctx.n_select)
     rest = np.flatnonzero(~taken)[: ctx.n_select - int(taken.sum())]
     taken[rest] = True
     kept = order[taken]

@@ -192,7 +192,8 @@ def train_and_read(
     X : ndarray, float32
         The whole pool.
     y_enc : ndarray of int64
-        Encoded labels for the pool (only ``train_rows`` are used).
+        Encoded labels for the pool (only ``train_rows`` are used): one per row, or a
+        multi-label indicator matrix.
     train_rows : ndarray of int
         Rows to train on.
     seed : int
@@ -218,7 +219,8 @@ def train_and_read(
     """
     if needs == "all":
         track_dynamics = is_proxy_net(proxy)  # a frozen net trains no epoch here
-        needs = ("embedding", "proba")
+        # a label indicator (multi-label) is read as per-label probabilities
+        needs = ("embedding", "label_proba" if np.ndim(y_enc) == 2 else "proba")
     else:
         track_dynamics = bool(set(needs) & TRAINING_OUTPUTS)
     start = time.perf_counter()
