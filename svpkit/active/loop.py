@@ -486,6 +486,8 @@ class ActiveLearningLoop(BaseEstimator):
     def _ask(self, oracle: Any, indices: np.ndarray, known: np.ndarray) -> np.ndarray:
         answer = oracle(indices.copy()) if callable(oracle) else np.asarray(oracle)[indices]
         task = self._template().get_params(deep=False).get("task", "classification")
+        if np.ndim(answer) == 2 or np.ndim(known) == 2:  # label sets: one row per asked row
+            return _check_label_sets(answer, len(indices), known)
         labels = _check_answer(
             answer, len(indices), self.missing_label, continuous=task != "classification"
         )
@@ -515,8 +517,9 @@ class ActiveLearningLoop(BaseEstimator):
         ----------
         X : array-like of shape (n_samples, ...)
             The pool.
-        oracle : array-like of shape (n_samples,) or callable
+        oracle : array-like of shape (n_samples,) or (n_samples, n_labels), or callable
             True labels (simulation), or ``oracle(indices) -> labels`` (a person, a service).
+            A multi-label oracle answers one row of a 0/1 label indicator per asked row.
             It is never asked twice for a row whose label was received.
         X_test, y_test : array-like, default=None
             Held-out data for the target's accuracy after each round.
@@ -643,7 +646,11 @@ class ActiveLearningLoop(BaseEstimator):
             timings["select"] = time.perf_counter() - start
         else:
             y_partial = _partial_labels(
-                n_pool, self.labeled_indices_, self.labels_, self.missing_label
+                n_pool,
+                self.labeled_indices_,
+                self.labels_,
+                self.missing_label,
+                n_labels=_n_labels(oracle),
             )
             selector = self._round_selector(seed, n_new, self.labels_)
             selector.fit(X, y_partial, **given)
@@ -731,12 +738,44 @@ def _check_oracle(oracle: Any, n_pool: int) -> None:
         what = f"an array of shape {shape}"
     except ValueError:  # ragged
         shape, what = (), "a ragged sequence"
-    if len(shape) != 1 or shape[0] != n_pool:
+    if len(shape) not in (1, 2) or shape[0] != n_pool:
         raise ValueError(
             f"the oracle is {what}, but the pool has {n_pool} rows; pass one "
-            "true label per pool row, in the pool's order (or a callable oracle(indices) -> "
-            "labels)."
+            "true label per pool row (or one row of a label indicator matrix), in the pool's "
+            "order (or a callable oracle(indices) -> labels)."
         )
+
+
+def _n_labels(oracle: Any) -> int | None:
+    """Labels per row of a multi-label oracle array (None: one label per row, or a callable,
+    whose width the first answer tells)."""
+    if callable(oracle):
+        return None
+    shape = np.shape(oracle)
+    return shape[1] if len(shape) == 2 and shape[1] > 1 else None
+
+
+def _check_label_sets(answer: Any, n_expected: int, known: np.ndarray) -> np.ndarray:
+    """A multi-label oracle's answer: ``(n_expected, n_labels)`` of 0 and 1, as wide as the
+    label sets received before; or a clear error (nothing is recorded on error)."""
+    try:
+        labels = np.asarray(answer)
+    except Exception as exc:  # ragged
+        raise ValueError(f"the oracle's answer is not an array of label sets: {exc}") from exc
+    width = known.shape[1] if np.ndim(known) == 2 and len(known) else None
+    if labels.ndim != 2 or len(labels) != n_expected or (width and labels.shape[1] != width):
+        expected = f"({n_expected}, {width})" if width else f"({n_expected}, n_labels)"
+        raise ValueError(
+            f"the oracle answered {labels.shape} for {n_expected} rows; a multi-label oracle "
+            f"returns one row of a label indicator per asked row, shape {expected}."
+        )
+    if labels.dtype.kind not in "biuf" or not np.isin(labels, (0, 1)).all():
+        bad = int(np.flatnonzero(~np.isin(labels, (0, 1)).all(axis=1))[0])
+        raise ValueError(
+            f"the oracle answered {labels[bad].tolist()} for an asked row; a label set is a "
+            "row of 0 and 1, one per label."
+        )
+    return labels.astype(np.int64)
 
 
 def _check_answer(
@@ -786,10 +825,23 @@ def _check_answer(
 
 
 def _partial_labels(
-    n_pool: int, indices: np.ndarray, labels: np.ndarray, missing_label: Any = -1
+    n_pool: int,
+    indices: np.ndarray,
+    labels: np.ndarray,
+    missing_label: Any = -1,
+    n_labels: int | None = None,
 ) -> np.ndarray:
     """The pool's labels with ``missing_label`` for rows not labeled yet (object array unless
-    both the labels and the marker are numbers)."""
+    both the labels and the marker are numbers); for label sets (2-D ``labels``, or
+    ``n_labels`` given), a label indicator matrix whose unlabeled rows hold the marker in
+    every column."""
+    if np.ndim(labels) == 2 or n_labels is not None:
+        width = labels.shape[1] if np.ndim(labels) == 2 else n_labels
+        dtype = np.float64 if isinstance(missing_label, float) else np.int64
+        y = np.full((n_pool, width), missing_label, dtype=dtype)
+        if len(indices):
+            y[indices] = labels
+        return y
     # Round 0 (nothing labeled yet) takes the marker's type; float labels (a regression
     # target) stay floats beside a NaN or number marker.
     if v.is_number(missing_label) and (len(labels) == 0 or labels.dtype.kind in "iu"):
