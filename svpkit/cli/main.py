@@ -316,9 +316,53 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_pool_options(query, balance=False)
     query.add_argument("--budget", type=_count, help="rows to propose this round")
-    query.add_argument("--out", help="CSV of the rows to label (row, score, rank)")
+    query.add_argument(
+        "--out",
+        help="the rows to label: a CSV (row, score, rank), or with --format label-studio a "
+        "Label Studio import file (.json)",
+    )
     query.add_argument("--state", metavar="DIR", help="folder that keeps rounds and answers")
-    query.add_argument("--merge", metavar="ANSWERS.csv", help="answers to add (row, label)")
+    query.add_argument(
+        "--merge",
+        metavar="ANSWERS.csv|EXPORT.json",
+        help="answers to add: a CSV (row, label) or a Label Studio JSON export",
+    )
+    query.add_argument(
+        "--format",
+        choices=("csv", "label-studio"),
+        default="csv",
+        help="--out as a CSV (default) or as Label Studio tasks with the proxy's guesses",
+    )
+    query.add_argument(
+        "--from-name",
+        default="label",
+        metavar="NAME",
+        help="Label Studio: name of the labeling config's Choices (default: label)",
+    )
+    query.add_argument(
+        "--to-name",
+        metavar="NAME",
+        help="Label Studio: name of the Text or Image tag it labels (default: text or image)",
+    )
+    query.add_argument(
+        "--label-config",
+        metavar="FILE.xml",
+        help="Label Studio: also write a labeling config that matches --out (known classes)",
+    )
+    query.add_argument(
+        "--image-root",
+        default="/",
+        metavar="DIR",
+        help="Label Studio, image pools: its LOCAL_FILES_DOCUMENT_ROOT; image URLs are paths "
+        "relative to it (default: /)",
+    )
+    query.add_argument(
+        "--image-url-prefix",
+        default="/data/local-files/?d=",
+        metavar="URL",
+        help="Label Studio, image pools: what precedes that relative path (default: "
+        "/data/local-files/?d=, Label Studio's local files; e.g. s3://bucket/)",
+    )
     query.add_argument(
         "--wait",
         type=_seconds,

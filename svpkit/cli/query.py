@@ -4,6 +4,9 @@ The state folder (:mod:`svpkit.cli.state`) holds every round's rows and scores a
 merged so far, in one file replaced atomically, under a lock held from load to save. A round
 stays open until all its rows are answered; a query while one is open writes the same rows
 again instead of choosing new ones (the run that crashed, resumed).
+
+``--format label-studio`` writes the round as a Label Studio import file, and ``--merge``
+reads Label Studio's JSON export as well as a CSV of answers (:mod:`svpkit.cli.label_studio`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import label_studio as ls
 from .io import (
     UserError,
     check_answer_labels,
@@ -74,6 +78,82 @@ def _write_round(out: Path, rows: list[int], scores: list[float], paths: Any = N
     write_csv(frame, out)
 
 
+def _write_tasks(
+    args: argparse.Namespace,
+    pool: Any,
+    out: Path,
+    rows: list[int],
+    scores: list[float],
+    round_: int | None,
+    guesses: tuple[list | None, list | None],
+) -> None:
+    """The rows to label as a Label Studio import file (a JSON list of tasks)."""
+    shown = ls.shown_data(
+        pool, rows, image_root=args.image_root, image_prefix=args.image_url_prefix
+    )
+    tasks = ls.make_tasks(
+        rows,
+        scores,
+        shown,
+        round_=round_,
+        guesses=guesses,
+        from_name=args.from_name,
+        to_name=args.to_name,
+    )
+    ls.write_tasks(tasks, out)
+
+
+def _write_output(
+    args: argparse.Namespace,
+    pool: Any,
+    out: Path,
+    rows: list[int],
+    scores: list[float],
+    round_: int | None = None,
+    guesses: tuple[list | None, list | None] = (None, None),
+) -> None:
+    """The round's rows in the ``--format`` asked for."""
+    if args.format == "label-studio":
+        _write_tasks(args, pool, out, rows, scores, round_, guesses)
+    else:
+        _write_round(out, rows, scores, pool.paths)
+
+
+def _check_classes(task: str, what: str) -> None:
+    if task == "regression":
+        raise UserError(
+            f"{what} Choices (class labels), and this pool's labels are a regression target: "
+            "use --format csv and a CSV of answers"
+        )
+
+
+def _write_label_config(
+    args: argparse.Namespace, pool: Any, y: np.ndarray, unlabeled: np.ndarray
+) -> None:
+    """``--label-config``: the Label Studio labeling config matching the import file, with
+    the classes of the labels known (the pool's and the answers merged)."""
+    if args.label_config is None:
+        return
+    from .io import write_atomic
+
+    classes = sorted(set(y[~unlabeled].tolist()))
+    key = "image" if pool.kind == "images" else "text"
+    xml = ls.labeling_config(key, classes, args.from_name, args.to_name)
+    write_atomic(Path(args.label_config), lambda fh: fh.write(xml + "\n"))
+
+
+def _check_format(args: argparse.Namespace, out: Path | None, task: str) -> None:
+    """The Label Studio round trip is for class labels, written to a ``.json`` file."""
+    if args.format != "label-studio":
+        return
+    _check_classes(task, "--format label-studio writes")
+    if out is not None and out.suffix.lower() != ".json":
+        raise UserError(
+            f"--format label-studio writes a Label Studio import file (JSON): name --out "
+            f"{out.with_suffix('.json').name}, not {out.name}"
+        )
+
+
 def _query_classes(given: list[str] | None, labels: np.ndarray) -> list | None:
     """``--query-classes`` as labels of the pool (a CSV cell has no type: ``3`` names the
     class 3), or None when not given."""
@@ -96,9 +176,16 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
         raise UserError("--budget needs --out, the file the rows to label are written to")
     if args.merge is not None and args.state is None:
         raise UserError("--merge needs --state, the folder the answers are kept in")
+    if args.label_config is not None and (args.format != "label-studio" or args.out is None):
+        raise UserError(
+            "--label-config is written with a Label Studio batch: pass --format label-studio "
+            "and --budget/--out too"
+        )
     out = check_writable(args.out) if args.out is not None else None
+    config = check_writable(args.label_config) if args.label_config is not None else None
+    _check_format(args, out, "classification")
     check_outputs(
-        {"--out": out},
+        {"--out": out, "--label-config": config},
         {
             "the pool": Path(args.pool),
             "the labels file": labels_input(args),
@@ -127,7 +214,11 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
 def _merge(args: argparse.Namespace, pool: Any, state: StateFolder) -> None:
     # answers are read as the pool's labels are: numbers for a regression target
     _, in_pool_unlabeled, task = task_labels(pool.labels, args.missing_label, args.task)
-    answers = read_answers(args.merge, pool.n_rows, args.missing_label, task)
+    tasks = ls.read_json_tasks(args.merge)  # None: a CSV of answers
+    if tasks is None:
+        answers, note = read_answers(args.merge, pool.n_rows, args.missing_label, task), ""
+    else:
+        answers, note = _export_answers(args, tasks, state, task)
     already = [r for r in answers if not in_pool_unlabeled[r]]
     if already:
         raise UserError(
@@ -139,7 +230,33 @@ def _merge(args: argparse.Namespace, pool: Any, state: StateFolder) -> None:
     if not args.quiet:
         again = f", {held} already held" if held else ""
         noun = "answer" if new == 1 else "answers"
-        print(f"merged {new} new {noun}{again} ({len(state.answers)} in {state.folder})")
+        print(f"merged {new} new {noun}{again} ({len(state.answers)} in {state.folder}){note}")
+
+
+def _export_answers(
+    args: argparse.Namespace, tasks: list, state: StateFolder, task: str
+) -> tuple[dict[int, Any], str]:
+    """The answers of a Label Studio JSON export, checked as a CSV's answers are; and a note
+    on the rows it leaves unlabeled and the ties it broke, for the summary line."""
+    _check_classes(task, f"Label Studio export {args.merge} holds")
+    where = f"Label Studio export {args.merge}"
+    asked = {row: entry["round"] for entry in state.rounds for row in entry["rows"]}
+    found = ls.export_answers(tasks, asked, from_name=args.from_name, where=where)
+    answers = {}
+    if found.labels:
+        rows, labels = list(found.labels), list(found.labels.values())
+        answers = check_answer_labels(rows, labels, args.missing_label, where=where, task=task)
+    note = ""
+    if found.unanswered:
+        n = len(found.unanswered)
+        rows_stay = (
+            "row skipped or not annotated stays" if n == 1 else "rows skipped or not annotated stay"
+        )
+        note += f"; {n} {rows_stay} unlabeled"
+    if found.tied:
+        n = len(found.tied)
+        note += f"; {n} {'tie' if n == 1 else 'ties'} broken by the latest annotation"
+    return answers, note
 
 
 def _query(
@@ -149,7 +266,12 @@ def _query(
     if pending is not None:
         todo = [i for i, r in enumerate(pending["rows"]) if r not in state.answers]
         rows = [pending["rows"][i] for i in todo]
-        _write_round(out, rows, [pending["scores"][i] for i in todo], pool.paths)
+        guesses = _stored_guesses(pending, todo)
+        scores = [pending["scores"][i] for i in todo]
+        if args.format == "label-studio":
+            y, unlabeled, _ = _labels_for_batch(args, pool, state)
+            _write_label_config(args, pool, y, unlabeled)
+        _write_output(args, pool, out, rows, scores, pending["round"], guesses)
         if not args.quiet:
             print(
                 f"round {pending['round']} is still open: {len(rows)} rows await answers; "
@@ -157,9 +279,7 @@ def _query(
             )
         return 0
 
-    y, unlabeled, task = _effective_labels(
-        pool.labels, args.missing_label, state.answers if state else {}, args.task
-    )
+    y, unlabeled, task = _labels_for_batch(args, pool, state)
     if not unlabeled.any():
         raise UserError("every row is labeled: there is nothing left to query")
     query_classes = _query_classes(args.query_classes, y[~unlabeled])
@@ -167,6 +287,7 @@ def _query(
 
     budget = min(args.budget, int(unlabeled.sum()))
     start = time.perf_counter()
+    outputs = load_outputs(args, pool.n_rows)
     proxy = proxy_from_options(args, pool)
     # The selector checks what its method needs (a proxy, labels of two classes, a query)
     # before any training; its refusal is the user's error.
@@ -183,27 +304,53 @@ def _query(
             candidates=args.candidates,
             query_classes=query_classes,
             task=task,
-        ).fit(pool.X, y, **load_outputs(args, pool.n_rows))
+        ).fit(pool.X, y, **outputs)
     seconds = time.perf_counter() - start
     chosen = set(selector.sample_indices_.tolist())
     order = [int(r) for r in selector.ranking_ if int(r) in chosen]  # best first
     scores = [float(s) for s in selector.scores_[order]]
+    guesses, why = (None, None), ""
+    if args.format == "label-studio":
+        *guesses, why = ls.proxy_guesses(selector, pool.X, order, outputs.get("proba"))
+    record = {
+        "rows": order,
+        "scores": scores,
+        "method": selector.method_,
+        "n_labeled": int((~unlabeled).sum()),
+        "random_state": args.random_state,
+        "seconds": seconds,
+    }
+    if guesses[0] is not None:  # kept, so that the round written again shows them too
+        record.update(predicted=guesses[0], confidence=guesses[1])
+    round_ = None
     if state is not None:  # recorded first: a crash after it writes the same rows again
-        state.add_round(
-            {
-                "rows": order,
-                "scores": scores,
-                "method": selector.method_,
-                "n_labeled": int((~unlabeled).sum()),
-                "random_state": args.random_state,
-                "seconds": seconds,
-            }
-        )
+        round_ = state.add_round(record)["round"]
         state.save()
-    _write_round(out, order, scores, pool.paths)
+    _write_label_config(args, pool, y, unlabeled)
+    _write_output(args, pool, out, order, scores, round_, tuple(guesses))
     if not args.quiet:
+        unguessed = f" (no predictions: {why})" if why else ""
         print(
             f"{len(order)} rows to label ({selector.method_}, {int((~unlabeled).sum())} labeled, "
-            f"{int(unlabeled.sum())} unlabeled); wrote {out}"
+            f"{int(unlabeled.sum())} unlabeled); wrote {out}{unguessed}"
         )
     return 0
+
+
+def _labels_for_batch(
+    args: argparse.Namespace, pool: Any, state: StateFolder | None
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The labels known (the pool's and the answers merged), checked against ``--format``."""
+    y, unlabeled, task = _effective_labels(
+        pool.labels, args.missing_label, state.answers if state else {}, args.task
+    )
+    _check_format(args, None, task)
+    return y, unlabeled, task
+
+
+def _stored_guesses(pending: dict, todo: list[int]) -> tuple[list | None, list | None]:
+    """The proxy's guesses recorded with an open round, for the rows still to label."""
+    predicted, confidence = pending.get("predicted"), pending.get("confidence")
+    if predicted is None or confidence is None:
+        return None, None
+    return [predicted[i] for i in todo], [confidence[i] for i in todo]

@@ -95,36 +95,81 @@ def candidate_labels(ctx: RankContext) -> np.ndarray:
     return labels
 
 
-def _cover(labels: np.ndarray, quotas: np.ndarray, budget: int) -> np.ndarray:
-    """Rows (positions in the method's order) that bring every label to its quota: for each
-    label still short, rarest first, the rows carrying it that carry the most other short
-    labels, best-ranked first among equals (one row then serves several quotas)."""
+def _cover(labels: np.ndarray, shares: np.ndarray, budget: int) -> np.ndarray:
+    """Rows (positions in the method's order) kept so every label holds its share (between
+    its floor and ceiling), changed as little as possible from the method's top ``budget``
+    rows: label by label, rarest first, a label short of its floor swaps its best-ranked rows
+    not kept in for the worst-ranked kept rows that lack it, and a label above its ceiling
+    swaps its worst-ranked kept rows out for the best-ranked rows that lack it. A swap never
+    takes another label below its floor or above its ceiling.
+
+    Both bounds, and swaps rather than a cover built from nothing, keep random selection
+    random: a floor alone only ever adds rows carrying labels, which skews the kept rows
+    towards rows carrying many (measured: a cover that did fell below random on four common
+    labels)."""
+    floors, ceilings = np.floor(shares).astype(np.int64), np.ceil(shares).astype(np.int64)
     taken = np.zeros(len(labels), dtype=bool)
-    held = np.zeros(labels.shape[1], dtype=np.int64)
-    for label in np.argsort(labels.sum(axis=0), kind="stable"):  # the rarest first
-        need = min(int(quotas[label] - held[label]), budget - int(taken.sum()))
-        if need <= 0:
+    taken[:budget] = True
+    held = labels[taken].sum(axis=0).astype(np.int64)
+    for label in np.argsort(shares, kind="stable"):  # the rarest first
+        carries = labels[:, label]
+        if held[label] < floors[label]:  # swap in rows carrying it
+            ins = np.flatnonzero(carries & ~taken)
+            outs = np.flatnonzero(taken & ~carries)[::-1]
+            need = floors[label] - held[label]
+        elif held[label] > ceilings[label]:  # swap out rows carrying it
+            ins = np.flatnonzero(~carries & ~taken)
+            outs = np.flatnonzero(taken & carries)[::-1]
+            need = held[label] - ceilings[label]
+        else:
             continue
-        rows = np.flatnonzero(labels[:, label] & ~taken)
-        short = held < quotas
-        serves = labels[rows][:, short].sum(axis=1)
-        rows = rows[np.argsort(-serves, kind="stable")[:need]]  # stable: rank among equals
-        taken[rows] = True
-        held += labels[rows].sum(axis=0)
+        for _ in range(int(need)):
+            swap = _first_swap(labels, ins, outs, held, floors, ceilings, label)
+            if swap is None:
+                break
+            lifted, dropped = swap
+            taken[lifted], taken[dropped] = True, False
+            held += labels[lifted].astype(np.int64) - labels[dropped]
+            ins, outs = ins[ins != lifted], outs[outs != dropped]
     return taken
+
+
+#: Incoming rows tried per swap before a label is left off its share.
+SWAP_TRIES = 64
+
+
+def _first_swap(labels, ins, outs, held, floors, ceilings, label):
+    """The best-ranked incoming row and worst-ranked outgoing row whose swap moves no other
+    label further out of its bounds; None when the first :data:`SWAP_TRIES` have none."""
+    others = np.ones(labels.shape[1], dtype=bool)
+    others[label] = False
+
+    def off(count):  # how far outside [floor, ceiling]
+        return np.maximum(floors - count, 0) + np.maximum(count - ceilings, 0)
+
+    now = off(held)[others]
+    out_labels = labels[outs].astype(np.int64)
+    for lifted in ins[:SWAP_TRIES]:
+        after = held + labels[lifted].astype(np.int64) - out_labels
+        fine = (off(after)[:, others] <= now).all(axis=1)
+        if fine.any():
+            return lifted, outs[int(np.argmax(fine))]
+    return None
 
 
 def rank_covering(method: SelectionMethod, ctx: RankContext) -> tuple[Ranking, np.ndarray]:
     """Per-label coverage, the multi-label form of class balance: ``(ranking, kept)``.
 
     Each label ``l`` carried by ``n_l`` candidates keeps at least ``floor(n_select * n_l /
-    n_candidates)`` of them. Where the method's own top ``n_select`` rows already do, they are
-    kept, unchanged. Otherwise the labels still short are served rarest first, each by the
-    rows carrying it that carry the most other short labels (one row serves several quotas),
-    best-ranked first among equals; the rest of the budget follows the method's order.
-    Candidates the method did not order (one that stops after ``n_select``) come after the
-    ordered ones, in random order. The budget is never exceeded: a greedy cover can leave a
-    common label short of its share when the rarer ones fill the budget.
+    n_candidates)`` of them and at most its ceiling, as far as swaps allow: the same share
+    inside every label, as class balance keeps the same share inside every class. The
+    method's top ``n_select`` rows are kept, changed as little as possible: for each label
+    outside its bounds, rarest first, its best-ranked rows not kept are swapped in for the
+    worst-ranked kept rows that lack it (or, above its ceiling, the other way round), never
+    taking another label out of its bounds (so random stays random inside every label). Candidates the method did
+    not order (one that stops after ``n_select``) come after the ordered ones, in random
+    order. When no swap keeps the other labels in bounds, a label stays off its share, even
+    where another choice of rows would have met every share.
 
     Examples
     --------
@@ -155,12 +200,8 @@ def rank_covering(method: SelectionMethod, ctx: RankContext) -> tuple[Ranking, n
         unordered = np.setdiff1d(ctx.candidates, order, assume_unique=True)
         order = np.concatenate([order, ctx.rng.permutation(unordered)])
     labels = candidate_labels(ctx)[np.searchsorted(ctx.candidates, order)]
-    quotas = ctx.n_select * labels.sum(axis=0) // max(len(order), 1)
-    taken = np.zeros(len(order), dtype=bool)
-    if (labels[: ctx.n_select].sum(axis=0) < quotas).any():
-        taken = _cover(labels, quotas, ctx.n_select)
-    rest = np.flatnonzero(~taken)[: ctx.n_select - int(taken.sum())]
-    taken[rest] = True
+    shares = ctx.n_select * labels.sum(axis=0) / max(len(order), 1)
+    taken = _cover(labels, shares, ctx.n_select)
     kept = order[taken]
     ranked = Ranking(np.concatenate([kept, order[~taken]]), ranking.scores, ranking.report)
     return ranked, kept
