@@ -6,7 +6,8 @@ threshold to a row the cluster prefers (by default the one nearer the cluster's 
 the clusters come from FAISS k-means (trained on a seeded sample, every row then assigned to
 its nearest centre), and a cluster's rows are compared with its own rows and with every row
 that has the cluster among its :data:`CLUSTERS_PER_ROW` nearest, so a near-duplicate just
-across a border is still found. The comparisons are matrix products (BLAS), in blocks of rows. Each row gets:
+across a border is still found. The comparisons are matrix products (BLAS), in blocks of
+rows. Each row gets:
 
 - its *redundancy*: the largest cosine similarity to a row preferred over it among the rows it
   was compared with (0 when none is preferred);

@@ -166,9 +166,9 @@ def rank_covering(method: SelectionMethod, ctx: RankContext) -> tuple[Ranking, n
     method's top ``n_select`` rows are kept, changed as little as possible: for each label
     outside its bounds, rarest first, its best-ranked rows not kept are swapped in for the
     worst-ranked kept rows that lack it (or, above its ceiling, the other way round), never
-    taking another label out of its bounds (so random stays random inside every label). Candidates the method did
-    not order (one that stops after ``n_select``) come after the ordered ones, in random
-    order. When no swap keeps the other labels in bounds, a label stays off its share, even
+    taking another label out of its bounds (so random stays random inside every label).
+    Candidates the method did not order (one that stops after ``n_select``) come after the
+    ordered ones, in random order. When no swap keeps the other labels in bounds, a label stays off its share, even
     where another choice of rows would have met every share.
 
     Examples
