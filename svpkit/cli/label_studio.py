@@ -540,7 +540,7 @@ def export_answers(
                 "(an export of another pool or state folder?); nothing was merged"
             )
         said_round = _round_of(task)
-        if False:
+        if said_round is not None and said_round != asked[row]:
             raise UserError(
                 f"{where}: {name} says round {said_round}, but this --state folder asked row "
                 f"{row} in round {asked[row]} (an export of another state folder?); nothing "

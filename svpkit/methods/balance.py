@@ -168,8 +168,8 @@ def rank_covering(method: SelectionMethod, ctx: RankContext) -> tuple[Ranking, n
     worst-ranked kept rows that lack it (or, above its ceiling, the other way round), never
     taking another label out of its bounds (so random stays random inside every label).
     Candidates the method did not order (one that stops after ``n_select``) come after the
-    ordered ones, in random order. When no swap keeps the other labels in bounds, a label stays off its share, even
-    where another choice of rows would have met every share.
+    ordered ones, in random order. When no swap keeps the other labels in bounds, a label
+    stays off its share, even where another choice of rows would have met every share.
 
     Examples
     --------

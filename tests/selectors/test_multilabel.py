@@ -239,9 +239,7 @@ def test_coverage_changes_nothing_where_the_top_rows_hold_every_share():
 
 
 @pytest.mark.parametrize("n_select", [10, 37, 90])
-def test_mean_entropy_core_set_is_the_numpy_top_rows_up_to_the_swaps_coverage_needs(
-    pool, n_select
-):
+def test_mean_entropy_core_set_is_the_numpy_top_rows_up_to_the_swaps_coverage_needs(pool, n_select):
     X, Y = pool
     proba = ovr_proxy().fit(X, Y).predict_proba(X)
     best = np.sort(top(binary_entropy(proba).mean(axis=1), n_select))
