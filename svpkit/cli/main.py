@@ -250,6 +250,17 @@ def _add_verbosity(
     )
 
 
+def _similarity(text: str) -> float:
+    """A cosine similarity in (0, 1] (``--threshold``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a cosine similarity in (0, 1]")
+    return value
+
+
 def _shape(text: str):
     from .select import parse_shape  # imports numpy only
 
@@ -397,6 +408,38 @@ def build_parser() -> argparse.ArgumentParser:
     _add_verbosity(estimate)
     estimate.set_defaults(func="estimate")
 
+    dedup = sub.add_parser(
+        "dedup",
+        help="near-duplicate rows of an embedding (SemDeDup): which row stands for which",
+        description="Group rows whose embeddings have a cosine similarity above --threshold; "
+        "in each group one row is kept (the one nearest its k-means cluster's centre, or the "
+        "largest of --scores). Writes one line per row: row, representative, similarity, kept.",
+        epilog="examples:\n  svpkit dedup clip_embeddings.npy --out groups.csv\n"
+        "  svpkit dedup table.csv --feature-columns a,b,c --threshold 0.98 --out groups.csv",
+        formatter_class=fmt,
+    )
+    dedup.add_argument("pool", help=".npy embedding (one row per sample) or a CSV/Parquet table")
+    dedup.add_argument(
+        "--threshold",
+        type=_similarity,
+        default=None,
+        help="cosine similarity above which a row duplicates a kept one (default: 0.95)",
+    )
+    dedup.add_argument(
+        "--feature-columns",
+        type=_columns,
+        metavar="A,B,...",
+        help="a table's columns to compare by (default: every numeric column)",
+    )
+    dedup.add_argument(
+        "--scores", metavar="FILE.npy", help="keep the row of each group with the largest score"
+    )
+    dedup.add_argument("--out", required=True, help="CSV of the groups, one line per row")
+    dedup.add_argument("--summary", help="summary JSON (default: --out with .json)")
+    dedup.add_argument("--random-state", type=int, default=0, help="seeds the k-means")
+    _add_verbosity(dedup, quiet="no summary line")
+    dedup.set_defaults(func="dedup")
+
     bench = sub.add_parser(
         "bench",
         help="run one of the repository's benchmarks (a source checkout only)",
@@ -477,6 +520,10 @@ def _command(name: str):
         from .query import run_query
 
         return run_query
+    if name == "dedup":
+        from .dedup import run_dedup
+
+        return run_dedup
     if name == "methods":
         from .methods import run_methods
 

@@ -164,6 +164,7 @@ def find_duplicates(
     threshold: float = DEFAULT_THRESHOLD,
     *,
     scores: Any = None,
+    preferred: Any = None,
     seed: int = 0,
     progress: Any = None,
 ) -> Duplicates:
@@ -178,6 +179,9 @@ def find_duplicates(
     scores : array-like of shape (n_rows,), default=None
         Which row of a group to keep: the largest score (ties: the lower row). None: the row
         nearest its cluster's centre (the most typical one).
+    preferred : array-like of int, default=None
+        Rows kept before any other whatever their scores (rows already labeled: a row that
+        duplicates one of them is a duplicate, never the other way round).
     seed : int, default=0
         Seeds the k-means.
     progress : callable or None
@@ -218,9 +222,12 @@ def find_duplicates(
     nearest, centres = _clusters(unit, seed)
     if scores is None:  # the row nearest its cluster's centre is kept
         scores = np.einsum("ij,ij->i", unit, centres[nearest[:, 0]])
+    first = np.zeros(n, dtype=bool)
+    if preferred is not None:
+        first[np.asarray(preferred, dtype=np.int64)] = True
     # rank 0 = most preferred; ties go to the lower row (a stable order)
     rank = np.empty(n, dtype=np.int64)
-    rank[np.lexsort((np.arange(n), -scores))] = np.arange(n)
+    rank[np.lexsort((np.arange(n), -scores, ~first))] = np.arange(n)
     best = np.full(n, -1, dtype=np.int64)  # the preferred row each row is most like
     # A cluster's rows are compared with every row that has it among its nearest clusters: two
     # near-identical rows either side of a border share their two nearest centres.

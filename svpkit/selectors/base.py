@@ -136,6 +136,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ],
         "scratch_dir": [str, os.PathLike, None],
         "task": [StrOptions({"classification", "regression", "multilabel"}), None],
+        "dedup": [Interval(Real, 0, 1, closed="right"), None],
     }
 
     def __init__(
@@ -153,6 +154,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         proxy_train_size: float | None = None,
         scratch_dir: str | None = None,
         task: str | None = None,
+        dedup: float | None = None,
     ) -> None:
         self.proxy = proxy
         self.method = method
@@ -166,6 +168,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         self.proxy_train_size = proxy_train_size
         self.scratch_dir = scratch_dir
         self.task = task
+        self.dedup = dedup
 
     # -- the rows ----------------------------------------------------------------------------
     def _missing_label(self) -> Any:
@@ -340,6 +343,10 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 + "."
             )
 
+    def _dedup_needs(self) -> frozenset:
+        """Deduplication compares the rows' embeddings."""
+        return frozenset() if self.dedup is None else frozenset({"embedding"})
+
     def _candidate_description(self, labeled: np.ndarray, n_rows: int) -> str:
         return "unlabeled rows" if len(labeled) < n_rows else "rows"
 
@@ -454,8 +461,44 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         warn_if_degenerate(
             readout.proxy_, readout.outputs, plan.candidates, training=not is_frozen(plan.proxy)
         )
+        plan, duplicates = self._deduplicated(plan, readout)
         ranking, sample_indices, weights = self._rank(plan, readout)
-        return self._fitted_attributes(plan, readout, ranking, sample_indices, weights)
+        attributes = self._fitted_attributes(plan, readout, ranking, sample_indices, weights)
+        attributes["duplicate_of_"], attributes["n_duplicates_"] = duplicates or (None, 0)
+        return attributes
+
+    def _deduplicated(
+        self, plan: FitPlan, readout: Readout
+    ) -> tuple[FitPlan, tuple[np.ndarray, int] | None]:
+        """With ``dedup``, the plan without the candidates that near-duplicate a row kept
+        before them (labeled rows first), and ``(the row that stands for each pool row, -1
+        where none was compared; the number of duplicates)``; else the plan as it is."""
+        if self.dedup is None:
+            return plan, None
+        embedding = readout.outputs.embedding
+        if embedding is None:  # a distributed pool keeps its outputs where they live
+            raise ValueError(
+                "dedup= compares the rows' embeddings in this process, but this pool keeps "
+                "them on its workers. Deduplicate the pool first (svpkit.kernels.dedup."
+                "find_duplicates on its embedding, or svpkit dedup), or pass dedup=None."
+            )
+        from ..kernels.dedup import find_duplicates
+
+        start = time.perf_counter()
+        rows = np.union1d(plan.labeled, plan.candidates)
+        existing = self._existing(plan.labeled, plan.candidates)
+        found = find_duplicates(
+            np.asarray(embedding)[rows],
+            self.dedup,
+            preferred=np.searchsorted(rows, existing),
+            seed=plan.seed,
+        )
+        representative = np.full(plan.pool.n_rows, -1, dtype=np.int64)
+        representative[rows] = rows[found.representative]
+        kept = plan.candidates[representative[plan.candidates] == plan.candidates]
+        plan.seconds["dedup"] = time.perf_counter() - start
+        plan = replace(plan, candidates=kept, n_select=min(plan.n_select, len(kept)))
+        return plan, (representative, found.n_duplicates)
 
     def _plan(self, X: Any, y: Any, rows: dict | None, given: dict) -> FitPlan:
         """Everything decided before any training: the pool checked, the rows split, the
@@ -529,7 +572,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             sampler=sampler,
             multilabel=task == MULTILABEL,
         )
-        needs = outputs_read(method, **read)
+        needs = outputs_read(method, **read) | self._dedup_needs()
         balance_predicts = bool(self.class_balance) and not labels_known
         check_task(task, method.name, needs, balance_predicts=balance_predicts)
         proxy = None
@@ -552,6 +595,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     self._check_trainable(y_enc, labeled, label_matrix)
                 if is_proxy_net(proxy):  # outputs a method reads when the proxy records them
                     needs = outputs_read(method, records_training=True, **read)
+                    needs |= self._dedup_needs()
                 check_proxy(proxy, needs, self.method)
         train_rows = self._proxy_rows(labeled, y_enc, seed)
         if len(train_rows) < len(labeled) and needs & TRAINING_OUTPUTS:
@@ -703,6 +747,7 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 **own_seconds,
                 "select": plan.seconds["select"] - sum(own_seconds.values()),
                 "weigh": plan.seconds["weigh"],
+                **({"dedup": plan.seconds["dedup"]} if "dedup" in plan.seconds else {}),
             },
             "classes_": plan.classes if plan.task != REGRESSION else None,
             "task_": plan.task,

@@ -89,14 +89,23 @@ class ProxySelector(BaseSelector):
         (1 GiB; the embeddings of a large pool) are written as a memory map instead of RAM;
         None is the system's temporary directory. The file is removed as soon as it is mapped
         and its space freed with the fitted outputs.
-    task : {"classification", "regression"} or None, default=None
-        What ``y`` is. None: inferred, a regression target when a regressor is the proxy, or when
-        ``y`` holds floats that are not whole numbers, or whole-number floats with many
-        distinct values (more than 50 and a fifth of the labeled rows, or more than half of
-        them; between 20 and that, the fit asks you to say); class labels otherwise. For
-        regression, class balance is stratification over quantiles of the target, the
-        default proxy is a random forest, and the methods are ``variance``, ``residual``
-        (core-set), ``kcenters``, the cold-start ones and ``random`` (:doc:`/tasks`).
+    task : {"classification", "regression", "multilabel"} or None, default=None
+        What ``y`` is. None: inferred, a multi-label target when ``y`` is a 2-D indicator
+        matrix, a regression target when a regressor is the proxy, or when ``y`` holds floats
+        that are not whole numbers, or whole-number floats with many distinct values (more
+        than 50 and a fifth of the labeled rows, or more than half of them; between 20 and
+        that, the fit asks you to say); class labels otherwise. For regression, class balance
+        is stratification over quantiles of the target, the default proxy is a random forest,
+        and the methods are ``variance``, ``residual`` (core-set), ``kcenters``, the
+        cold-start ones and ``random``; for multi-label targets, class balance is per-label
+        coverage and the uncertainty methods are ``mean_entropy`` and ``max_entropy``
+        (:doc:`/tasks`).
+    dedup : float in (0, 1] or None, default=None
+        Drop near-duplicate candidates before the method ranks: a candidate whose embedding
+        (the proxy's, else the input features, or ``embedding=`` passed to fit) has a cosine
+        similarity above ``dedup`` to a row kept before it (a labeled row, or a candidate
+        nearer its cluster's centre) is never selected (SemDeDup; :doc:`/dedup`).
+        ``duplicate_of_`` says which row stands for which.
     candidates : {"all", "knn", "subsample"} or KnnCandidates, default="all"
         Which unlabeled rows the method ranks. ``"all"``: every one. ``"subsample"``: a
         fresh uniform 2% of the pool per fit (:data:`~svpkit.selectors.candidates.
@@ -206,6 +215,7 @@ class ProxySelector(BaseSelector):
         proxy_train_size: float | None = None,
         scratch_dir: str | None = None,
         task: str | None = None,
+        dedup: float | None = None,
         candidates: Any = "all",
         query: Any = None,
         query_classes: Any = None,
@@ -224,6 +234,7 @@ class ProxySelector(BaseSelector):
             proxy_train_size=proxy_train_size,
             scratch_dir=scratch_dir,
             task=task,
+            dedup=dedup,
         )
         self.missing_label = missing_label
         self.candidates = candidates
