@@ -29,6 +29,7 @@ and plot from it. ``--quick`` runs one small cell.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from typing import Any
@@ -72,6 +73,7 @@ CLOTHING = {
 }
 
 
+@functools.lru_cache(maxsize=1)  # the same features for every run of a process
 def clothing_reviews(n_rows: int = 6000) -> tuple[np.ndarray, np.ndarray]:
     """``(X, Y)``: ``n_rows`` clothing reviews (drawn with seed 9000) as 100 TF-IDF-SVD
     dimensions, and their seven labels (recommended, rated 5, five departments). The wheel is
