@@ -738,7 +738,8 @@ def _check_oracle(oracle: Any, n_pool: int) -> None:
         what = f"an array of shape {shape}"
     except ValueError:  # ragged
         shape, what = (), "a ragged sequence"
-    if len(shape) not in (1, 2) or shape[0] != n_pool:
+    label_sets = len(shape) == 2 and shape[1] > 1  # a multi-label indicator matrix
+    if not (len(shape) == 1 or label_sets) or shape[0] != n_pool:
         raise ValueError(
             f"the oracle is {what}, but the pool has {n_pool} rows; pass one "
             "true label per pool row (or one row of a label indicator matrix), in the pool's "
