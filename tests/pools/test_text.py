@@ -17,10 +17,13 @@ def corpus():
 
 
 # targeted needs a query (ProxySelector's query=): tests/methods/test_targeted.py.
-# variance and residual read a regression proxy's outputs: tests/selectors/test_regression.py.
+# variance and residual read a regression proxy's outputs: tests/selectors/test_regression.py;
+# mean_entropy and max_entropy a multi-label one's (below, and tests/selectors/test_multilabel.py).
+ONE_LABEL_PER_ROW_ONLY = ("targeted", "variance", "residual", "mean_entropy", "max_entropy")
+
+
 @pytest.mark.parametrize(
-    "method",
-    [m for m in available_methods() if m not in ("targeted", "variance", "residual")],
+    "method", [m for m in available_methods() if m not in ONE_LABEL_PER_ROW_ONLY]
 )
 def test_every_method_selects_from_a_list_of_strings(corpus, method):
     texts, y = corpus
@@ -36,6 +39,17 @@ def test_every_method_selects_from_a_list_of_strings(corpus, method):
         make_text_proxy(max_epochs=3), method=method, fraction=0.5, random_state=0
     ).fit(texts, y, **given)
     np.testing.assert_array_equal(sel.sample_indices_, again.sample_indices_)
+
+
+@pytest.mark.parametrize("method", ["mean_entropy", "max_entropy", "random"])
+def test_a_label_set_per_text_trains_the_one_versus_rest_tfidf_probe(corpus, method):
+    texts, y = corpus
+    Y = np.column_stack([y, 1 - y, np.arange(len(y)) % 3 == 0]).astype(int)
+    sel = CoresetSelector(method=method, fraction=0.5, random_state=0).fit(texts, Y)
+    assert sel.task_ == "multilabel" and len(sel.sample_indices_) == 60
+    if method != "random":
+        steps = [type(step).__name__ for _, step in sel.proxy_.steps]
+        assert steps == ["TfidfVectorizer", "OneVsRestClassifier"]
 
 
 def test_least_confidence_on_text_ranks_the_least_confident_first(corpus):
