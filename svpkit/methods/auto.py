@@ -397,20 +397,12 @@ def _resolve_auto(regime: Regime) -> str | tuple[str, str]:
     return "auto"
 
 
-#: Every output some candidate reads (a test checks it covers them all). Stated, not computed
-#: at import, so this module does not depend on the import order of the others. The training
-#: outputs are optional: with a proxy that is not a ProxyNet the candidates that read them are
-#: skipped.
+#: Every output some candidate reads (tests/methods/test_coverage_auto.py checks that every
+#: candidate is validated when the proxy records training). Stated, not computed at import, so
+#: this module does not depend on the import order of the others. The training outputs are
+#: optional: with a proxy that is not a ProxyNet the candidates that read them are skipped.
 AUTO_NEEDS = frozenset({"proba"})
 AUTO_OPTIONAL_NEEDS = frozenset({"forgetting"})
-
-
-def candidate_needs() -> frozenset:
-    """The outputs the candidates read, from the registry."""
-    needs = set()
-    for method, sampler in AUTO_CANDIDATES.values():
-        needs |= get_method(method).needs | getattr(resolve_sampler(sampler), "needs", set())
-    return frozenset(needs)
 
 
 def _readable(ctx: RankContext, method: str, sampler: str) -> bool:

@@ -1,9 +1,14 @@
 """k-NN graph and D2 message passing against brute force."""
 
+import sys
+
+import faiss
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from svpkit.kernels import graph
 from svpkit.kernels.graph import d2_forward, d2_select, knn_graph
 from tests.helpers import integer_points
 
@@ -69,3 +74,64 @@ def test_d2_spreads_picks_over_regions():
     picks = d2_select(scores, nbrs, dist, 20)
     assert np.argsort(-scores)[:20].max() < 50  # top-k: cluster A only
     assert (picks >= 50).any() and (picks < 50).any()
+
+
+# -- the graph's other paths: several FAISS query blocks, rows duplicated past k, no FAISS ---
+#
+# The numpy fallback used without FAISS was removed with FAISS a core dependency; what is left
+# besides one block of queries is the block loop, the self-drop when a row's duplicates crowd
+# it out of its own results, and the error when FAISS is missing.
+
+
+def _brute_knn_distances(X, k):
+    D = np.sqrt(((X[:, None].astype(np.float64) - X[None]) ** 2).sum(-1))
+    np.fill_diagonal(D, np.inf)
+    return D, np.sort(D, axis=1)[:, :k]
+
+
+def _check_graph(X, k, nbrs, dist):
+    n = len(X)
+    D, expected = _brute_knn_distances(X, k)
+    assert nbrs.shape == dist.shape == (n, k)
+    np.testing.assert_allclose(dist, expected, atol=1e-4)
+    assert (nbrs != np.arange(n)[:, None]).all()  # never a row itself
+    assert all(len(set(row)) == k for row in nbrs.tolist())  # k distinct neighbours
+    np.testing.assert_allclose(D[np.arange(n)[:, None], nbrs], dist, atol=1e-4)
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 7, 64, 1000])
+def test_knn_graph_in_query_blocks_matches_one_block_and_brute_force(monkeypatch, chunk_rows):
+    # Pools above _CHUNK_ROWS (4,096) rows are searched block by block: each block's own rows
+    # must be recognised (and dropped) by their pool ids, not their position in the block.
+    rng = np.random.RandomState(0)
+    X = rng.randint(-3, 4, size=(150, 3)).astype(np.float32)  # duplicates and ties included
+    whole = knn_graph(X, 5)
+    monkeypatch.setattr(graph, "_CHUNK_ROWS", chunk_rows)
+    nbrs, dist = knn_graph(X, 5)
+    _check_graph(X, 5, nbrs, dist)
+    np.testing.assert_array_equal(dist, whole[1])
+
+
+def test_knn_graph_of_a_row_whose_duplicates_crowd_it_out():
+    # 12 copies of one point and k = 3: FAISS may return 4 other copies and not the row
+    # itself; then the farthest of the k + 1 results is dropped instead.
+    rng = np.random.RandomState(1)
+    X = np.concatenate([np.zeros((12, 2)), rng.randn(30, 2) + 5]).astype(np.float32)
+    index = faiss.IndexFlatL2(2)
+    index.add(X)
+    _, found = index.search(X[:12], 4)
+    assert (found != np.arange(12)[:, None]).all(axis=1).any()  # the case arises here
+    nbrs, dist = knn_graph(X, 3)
+    _check_graph(X, 3, nbrs, dist)
+    assert (dist[:12] == 0).all() and (nbrs[:12] < 12).all()
+
+
+def test_knn_graph_without_faiss_names_the_package_and_needs_it_only_for_edges(monkeypatch):
+    monkeypatch.setitem(sys.modules, "faiss", None)  # makes `import faiss` fail
+    with pytest.raises(ImportError, match="pip install faiss-cpu"):
+        knn_graph(np.eye(3, dtype=np.float32), 1)
+    # a graph without edges (one row, or k = 0) needs no index
+    for X, k in [(np.ones((1, 2)), 3), (np.eye(3), 0)]:
+        nbrs, dist = knn_graph(X, k)
+        assert nbrs.shape == dist.shape == (len(X), 0)
+        assert nbrs.dtype == np.int64 and dist.dtype == np.float32

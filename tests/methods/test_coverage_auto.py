@@ -100,8 +100,17 @@ def test_auto_on_a_fully_labeled_pool_is_the_coreset_choice_for_both_selectors(d
     np.testing.assert_array_equal(proxy.sample_indices_, coreset.sample_indices_)
 
 
-def test_auto_reads_every_output_its_candidates_read():
-    assert auto.candidate_needs() <= auto.AUTO_NEEDS | auto.AUTO_OPTIONAL_NEEDS
+def test_auto_with_a_proxy_that_records_training_validates_every_candidate(digits, monkeypatch):
+    # What AUTO_NEEDS and AUTO_OPTIONAL_NEEDS (the outputs the pool computes for auto) are
+    # there for: with a proxy that records training dynamics, every output some candidate
+    # reads is computed, so no candidate is skipped as unreadable (a skipped one would be
+    # missing from method_scores_). Validation is faked: only the proxy's outputs matter.
+    X, y = digits
+    monkeypatch.setattr(auto, "_evaluator", _fake_evaluator({"proxy": 0.15, "probe": 0.15}))
+    sel = CoresetSelector(small_proxy(), method="auto", fraction=0.3, random_state=0).fit(X, y)
+    assert set(sel.method_scores_) == set(auto.AUTO_CANDIDATES)
+    assert set(sel.method_validation_) == set(auto.AUTO_CANDIDATES)
+    assert "training dynamics" not in sel.method_reason_
 
 
 def test_auto_candidates_are_class_balanced_coverage_samplers_beside_random():
