@@ -126,8 +126,12 @@ def is_indicator(y: Any) -> bool:
     >>> is_indicator([[0, 1], [1, 1]]), is_indicator([0, 1]), is_indicator([[0], [1]])
     (True, False, False)
     """
-    shape = y.shape if hasattr(y, "shape") else np.shape(y)
-    return len(shape) == 2 and shape[1] > 1
+    if not hasattr(y, "shape"):  # a list, or an array-like that only converts
+        try:
+            y = np.asarray(y)
+        except ValueError:  # ragged: not a matrix
+            return False
+    return len(y.shape) == 2 and y.shape[1] > 1
 
 
 def indicator_labels(y: Any, n_rows: int, marker: Any) -> tuple[np.ndarray, np.ndarray]:
