@@ -2,6 +2,7 @@
 that finds the same top-k in one comparison pass (svpkit.kernels.topk)."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,3 +106,41 @@ def test_order_by_score_takes_one_seed_from_the_generator_above_the_threshold(mo
     top = order_by_score(np.arange(50), scores, rng, n_top=5)
     seed = int(np.random.RandomState(4).randint(np.iinfo(np.int32).max))
     np.testing.assert_array_equal(top, order_by_keys(np.arange(50), scores, seed)[:5])
+
+
+def _splitmix64(row: int, seed: int) -> int:
+    """splitmix64's finaliser on row + seed x golden ratio, in Python integers (an
+    implementation independent of the kernel's numpy one)."""
+    mask = (1 << 64) - 1
+    z = (row + seed * 0x9E3779B97F4A7C15) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    return z ^ (z >> 31)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345, 2**40 + 7, -3])
+def test_tie_keys_are_splitmix64_of_the_row_ids(seed):
+    from svpkit.kernels.topk import tie_keys
+
+    rows = np.array([0, 1, 2, 99, 10**6, 2**33 + 5], dtype=np.int64)
+    expected = [_splitmix64(int(r), seed) for r in rows]
+    assert tie_keys(rows, seed).tolist() == expected
+    # a known value, so that the reference itself cannot drift unnoticed
+    assert _splitmix64(0, 0) == 0 and _splitmix64(1, 0) == 0x5692161D100B05E5
+
+
+@pytest.mark.parametrize("n_rows", [9, 10, 11])
+def test_the_full_sort_serves_up_to_full_ranking_max_rows_and_keys_above(monkeypatch, n_rows):
+    """Up to FULL_RANKING_MAX_ROWS candidates (inclusive) ties are broken by a permutation
+    drawn from rng; above, by the seeded per-row keys."""
+    monkeypatch.setattr(topk, "FULL_RANKING_MAX_ROWS", 10)
+    candidates = np.arange(100, 100 + n_rows)
+    scores = np.zeros(n_rows)  # all tied: the tie-break decides the whole order
+    got = order_by_score(candidates, scores, np.random.RandomState(0), n_top=4)
+    if n_rows <= 10:
+        tie_break = np.random.RandomState(0).permutation(n_rows)
+        expected = candidates[np.lexsort((tie_break, -scores))][:4]
+    else:
+        seed = topk.derive_seed(np.random.RandomState(0))
+        expected = order_by_keys(candidates, scores, seed)[:4]
+    np.testing.assert_array_equal(got, expected)
