@@ -144,3 +144,11 @@ def test_the_full_sort_serves_up_to_full_ranking_max_rows_and_keys_above(monkeyp
         seed = topk.derive_seed(np.random.RandomState(0))
         expected = order_by_keys(candidates, scores, seed)[:4]
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("n_top", [0, 6, 7, 50], ids=["none", "all", "one_more", "many_more"])
+def test_top_by_keys_at_the_edges_returns_what_a_full_sort_does(n_top):
+    candidates = np.arange(10, 16)
+    scores = np.array([0.5, 0.1, 0.5, np.nan, 0.9, 0.1])
+    full = order_by_keys(candidates, scores, 3)
+    np.testing.assert_array_equal(top_by_keys(candidates, scores, 3, n_top), full[:n_top])
