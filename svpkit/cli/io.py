@@ -289,14 +289,50 @@ def _is_index_column(name: Any, column: Any) -> bool:
     )
 
 
-def _auto_features(frame: Any, label_column: str | None, path: Path) -> tuple[Any, dict]:
+def _label_set(label_column: str | list[str] | None) -> set:
+    """The label columns as a set (several for a multi-label pool)."""
+    if label_column is None:
+        return set()
+    return set(label_column) if isinstance(label_column, list) else {label_column}
+
+
+def label_names(labels: str, frame: Any) -> list[str] | None:
+    """The columns of a multi-label pool: ``--labels A,B,C`` naming two or more columns of
+    ``frame`` (each a 0/1 column), or None for one label column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from svpkit.cli.io import label_names
+    >>> frame = pd.DataFrame({"a": [0, 1], "b": [1, 1], "x": [0.5, 0.2]})
+    >>> label_names("a,b", frame), label_names("a", frame)
+    (['a', 'b'], None)
+    """
+    if labels in frame.columns or "," not in labels:
+        return None
+    names = [name.strip() for name in labels.split(",") if name.strip()]
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        raise UserError(
+            f"--labels names {len(names)} label columns, but the table has no column "
+            f"{', '.join(map(repr, missing))}; columns: {', '.join(map(str, frame.columns))}"
+        )
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise UserError(f"--labels {labels!r}: name two or more distinct columns of 0 and 1")
+    return names
+
+
+def _auto_features(
+    frame: Any, label_column: str | list[str] | None, path: Path
+) -> tuple[Any, dict]:
     """The features when ``--feature-columns`` is not given: every numeric column except the
     labels and a pandas index column. A column that is numeric except for a few cells (see
     :data:`MOSTLY_NUMERIC`) is refused; text and true/false columns are ignored, with the
     reason."""
     chosen, ignored = [], {}
+    label_set = _label_set(label_column)
     for name in frame.columns:
-        if name == label_column:
+        if name in label_set:
             continue
         column = frame[name]
         if column.dtype.kind == "b":
@@ -318,7 +354,8 @@ def _auto_features(frame: Any, label_column: str | None, path: Path) -> tuple[An
     if not chosen:
         why = "; ".join(f"{c}: {r}" for c, r in ignored.items())
         raise UserError(
-            f"{path} has no numeric feature columns besides {label_column!r}"
+            f"{path} has no numeric feature columns besides the labels "
+            f"{', '.join(map(repr, sorted(label_set)))}"
             + (f" (ignored {why})" if why else "")
             + "; name them with --feature-columns, or pass --text-column for text"
         )
@@ -326,12 +363,14 @@ def _auto_features(frame: Any, label_column: str | None, path: Path) -> tuple[An
 
 
 def _named_features(
-    frame: Any, names: list[str], label_column: str | None, path: Path
+    frame: Any, names: list[str], label_column: str | list[str] | None, path: Path
 ) -> tuple[Any, dict]:
     """The ``--feature-columns``: they exist, are numeric, and are not the labels."""
-    if label_column is not None and label_column in names:
+    label_set = _label_set(label_column)
+    named = [name for name in names if name in label_set]
+    if named:
         raise UserError(
-            f"--feature-columns names the label column {label_column!r}: a model that sees the "
+            f"--feature-columns names the label column {named[0]!r}: a model that sees the "
             "labels as a feature ranks nothing; drop it from --feature-columns"
         )
     for name in names:
@@ -347,7 +386,7 @@ def _named_features(
         raise UserError(
             f"feature columns {bad} in {path} are not numeric; for a text column pass --text-column"
         )
-    return features, _others(frame, {label_column, *names}, "not in --feature-columns")
+    return features, _others(frame, {*label_set, *names}, "not in --feature-columns")
 
 
 def load_pool(
@@ -414,20 +453,23 @@ def load_pool(
             ignored = _others(frame, {labels, image_column}, "not --image-column")
             return PoolFile(path, images, y, "images", [image_column], ignored)
         label_column = labels if labels in frame.columns else None
-        if label_column is not None:
+        several = label_names(labels, frame)
+        if several is not None:  # a multi-label pool: one 0/1 column per label
+            label_column, y = several, frame[several]
+        elif label_column is not None:
             y = frame[labels]
         elif Path(labels).suffix and Path(labels).exists():
             y = _labels_file(labels, len(frame))
         else:
             _column(frame, labels, path, "label")  # raises with the column list
         if text_column is not None:
-            if text_column == label_column:
+            if text_column in _label_set(label_column):
                 raise UserError(
                     f"--text-column {text_column!r} is the label column of {path}: name the "
                     "column that holds the texts"
                 )
             texts = _column(frame, text_column, path, "text").fillna("").astype(str)
-            ignored = _others(frame, {labels, text_column}, "not --text-column")
+            ignored = _others(frame, {*_label_set(label_column), text_column}, "not --text-column")
             return PoolFile(path, texts.to_numpy(dtype=object), y, "text", [text_column], ignored)
         if feature_columns:
             features, ignored = _named_features(frame, list(feature_columns), label_column, path)
@@ -654,6 +696,55 @@ def split_labels(
     return lookup[codes], unlabeled_u[codes]
 
 
+def label_sets(raw: Any, task: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """``(indicator, unlabeled, "multilabel")``: the 0/1 columns of a multi-label pool as an
+    int64 indicator matrix; a row is unlabeled when every cell of it is empty.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from svpkit.cli.io import label_sets
+    >>> try:
+    ...     label_sets(pd.DataFrame({"a": [1, 0], "b": ["1", ""]}), "auto")
+    ... except Exception as error:
+    ...     print(str(error)[:52])
+    row 1 leaves label column 'b' empty but not the othe
+    >>> label_sets(pd.DataFrame({"a": [1, 0], "b": [0, 1]}), "auto")[0].tolist()
+    [[1, 0], [0, 1]]
+    """
+    import pandas as pd
+
+    if task not in ("auto", "multilabel"):
+        raise UserError(
+            f"--labels names several columns (a label set per row), but --task is {task}: pass "
+            "--task multilabel (or auto), or one label column"
+        )
+    if not isinstance(raw, pd.DataFrame):
+        raw = pd.DataFrame(np.asarray(raw, dtype=object))
+    numbers = raw.apply(pd.to_numeric, errors="coerce")
+    empty = raw.isna().to_numpy() | (raw.astype(str).apply(lambda c: c.str.strip()) == "")
+    empty = np.asarray(empty)
+    values = numbers.to_numpy(dtype=np.float64)
+    unlabeled = empty.all(axis=1)
+    partial = np.flatnonzero(empty.any(axis=1) & ~unlabeled)
+    if len(partial):
+        row = int(partial[0])
+        column = raw.columns[int(np.flatnonzero(empty[row])[0])]
+        raise UserError(
+            f"row {row} leaves label column {column!r} empty but not the others: a row has a "
+            "label set (0 or 1 in every label column) or none"
+        )
+    bad = ~unlabeled[:, None] & ~np.isin(values, (0, 1))
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise UserError(
+            f"row {row} holds {str(raw.iat[row, col])!r} in label column {raw.columns[col]!r}: a "
+            "label column of a label set holds 0 or 1"
+        )
+    indicator = np.where(unlabeled[:, None], -1, np.nan_to_num(values)).astype(np.int64)
+    return indicator, unlabeled, "multilabel"
+
+
 def task_labels(
     raw: Any, missing_label: str | None, task: str
 ) -> tuple[np.ndarray, np.ndarray, str]:
@@ -670,6 +761,8 @@ def task_labels(
     >>> task_labels(["1", "0", "1"], None, "auto")[2]
     'classification'
     """
+    if np.ndim(raw) == 2:  # several label columns: a label set per row
+        return label_sets(raw, task)
     if task == "classification":
         return (*split_labels(raw, missing_label), task)
     codes, uniques, numbers, unlabeled_u = _distinct_values(raw, missing_label)

@@ -213,10 +213,11 @@ def _add_pool_options(cmd: argparse.ArgumentParser, *, balance: bool) -> None:
     )
     cmd.add_argument(
         "--task",
-        choices=("auto", "classification", "regression"),
+        choices=("auto", "classification", "regression", "multilabel"),
         default="auto",
         help="what the labels are (default: auto, from the values: numbers that are not "
-        "whole, or many distinct whole numbers, are a regression target)",
+        "whole, or many distinct whole numbers, are a regression target; several --labels "
+        "columns of 0 and 1, a label set per row)",
     )
     cmd.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     cmd.add_argument(

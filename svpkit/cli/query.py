@@ -195,6 +195,12 @@ def run_query(args: argparse.Namespace, verbose: bool) -> int:
         state=Path(args.state) if args.state else None,
     )
     pool = load_pool_from_args(args, verbose)
+    if np.ndim(pool.labels) == 2:  # --labels A,B,C: a label set per row
+        raise UserError(
+            "svpkit query asks for one label per row; for label sets, run the rounds in Python "
+            "with svpkit.active.ActiveLearningLoop (its oracle answers label sets), or select "
+            "a core-set with svpkit select --labels A,B,C"
+        )
     if args.state is None:
         return _query(args, pool, out, None, verbose)
     with StateFolder.locked(

@@ -224,6 +224,8 @@ def run_select(args: argparse.Namespace, verbose: bool) -> int:
             "with svpkit query"
         )
     n_classes = len(set(y)) if task == "classification" else None
+    if task == "multilabel":
+        n_classes = y.shape[1]
     read_seconds = time.perf_counter() - start
 
     from ..selectors import CoresetSelector
