@@ -223,3 +223,42 @@ def test_reduce_features_is_pca_fitted_in_chunks():
     assert Z.dtype == np.float32
     low = reduce_features(X[:, :3], 5)
     np.testing.assert_allclose(low.mean(axis=0), 0, atol=1e-5)
+
+
+def _purity_reference(X, clusters, neighbors, distances, alpha):
+    """ProbCover's delta by its definition, row by row: each row's distance to its nearest
+    neighbour of another cluster (the farthest neighbour when none is), then the largest
+    delta that keeps a share alpha of the balls pure."""
+    nearest_other = []
+    for row in range(len(X)):
+        other = [d for j, d in zip(neighbors[row], distances[row]) if clusters[j] != clusters[row]]
+        nearest_other.append(min(other) if other else distances[row][-1])
+    n_pure = int(np.ceil(alpha * len(X)))
+    return sorted(nearest_other)[len(X) - n_pure]
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.8, 0.95, 1.0])
+def test_purity_delta_is_its_definition(alpha):
+    from svpkit.kernels.coldstart import kmeans, purity_delta
+    from svpkit.kernels.graph import knn_graph
+
+    rng = np.random.RandomState(1)
+    X = np.r_[rng.randn(60, 2), rng.randn(60, 2) + 2.5].astype(np.float32)
+    neighbors, distances = knn_graph(X, 8)
+    clusters = kmeans(X, 2, seed=0)
+    expected = _purity_reference(X, clusters, neighbors, distances, alpha)
+    assert purity_delta(X, 2, seed=0, alpha=alpha, n_neighbors=8) == pytest.approx(expected)
+    if alpha == 0.95:  # the default
+        assert purity_delta(X, 2, seed=0, n_neighbors=8) == pytest.approx(expected)
+
+
+def test_purity_delta_reads_the_graph_it_is_given():
+    from svpkit.kernels.coldstart import purity_delta
+    from svpkit.kernels.graph import knn_graph
+
+    rng = np.random.RandomState(2)
+    X = np.r_[rng.randn(50, 2), rng.randn(50, 2) + 3].astype(np.float32)
+    neighbors, distances = knn_graph(X, 8)
+    own = purity_delta(X, 2, seed=0, n_neighbors=8)
+    given = purity_delta(X, 2, seed=0, graph=(neighbors, 2 * distances))
+    assert given == pytest.approx(2 * own)

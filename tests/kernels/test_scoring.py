@@ -134,3 +134,13 @@ def test_forgetting_counter_partial_presentations():
     c.update([2], [True])
     np.testing.assert_array_equal(c.counts_, [1, 0, 0])
     np.testing.assert_array_equal(c.scores(), [1.0, np.inf, 0.0])
+
+
+def test_forgetting_scores_refuse_a_history_that_is_not_2d():
+    from svpkit.kernels.scoring import forgetting_scores
+
+    message = (
+        r"correct_history must be 2-D, shape \(n_presentations, n_samples\); got shape \(3,\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        forgetting_scores([1, 0, 1])
