@@ -231,7 +231,8 @@ def _purity_reference(X, clusters, neighbors, distances, alpha):
     delta that keeps a share alpha of the balls pure."""
     nearest_other = []
     for row in range(len(X)):
-        other = [d for j, d in zip(neighbors[row], distances[row]) if clusters[j] != clusters[row]]
+        pairs = zip(neighbors[row], distances[row], strict=True)
+        other = [d for j, d in pairs if clusters[j] != clusters[row]]
         nearest_other.append(min(other) if other else distances[row][-1])
     n_pure = int(np.ceil(alpha * len(X)))
     return sorted(nearest_other)[len(X) - n_pure]
