@@ -139,8 +139,6 @@ def test_forgetting_counter_partial_presentations():
 def test_forgetting_scores_refuse_a_history_that_is_not_2d():
     from svpkit.kernels.scoring import forgetting_scores
 
-    message = (
-        r"correct_history must be 2-D, shape \(n_presentations, n_samples\); got shape \(3,\)"
-    )
+    message = r"correct_history must be 2-D, shape \(n_presentations, n_samples\); got shape \(3,\)"
     with pytest.raises(ValueError, match=message):
         forgetting_scores([1, 0, 1])
