@@ -186,3 +186,30 @@ def test_estimate_resources_is_linear_and_picks_the_engine():
     assert estimate_resources(10_000_000, 512, 10_000)["time_class"] == "minutes"
     f64 = estimate_resources(1_000_000, 512, 1000, dtype="float64")
     assert f64["lazy_seconds_low"] == pytest.approx(2 * big["lazy_seconds_low"])
+
+
+@pytest.mark.parametrize(
+    "centers", [np.empty((0, 2)), np.ones((2, 3)), np.empty((0, 3))], ids=["none", "wide", "both"]
+)
+def test_min_distances_to_refuses_no_centers_or_another_width(centers):
+    from svpkit.kernels.kcenters import min_distances_to
+
+    X = np.ones((4, 2))
+    message = rf"centers must be a non-empty \(n_centers, 2\) array; got \({centers.shape[0]}, "
+    with pytest.raises(ValueError, match=message):
+        min_distances_to(X, centers)
+
+
+def test_min_distances_to_reads_centers_in_the_rows_dtype():
+    """float64 centers against float32 rows are compared as float32, exactly as float32
+    centers would be."""
+    from svpkit.kernels.kcenters import min_distances_to
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 7)).astype(np.float32)
+    centers = rng.normal(size=(9, 7)) * 1.234567891
+    np.testing.assert_array_equal(
+        min_distances_to(X, centers), min_distances_to(X, centers.astype(np.float32))
+    )
+    brute = np.sqrt(((X[:, None, :] - centers[None].astype(np.float32)) ** 2).sum(-1)).min(1)
+    np.testing.assert_allclose(min_distances_to(X, centers), brute, rtol=1e-4, atol=1e-4)
