@@ -263,3 +263,36 @@ def test_purity_delta_reads_the_graph_it_is_given():
     own = purity_delta(X, 2, seed=0, n_neighbors=8)
     given = purity_delta(X, 2, seed=0, graph=(neighbors, 2 * distances))
     assert given == pytest.approx(2 * own)
+
+
+def test_typiclust_with_nothing_to_pick_returns_an_empty_int_array():
+    X = np.random.RandomState(0).randn(10, 2).astype(np.float32)
+    for labeled, candidates, n in [(np.arange(3), np.arange(3, 10), 0), (np.arange(10), [], 4)]:
+        picks = typiclust_select(X, labeled, np.asarray(candidates, dtype=int), n, seed=0)
+        assert picks.shape == (0,) and picks.dtype == np.int64
+
+
+def _blobs(sizes, spread=0.3, gap=50.0, seed=0):
+    rng = np.random.RandomState(seed)
+    return np.vstack([rng.randn(n, 2) * spread + [gap * i, 0] for i, n in enumerate(sizes)]).astype(
+        np.float32
+    )
+
+
+def test_typiclust_never_picks_from_a_cluster_without_candidates():
+    """Blob 0 is all labeled; the picks are candidates of blob 1, however few labels it has."""
+    X = _blobs([20, 20])
+    picks = typiclust_select(X, np.arange(20), np.arange(20, 40), 3, seed=0, max_clusters=2)
+    assert set(picks.tolist()) <= set(range(20, 40))
+
+
+def test_typiclust_serves_the_least_labeled_cluster_even_with_one_candidate_left():
+    """Blob 0: 9 labeled rows and 1 candidate (row 9); blob 1: 5 labeled, 15 candidates. Each
+    pick goes to the cluster holding fewer labeled or picked rows (ties: the larger one)."""
+    X = _blobs([10, 20])
+    labeled = np.r_[np.arange(9), np.arange(10, 15)]
+    candidates = np.r_[9, np.arange(15, 30)]
+    picks = typiclust_select(X, labeled, candidates, 6, seed=0, max_clusters=2)
+    # picks 1-5 from blob 1 (5 -> 10 held; at 9 each the larger wins), then blob 0, holding 9,
+    # has fewer: its one candidate, though it is the last one there.
+    assert (picks[:5] >= 15).all() and picks[5] == 9
