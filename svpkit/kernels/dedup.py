@@ -36,6 +36,7 @@ __all__ = [
     "EXACT_MAX_ROWS",
     "Duplicates",
     "find_duplicates",
+    "duplicates_among",
 ]
 
 #: Cosine similarity above which a row is a near-duplicate of a preferred one. Set before any
@@ -257,3 +258,39 @@ def find_duplicates(
     for row in np.flatnonzero(duplicate)[np.argsort(rank[duplicate], kind="stable")]:
         representative[row] = representative[best[row]]
     return Duplicates(representative, redundancy, threshold)
+
+
+def duplicates_among(
+    embedding: Any,
+    existing: np.ndarray,
+    candidates: np.ndarray,
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`find_duplicates` over the ``existing`` and ``candidate`` rows of a pool, the
+    existing ones (rows already labeled) kept first, in pool row numbers: ``(the row that
+    stands for each pool row, -1 where a row was not compared; each row's redundancy, 0
+    there; the number of duplicates)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from svpkit.kernels.dedup import duplicates_among
+    >>> E = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.001], [0.0, 5.0]], dtype=np.float32)
+    >>> rep, redundancy, n = duplicates_among(E, np.array([0]), np.array([2, 3]))
+    >>> rep.tolist(), n  # row 2 copies labeled row 0; row 1 was not compared
+    ([0, -1, 0, 3], 1)
+    """
+    rows = np.union1d(existing, candidates)
+    found = find_duplicates(
+        np.asarray(embedding)[rows],
+        threshold,
+        preferred=np.searchsorted(rows, existing),
+        seed=seed,
+    )
+    representative = np.full(len(embedding), -1, dtype=np.int64)
+    representative[rows] = rows[found.representative]
+    redundancy = np.zeros(len(embedding), dtype=np.float32)
+    redundancy[rows] = found.redundancy
+    return representative, redundancy, found.n_duplicates

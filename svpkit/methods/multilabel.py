@@ -12,13 +12,10 @@ from __future__ import annotations
 
 from functools import partial
 
-import numpy as np
-
 from ..kernels import scoring
-from ..kernels.topk import order_by_score
 from ._registry import register_method
-from ._types import RankContext, SelectionMethod
-from .uncertainty import candidate_values
+from ._types import SelectionMethod
+from .uncertainty import rank_by_output
 
 __all__ = ["label_uncertainty_rank"]
 
@@ -40,19 +37,12 @@ def label_uncertainty_rank(reduce: str):
     >>> label_uncertainty_rank("max")(ctx)[0].tolist()  # one label a coin toss: row 1
     [1, 2, 0]
     """
-    kernel = partial(scoring.label_entropy, reduce=reduce)
-
-    def rank(ctx: RankContext):
-        if ctx.outputs.label_proba is None:
-            raise ValueError(
-                "this method reads per-label probabilities, which only a multi-label target "
-                "(y a binary indicator matrix) and its proxy give."
-            )
-        scores = candidate_values(ctx.outputs.label_proba, ctx.candidates, kernel)
-        scores = scores.astype(np.float64)
-        return order_by_score(ctx.candidates, scores, ctx.rng, ctx.ranked_prefix()), scores
-
-    return rank
+    return rank_by_output(
+        "label_proba",
+        "this method reads per-label probabilities, which only a multi-label target (y a "
+        "binary indicator matrix) and its proxy give.",
+        kernel=partial(scoring.label_entropy, reduce=reduce),
+    )
 
 
 register_method(

@@ -2,7 +2,7 @@
 
 Each candidate's *redundancy* is its largest cosine similarity, in the embedding, to a row the
 deduplication keeps before it (a labeled row, or a candidate nearer its k-means cluster's
-centre: :func:`svpkit.kernels.dedup.find_duplicates`). Ranking by redundancy, least first,
+centre: :func:`svpkit.kernels.dedup.duplicates_among`). Ranking by redundancy, least first,
 keeps a fraction of the pool by dropping its most redundant rows (SemDeDup's fraction form).
 The threshold form, which drops every row above a similarity, is the selectors' ``dedup=``
 parameter, which any method runs after.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.dedup import find_duplicates
+from ..kernels.dedup import duplicates_among
 from ..kernels.topk import order_by_score
 from ._registry import register_method
 from ._types import RankContext, SelectionMethod
@@ -33,13 +33,10 @@ def rank_semdedup(ctx: RankContext):
     >>> int(order[-1]) in (0, 2)  # one of the near-identical pair goes last
     True
     """
-    rows = np.union1d(ctx.existing, ctx.candidates)
-    found = find_duplicates(
-        np.asarray(ctx.outputs.embedding)[rows],
-        preferred=np.searchsorted(rows, ctx.existing),
-        seed=int(ctx.rng.randint(1 << 31)),
+    _, redundancy, _ = duplicates_among(
+        ctx.outputs.embedding, ctx.existing, ctx.candidates, seed=int(ctx.rng.randint(1 << 31))
     )
-    redundancy = found.redundancy[np.searchsorted(rows, ctx.candidates)].astype(np.float64)
+    redundancy = redundancy[ctx.candidates].astype(np.float64)
     scores = -redundancy  # larger = kept first
     return order_by_score(ctx.candidates, scores, ctx.rng, ctx.ranked_prefix()), scores
 

@@ -25,9 +25,10 @@ def candidate_values(values: np.ndarray, candidates: np.ndarray, kernel) -> np.n
     return kernel(values[candidates])
 
 
-def rank_by_output(output: str, missing: str | None = None):
+def rank_by_output(output: str, missing: str | None = None, kernel: Callable = np.asarray):
     """A rank function that orders candidates by a per-row output of the pool
-    (``ctx.outputs.<output>``), largest first; ``missing``: the error when it is absent.
+    (``ctx.outputs.<output>``, or ``kernel`` of it: one score per row), largest first;
+    ``missing``: the error when it is absent.
 
     Examples
     --------
@@ -45,7 +46,7 @@ def rank_by_output(output: str, missing: str | None = None):
         values = getattr(ctx.outputs, output)
         if values is None:
             raise ValueError(missing or f"this method reads {output}, which the pool lacks.")
-        scores = candidate_values(values, ctx.candidates, np.asarray).astype(np.float64)
+        scores = candidate_values(values, ctx.candidates, kernel).astype(np.float64)
         return order_by_score(ctx.candidates, scores, ctx.rng, ctx.ranked_prefix()), scores
 
     return rank

@@ -482,23 +482,17 @@ class BaseSelector(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "them on its workers. Deduplicate the pool first (svpkit.kernels.dedup."
                 "find_duplicates on its embedding, or svpkit dedup), or pass dedup=None."
             )
-        from ..kernels.dedup import find_duplicates
+        from ..kernels.dedup import duplicates_among
 
         start = time.perf_counter()
-        rows = np.union1d(plan.labeled, plan.candidates)
         existing = self._existing(plan.labeled, plan.candidates)
-        found = find_duplicates(
-            np.asarray(embedding)[rows],
-            self.dedup,
-            preferred=np.searchsorted(rows, existing),
-            seed=plan.seed,
+        representative, _, n_duplicates = duplicates_among(
+            embedding, existing, plan.candidates, self.dedup, seed=plan.seed
         )
-        representative = np.full(plan.pool.n_rows, -1, dtype=np.int64)
-        representative[rows] = rows[found.representative]
         kept = plan.candidates[representative[plan.candidates] == plan.candidates]
         plan.seconds["dedup"] = time.perf_counter() - start
         plan = replace(plan, candidates=kept, n_select=min(plan.n_select, len(kept)))
-        return plan, (representative, found.n_duplicates)
+        return plan, (representative, n_duplicates)
 
     def _plan(self, X: Any, y: Any, rows: dict | None, given: dict) -> FitPlan:
         """Everything decided before any training: the pool checked, the rows split, the
